@@ -1,0 +1,416 @@
+// Package config loads the bridge's configuration: a YAML file, then
+// BRIDGE_* environment overrides, then *_file secrets, then defaults.
+// Validate reports every problem with the key it concerns, and Redacted
+// gives a copy safe to print or log.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/confmap"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/v2"
+)
+
+// EnvPrefix is the prefix of environment overrides. A double underscore
+// separates levels: BRIDGE_STORE__DSN sets store.dsn, BRIDGE_DATA_DIR sets
+// data_dir. Per-domain secrets use BRIDGE_DOMAIN_<NAME>_TOKEN and
+// BRIDGE_DOMAIN_<NAME>_SECRET (NAME upper-cased, '-' and '.' as '_').
+const EnvPrefix = "BRIDGE_"
+
+// Redacted replaces every secret in printed configuration.
+const Redacted = "********"
+
+// Config is the whole configuration of one bridge process.
+type Config struct {
+	DataDir   string        `koanf:"data_dir" json:"data_dir"`
+	Listen    string        `koanf:"listen" json:"listen"`
+	LogFormat string        `koanf:"log_format" json:"log_format"`
+	LogLevel  string        `koanf:"log_level" json:"log_level"`
+	Store     StoreConfig   `koanf:"store" json:"store"`
+	API       APIConfig     `koanf:"api" json:"api"`
+	Jobs      JobsConfig    `koanf:"jobs" json:"jobs"`
+	Domains   []Domain      `koanf:"domains" json:"domains"`
+	National  string        `koanf:"national" json:"national"`
+	Schedules []ScheduleCfg `koanf:"schedules" json:"schedules,omitempty"`
+}
+
+// StoreConfig selects the bridge's own database.
+type StoreConfig struct {
+	// DSN empty means the embedded SQLite file in data_dir; otherwise a
+	// go-sql-driver/mysql DSN (user:pass@tcp(host:3306)/bridge).
+	DSN     string `koanf:"dsn" json:"dsn"`
+	DSNFile string `koanf:"dsn_file" json:"dsn_file,omitempty"`
+}
+
+// APIConfig configures the HTTP API used by the Moodle plugins.
+type APIConfig struct {
+	Secret       string `koanf:"secret" json:"secret"`
+	SecretFile   string `koanf:"secret_file" json:"secret_file,omitempty"`
+	MaxUploadMB  int    `koanf:"max_upload_mb" json:"max_upload_mb"`
+	RatePerMin   int    `koanf:"rate_per_minute" json:"rate_per_minute"`
+	ClockSkewSec int    `koanf:"clock_skew_seconds" json:"clock_skew_seconds"`
+}
+
+// JobsConfig tunes the durable job workers.
+type JobsConfig struct {
+	Workers       int           `koanf:"workers" json:"workers"`
+	LeaseDuration time.Duration `koanf:"lease_duration" json:"lease_duration"`
+	MaxAttempts   int           `koanf:"max_attempts" json:"max_attempts"`
+	MaxBackoff    time.Duration `koanf:"max_backoff" json:"max_backoff"`
+	ShutdownGrace time.Duration `koanf:"shutdown_grace" json:"shutdown_grace"`
+}
+
+// ScheduleCfg is one cron entry: it only enqueues a job of Kind.
+type ScheduleCfg struct {
+	Name   string `koanf:"name" json:"name"`
+	Cron   string `koanf:"cron" json:"cron"`
+	Kind   string `koanf:"kind" json:"kind"`
+	Domain string `koanf:"domain" json:"domain,omitempty"`
+}
+
+// Domain is one Moodle site: the national hub or an académie.
+type Domain struct {
+	Name       string `koanf:"name" json:"name"`
+	WWWRoot    string `koanf:"wwwroot" json:"wwwroot"`
+	Token      string `koanf:"token" json:"token"`
+	TokenFile  string `koanf:"token_file" json:"token_file,omitempty"`
+	Secret     string `koanf:"secret" json:"secret"`
+	SecretFile string `koanf:"secret_file" json:"secret_file,omitempty"`
+	// DBDSN is an optional read-only DSN of the site's Moodle database,
+	// used for bulk reads (progress, enrolments).
+	DBDSN    string `koanf:"db_dsn" json:"db_dsn,omitempty"`
+	DBPrefix string `koanf:"db_prefix" json:"db_prefix"`
+	// Zone is the school-holiday zone: A, B, C, or an overseas académie
+	// whose ranges come from Holidays.
+	Zone         string            `koanf:"zone" json:"zone"`
+	Region       string            `koanf:"region" json:"region,omitempty"`
+	Holidays     []string          `koanf:"holidays" json:"holidays,omitempty"`
+	MaxInputVars int               `koanf:"max_input_vars" json:"max_input_vars"`
+	Concurrency  int               `koanf:"concurrency" json:"concurrency"`
+	RatePerSec   float64           `koanf:"rate_per_second" json:"rate_per_second"`
+	Timeout      time.Duration     `koanf:"timeout" json:"timeout"`
+	Roles        map[string]string `koanf:"roles" json:"roles,omitempty"`
+	Unknown      string            `koanf:"unknown_users" json:"unknown_users"`
+	CreateAuth   string            `koanf:"create_auth" json:"create_auth"`
+}
+
+// Defaults returns a configuration with every default set and no domain.
+func Defaults() Config {
+	return Config{
+		DataDir:   "data",
+		Listen:    "127.0.0.1:8470",
+		LogFormat: "json",
+		LogLevel:  "info",
+		API:       APIConfig{MaxUploadMB: 100, RatePerMin: 600, ClockSkewSec: 300},
+		Jobs: JobsConfig{Workers: 4, LeaseDuration: 30 * time.Second, MaxAttempts: 8,
+			MaxBackoff: 5 * time.Minute, ShutdownGrace: 10 * time.Second},
+	}
+}
+
+// DefaultRoles maps the bridge's role names to a stock Moodle's shortnames.
+var DefaultRoles = map[string]string{
+	"participant": "student",
+	"formateur":   "editingteacher",
+	"tuteur":      "teacher",
+	"concepteur":  "editingteacher",
+}
+
+// Load reads path (optional when empty), applies the environment and the
+// *_file secrets, fills defaults and validates.
+func Load(path string, environ []string) (*Config, error) {
+	k := koanf.New(".")
+	if path != "" {
+		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
+			return nil, &Error{Key: "--config", Problem: fmt.Sprintf("cannot read %s: %v", path, err)}
+		}
+	}
+	if err := k.Load(confmap.Provider(envOverrides(environ), "."), nil); err != nil {
+		return nil, fmt.Errorf("reading environment: %w", err)
+	}
+	cfg := Defaults()
+	if err := k.UnmarshalWithConf("", &cfg, koanf.UnmarshalConf{Tag: "koanf"}); err != nil {
+		return nil, &Error{Key: "(file)", Problem: err.Error()}
+	}
+	applyDomainEnv(&cfg, environ)
+	if err := cfg.readSecretFiles(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	cfg.fillDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// envOverrides maps BRIDGE_STORE__DSN=x to {"store.dsn": "x"}. Per-domain
+// variables are handled by applyDomainEnv; BRIDGE_CONFIG names the file and
+// BRIDGE_TEST_* belong to the test suite.
+func envOverrides(environ []string) map[string]any {
+	out := map[string]any{}
+	for _, kv := range environ {
+		i := strings.IndexByte(kv, '=')
+		if i < 0 || !strings.HasPrefix(kv, EnvPrefix) {
+			continue
+		}
+		k := strings.TrimPrefix(kv[:i], EnvPrefix)
+		if strings.HasPrefix(k, "DOMAIN_") || k == "CONFIG" || strings.HasPrefix(k, "TEST_") || k == "REQUIRE_MYSQL" {
+			continue
+		}
+		out[strings.ToLower(strings.ReplaceAll(k, "__", "."))] = kv[i+1:]
+	}
+	return out
+}
+
+func applyDomainEnv(cfg *Config, environ []string) {
+	vars := map[string]string{}
+	for _, kv := range environ {
+		if i := strings.IndexByte(kv, '='); i > 0 {
+			vars[kv[:i]] = kv[i+1:]
+		}
+	}
+	for i := range cfg.Domains {
+		d := &cfg.Domains[i]
+		name := strings.NewReplacer("-", "_", ".", "_").Replace(strings.ToUpper(d.Name))
+		if v, ok := vars[EnvPrefix+"DOMAIN_"+name+"_TOKEN"]; ok {
+			d.Token = v
+		}
+		if v, ok := vars[EnvPrefix+"DOMAIN_"+name+"_SECRET"]; ok {
+			d.Secret = v
+		}
+	}
+}
+
+func (c *Config) readSecretFiles(base string) error {
+	read := func(key, path string, dst *string) error {
+		if path == "" {
+			return nil
+		}
+		if !filepath.IsAbs(path) && base != "" {
+			path = filepath.Join(base, path)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			// The path is not a secret; its content is.
+			return &Error{Key: key, Problem: fmt.Sprintf("cannot read secret file %s: %v", path, errors.Unwrap(err))}
+		}
+		*dst = strings.TrimSpace(string(b))
+		return nil
+	}
+	if err := read("store.dsn_file", c.Store.DSNFile, &c.Store.DSN); err != nil {
+		return err
+	}
+	if err := read("api.secret_file", c.API.SecretFile, &c.API.Secret); err != nil {
+		return err
+	}
+	for i := range c.Domains {
+		d := &c.Domains[i]
+		if err := read(fmt.Sprintf("domains[%d].token_file", i), d.TokenFile, &d.Token); err != nil {
+			return err
+		}
+		if err := read(fmt.Sprintf("domains[%d].secret_file", i), d.SecretFile, &d.Secret); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) fillDefaults() {
+	d := Defaults()
+	if c.Jobs.Workers <= 0 {
+		c.Jobs.Workers = d.Jobs.Workers
+	}
+	for i := range c.Domains {
+		dom := &c.Domains[i]
+		dom.WWWRoot = strings.TrimRight(dom.WWWRoot, "/")
+		if dom.DBPrefix == "" {
+			dom.DBPrefix = "mdl_"
+		}
+		if dom.MaxInputVars == 0 {
+			dom.MaxInputVars = 5000
+		}
+		if dom.Concurrency == 0 {
+			dom.Concurrency = 4
+		}
+		if dom.Timeout == 0 {
+			dom.Timeout = 60 * time.Second
+		}
+		if dom.Unknown == "" {
+			dom.Unknown = "reject"
+		}
+		if dom.CreateAuth == "" {
+			dom.CreateAuth = "manual"
+		}
+		roles := map[string]string{}
+		for k, v := range DefaultRoles {
+			roles[k] = v
+		}
+		for k, v := range dom.Roles {
+			roles[strings.ToLower(k)] = v
+		}
+		dom.Roles = roles
+	}
+}
+
+// Domain returns the domain called name.
+func (c *Config) Domain(name string) (*Domain, bool) {
+	for i := range c.Domains {
+		if c.Domains[i].Name == name {
+			return &c.Domains[i], true
+		}
+	}
+	return nil, false
+}
+
+// Error is a configuration problem tied to one key.
+type Error struct {
+	Key     string
+	Problem string
+}
+
+func (e *Error) Error() string { return e.Key + ": " + e.Problem }
+
+// Errors gathers every problem found by Validate.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return "invalid configuration:\n  " + strings.Join(parts, "\n  ")
+}
+
+// Validate checks every key and returns all problems at once.
+func (c *Config) Validate() error {
+	var errs Errors
+	add := func(key, format string, args ...any) {
+		errs = append(errs, &Error{Key: key, Problem: fmt.Sprintf(format, args...)})
+	}
+	if c.DataDir == "" {
+		add("data_dir", "must not be empty")
+	}
+	if c.Listen == "" || !strings.Contains(c.Listen, ":") {
+		add("listen", "must be host:port, got %q", c.Listen)
+	}
+	switch c.LogFormat {
+	case "json", "console":
+	default:
+		add("log_format", "must be json or console, got %q", c.LogFormat)
+	}
+	if c.Store.DSN != "" && !strings.Contains(c.Store.DSN, "/") {
+		add("store.dsn", "must be empty (embedded SQLite) or a MySQL DSN like user:pass@tcp(host:3306)/bridge")
+	}
+	if c.API.MaxUploadMB <= 0 {
+		add("api.max_upload_mb", "must be positive")
+	}
+	if c.Jobs.LeaseDuration < time.Second {
+		add("jobs.lease_duration", "must be at least 1s, got %s", c.Jobs.LeaseDuration)
+	}
+	if c.Jobs.MaxAttempts < 1 {
+		add("jobs.max_attempts", "must be at least 1")
+	}
+	seen := map[string]bool{}
+	for i, d := range c.Domains {
+		key := fmt.Sprintf("domains[%d]", i)
+		validateDomain(key, d, seen, add)
+	}
+	if c.National != "" && !seen[c.National] {
+		add("national", "names no configured domain: %q", c.National)
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func validateDomain(key string, d Domain, seen map[string]bool, add func(string, string, ...any)) {
+	if d.Name == "" {
+		add(key+".name", "must not be empty")
+	} else if seen[d.Name] {
+		add(key+".name", "duplicate domain name %q", d.Name)
+	} else if strings.ContainsAny(d.Name, " /?#") {
+		add(key+".name", "must not contain spaces, '/', '?' or '#': %q", d.Name)
+	}
+	seen[d.Name] = true
+	if u, err := url.Parse(d.WWWRoot); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		add(key+".wwwroot", "must be an http(s) URL, got %q", d.WWWRoot)
+	}
+	if d.Token == "" {
+		add(key+".token", "is required (or token_file, or BRIDGE_DOMAIN_<NAME>_TOKEN)")
+	}
+	switch strings.ToUpper(d.Zone) {
+	case "A", "B", "C", "":
+	default:
+		if len(d.Holidays) == 0 {
+			add(key+".zone", "zone %q is not A, B or C: give its school holidays in holidays", d.Zone)
+		}
+	}
+	if d.Unknown != "reject" && d.Unknown != "create" {
+		add(key+".unknown_users", "must be reject or create, got %q", d.Unknown)
+	}
+	if d.MaxInputVars < 100 {
+		add(key+".max_input_vars", "must be at least 100, got %d", d.MaxInputVars)
+	}
+}
+
+// Redacted returns a copy with every secret replaced, safe to print.
+func (c Config) Redacted() Config {
+	out := c
+	if out.Store.DSN != "" {
+		out.Store.DSN = redactDSN(out.Store.DSN)
+	}
+	out.API.Secret = redact(out.API.Secret)
+	out.Domains = make([]Domain, len(c.Domains))
+	for i, d := range c.Domains {
+		d.Token = redact(d.Token)
+		d.Secret = redact(d.Secret)
+		d.DBDSN = redactDSN(d.DBDSN)
+		out.Domains[i] = d
+	}
+	return out
+}
+
+func redact(s string) string {
+	if s == "" {
+		return ""
+	}
+	return Redacted
+}
+
+// redactDSN hides the password of user:password@tcp(...)/db.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	if at < 0 {
+		return dsn
+	}
+	cred := dsn[:at]
+	if colon := strings.IndexByte(cred, ':'); colon >= 0 {
+		return cred[:colon] + ":" + Redacted + dsn[at:]
+	}
+	return dsn
+}
+
+// Secrets lists every secret value of the configuration, so that tests and
+// the log sanitizer can check none of them leaks.
+func (c *Config) Secrets() []string {
+	var out []string
+	add := func(s string) {
+		if len(s) >= 4 {
+			out = append(out, s)
+		}
+	}
+	add(c.API.Secret)
+	for _, d := range c.Domains {
+		add(d.Token)
+		add(d.Secret)
+	}
+	return out
+}
