@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/magistere/bridge/internal/domains"
+)
+
+func init() {
+	register(&command{name: "domains check", summary: "probe each domain: reachable, release, missing web-service functions", run: runDomainsCheck})
+}
+
+func runDomainsCheck(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "domains check", "[--domain D]")
+	only := fs.String("domain", "", "check only this domain")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := env.loadConfig()
+	if err != nil {
+		return err
+	}
+	fleet, err := domains.NewFleet(cfg, nil, newLogger(env, cfg))
+	if err != nil {
+		return err
+	}
+	var reports []domains.Report
+	if *only != "" {
+		d, err := fleet.Get(*only)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		reports = []domains.Report{domains.Check(ctx, d)}
+	} else {
+		reports = fleet.CheckAll(ctx)
+	}
+	if env.format == "json" {
+		json.NewEncoder(env.stdout).Encode(reports)
+	} else {
+		printReports(env.stdout, reports)
+	}
+	for _, r := range reports {
+		if !r.OK() {
+			return errors.New("at least one domain is unreachable or lacks a function the bridge needs")
+		}
+	}
+	return nil
+}
+
+func printReports(w io.Writer, reports []domains.Report) {
+	for _, r := range reports {
+		if !r.Reachable {
+			fmt.Fprintf(w, "%s (%s): UNREACHABLE: %s\n", r.Domain, r.WWWRoot, r.Error)
+			continue
+		}
+		fmt.Fprintf(w, "%s (%s): reachable, Moodle %s (version %s), %d functions in the token's service\n",
+			r.Domain, r.WWWRoot, r.Release, r.Version, r.Functions)
+		if len(r.Missing) == 0 {
+			fmt.Fprintf(w, "  every function the bridge uses is available\n")
+		}
+		for _, m := range r.Missing {
+			switch {
+			case m.Fallback != "":
+				fmt.Fprintf(w, "  missing %s (%s): using %s instead\n", m.Function, m.Feature, m.Fallback)
+			case m.Plugin:
+				fmt.Fprintf(w, "  MISSING %s (%s): install or update local_bridge on this site\n", m.Function, m.Feature)
+			default:
+				fmt.Fprintf(w, "  MISSING %s (%s): add it to the token's external service\n", m.Function, m.Feature)
+			}
+		}
+	}
+}

@@ -1,0 +1,151 @@
+// Package app wires the bridge together for `bridge serve` and `bridge
+// demo`: store, job queue, workers, scheduler, domains and the HTTP server.
+// Feature packages register their job handlers here, so both commands run
+// the same code.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/magistere/bridge/internal/api"
+	"github.com/magistere/bridge/internal/config"
+	"github.com/magistere/bridge/internal/domains"
+	"github.com/magistere/bridge/internal/jobs"
+	"github.com/magistere/bridge/internal/store"
+)
+
+// App is one running bridge.
+type App struct {
+	Cfg      *config.Config
+	Log      zerolog.Logger
+	Store    *store.Store
+	Fleet    *domains.Fleet
+	Registry *jobs.Registry
+	Queue    *jobs.Queue
+	Pool     *jobs.Pool
+	Health   *api.Health
+	Sched    *jobs.Scheduler
+}
+
+// Options tweak Open for tests and the demo.
+type Options struct {
+	HTTPClient *http.Client // for Moodle calls; nil = default
+	PollEvery  time.Duration
+}
+
+// Open connects the store, builds the domain clients and registers every
+// job handler. It starts nothing: call Serve, or Pool.Run.
+func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Options) (*App, error) {
+	st, err := store.Open(ctx, cfg.Store.DSN, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	fleet, err := domains.NewFleet(cfg, opts.HTTPClient, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a := &App{Cfg: cfg, Log: log, Store: st, Fleet: fleet, Registry: jobs.NewRegistry(), Queue: jobs.NewQueue(st)}
+	registerHandlers(a)
+	a.Pool = jobs.NewPool(st, a.Registry, jobs.PoolOptions{
+		Concurrency:   cfg.Jobs.Workers,
+		LeaseDuration: cfg.Jobs.LeaseDuration,
+		MaxBackoff:    cfg.Jobs.MaxBackoff,
+		ShutdownGrace: cfg.Jobs.ShutdownGrace,
+		PollInterval:  opts.PollEvery,
+		Logger:        log,
+	})
+	a.Queue.OnSubmit(a.Pool.Notify)
+	a.Sched = jobs.NewScheduler(a.Queue, log, jobs.WithCatchUp())
+	for _, s := range cfg.Schedules {
+		payload := map[string]string{"domain": s.Domain}
+		if err := a.Sched.Add(s.Cron, s.Kind, func(time.Time) (any, error) { return payload, nil }, "cron:"+s.Name); err != nil {
+			st.Close()
+			return nil, &config.Error{Key: "schedules." + s.Name, Problem: err.Error()}
+		}
+	}
+	a.Health = api.NewHealth()
+	a.addChecks()
+	return a, nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+func (a *App) addChecks() {
+	a.Health.AddCheck(api.CheckFunc{CheckName: "store", Fn: a.Store.Ping})
+	for _, d := range a.Fleet.All() {
+		a.Health.AddCheck(api.CheckFunc{CheckName: "domain:" + d.Name(), Fn: d.Ping})
+	}
+	a.Health.AddCollector(a.collectMetrics)
+}
+
+// collectMetrics reports queue depth, worker counters and Moodle calls.
+func (a *App) collectMetrics(w *api.MetricsWriter) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if counts, err := a.Store.CountJobs(ctx); err == nil {
+		for _, state := range []store.JobState{store.JobQueued, store.JobRunning, store.JobSucceeded, store.JobFailed, store.JobCancelled} {
+			w.Sample("bridge_jobs", "gauge", "Jobs in the store by state.", map[string]string{"state": string(state)}, float64(counts[state]))
+		}
+	}
+	stats := a.Pool.Stats()
+	w.Sample("bridge_jobs_running_here", "gauge", "Handlers running in this process.", nil, float64(stats.Running))
+	w.Sample("bridge_job_loop_errors_total", "counter", "Failed polls of the job store.", nil, float64(stats.LoopErrors))
+	for kind, k := range stats.Kinds {
+		l := map[string]string{"kind": kind}
+		w.Sample("bridge_jobs_succeeded_total", "counter", "Jobs succeeded in this process.", l, float64(k.Succeeded))
+		w.Sample("bridge_jobs_failed_total", "counter", "Jobs failed in this process.", l, float64(k.Failed))
+		w.Sample("bridge_jobs_retried_total", "counter", "Job attempts rescheduled after a retryable error.", l, float64(k.Retried))
+	}
+	for _, d := range a.Fleet.All() {
+		st := d.Client.Stats()
+		for fn, n := range st.Calls {
+			w.Sample("bridge_moodle_calls_total", "counter", "Web-service calls by domain and function.",
+				map[string]string{"domain": d.Name(), "function": fn}, float64(n))
+		}
+		for fn, n := range st.Errors {
+			w.Sample("bridge_moodle_errors_total", "counter", "Failed web-service calls by domain and function.",
+				map[string]string{"domain": d.Name(), "function": fn}, float64(n))
+		}
+	}
+}
+
+// Serve runs the HTTP server, the scheduler and the workers until ctx ends,
+// then shuts down gracefully: running steps finish or are released.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	mux := http.NewServeMux()
+	a.Health.Register(mux)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- srv.Serve(ln) }()
+	a.Sched.Start()
+	a.Log.Info().Str("listen", ln.Addr().String()).Str("owner", a.Pool.Owner()).
+		Int("domains", len(a.Fleet.All())).Str("store", string(a.Store.Dialect())).Msg("bridge serving")
+
+	poolErr := make(chan error, 1)
+	go func() { poolErr <- a.Pool.Run(ctx) }()
+
+	var err error
+	select {
+	case err = <-httpErr:
+		err = fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	a.Sched.Stop()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.Cfg.Jobs.ShutdownGrace+5*time.Second)
+	defer cancel()
+	srv.Shutdown(shutdownCtx)
+	if perr := <-poolErr; perr != nil && !errors.Is(perr, context.Canceled) && err == nil {
+		err = perr
+	}
+	a.Log.Info().Msg("bridge stopped")
+	return err
+}

@@ -1,0 +1,249 @@
+package calendar
+
+import (
+	"bufio"
+	_ "embed"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+//go:embed data/school_holidays.csv
+var schoolHolidaysCSV string
+
+const dateLayout = "2006-01-02"
+
+// DefaultMaxRemoteMinutesPerWeek is the guides' "deux heures hebdomadaires".
+const DefaultMaxRemoteMinutesPerWeek = 120
+
+// Range is an inclusive range of calendar days (school holidays).
+type Range struct {
+	Zone  string    // "A", "B", "C", or "" for configured extra ranges
+	Start time.Time // first day, midnight UTC
+	End   time.Time // last day (inclusive), midnight UTC
+	Name  string
+}
+
+// Contains reports whether day d (reduced with DateOf) is inside the range.
+func (r Range) Contains(d time.Time) bool {
+	d = DateOf(d)
+	return !d.Before(r.Start) && !d.After(r.End)
+}
+
+// Options configure a Calendar for one domain.
+type Options struct {
+	// Zone is the metropolitan school-holiday zone: "A", "B", "C", or ""
+	// for académies outside the shipped data (overseas), which then rely on
+	// Extra only.
+	Zone string
+	// Extra school-holiday ranges from configuration (see ParseRanges),
+	// added to the zone's ranges.
+	Extra []Range
+	// Region selects local public holidays (see Region* constants).
+	Region string
+	// MaxRemoteMinutesPerWeek overrides DefaultMaxRemoteMinutesPerWeek.
+	MaxRemoteMinutesPerWeek int
+}
+
+// Calendar answers calendar questions for one zone and region. It is
+// immutable after New and safe for concurrent use.
+type Calendar struct {
+	zone, region   string
+	school         []Range // sorted by Start
+	maxRemoteWeek  int
+	holidayMu      sync.Mutex
+	holidaysByYear map[int]map[time.Time]Holiday
+}
+
+// New builds a Calendar. Unknown zones or regions are configuration errors.
+func New(opts Options) (*Calendar, error) {
+	zone := strings.ToUpper(strings.TrimSpace(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(opts.Zone)), "zone")))
+	if zone != "" && zone != "A" && zone != "B" && zone != "C" {
+		return nil, fmt.Errorf("calendar: unknown school zone %q (want A, B, C or empty)", opts.Zone)
+	}
+	region, err := NormalizeRegion(opts.Region)
+	if err != nil {
+		return nil, err
+	}
+	shipped, err := shippedRanges()
+	if err != nil {
+		return nil, err
+	}
+	c := &Calendar{zone: zone, region: region, maxRemoteWeek: opts.MaxRemoteMinutesPerWeek,
+		holidaysByYear: map[int]map[time.Time]Holiday{}}
+	if c.maxRemoteWeek <= 0 {
+		c.maxRemoteWeek = DefaultMaxRemoteMinutesPerWeek
+	}
+	c.school = append(c.school, shipped[zone]...)
+	for _, r := range opts.Extra {
+		if r.End.Before(r.Start) {
+			return nil, fmt.Errorf("calendar: extra range %q ends before it starts", r.Name)
+		}
+		c.school = append(c.school, Range{Zone: r.Zone, Start: DateOf(r.Start), End: DateOf(r.End), Name: r.Name})
+	}
+	sort.SliceStable(c.school, func(i, j int) bool { return c.school[i].Start.Before(c.school[j].Start) })
+	return c, nil
+}
+
+// Zone returns the normalised zone ("A", "B", "C" or "").
+func (c *Calendar) Zone() string { return c.zone }
+
+// Region returns the normalised region.
+func (c *Calendar) Region() string { return c.region }
+
+var (
+	shippedOnce sync.Once
+	shipped     map[string][]Range
+	shippedErr  error
+)
+
+func shippedRanges() (map[string][]Range, error) {
+	shippedOnce.Do(func() { shipped, shippedErr = parseRangeFile(schoolHolidaysCSV) })
+	return shipped, shippedErr
+}
+
+// parseRangeFile reads the embedded `zone,start,end,name` file. Names never
+// contain commas in the source data, so a plain split is enough.
+func parseRangeFile(data string) (map[string][]Range, error) {
+	out := map[string][]Range{}
+	sc := bufio.NewScanner(strings.NewReader(data))
+	for line := 0; sc.Scan(); line++ {
+		if line == 0 || strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		f := strings.SplitN(sc.Text(), ",", 4)
+		if len(f) != 4 {
+			return nil, fmt.Errorf("calendar: school holidays data line %d: want 4 fields", line+1)
+		}
+		start, err1 := time.Parse(dateLayout, f[1])
+		end, err2 := time.Parse(dateLayout, f[2])
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("calendar: school holidays data line %d: bad date", line+1)
+		}
+		out[f[0]] = append(out[f[0]], Range{Zone: f[0], Start: start, End: end, Name: f[3]})
+	}
+	return out, sc.Err()
+}
+
+// ParseRanges parses configured school-holiday ranges, one per line:
+// `YYYY-MM-DD..YYYY-MM-DD name` (name optional). Blank lines and lines
+// starting with # are skipped. Errors name the offending line (1-based).
+func ParseRanges(lines []string) ([]Range, error) {
+	var out []Range
+	for i, raw := range lines {
+		line := strings.TrimSpace(raw)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r, err := parseRangeLine(line)
+		if err != nil {
+			return nil, fmt.Errorf("calendar: range line %d %q: %w", i+1, line, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func parseRangeLine(line string) (Range, error) {
+	span, name, _ := strings.Cut(line, " ")
+	from, to, ok := strings.Cut(span, "..")
+	if !ok {
+		return Range{}, fmt.Errorf("want START..END")
+	}
+	start, err := time.Parse(dateLayout, from)
+	if err != nil {
+		return Range{}, fmt.Errorf("start date: %w", err)
+	}
+	end, err := time.Parse(dateLayout, to)
+	if err != nil {
+		return Range{}, fmt.Errorf("end date: %w", err)
+	}
+	if end.Before(start) {
+		return Range{}, fmt.Errorf("end %s is before start %s", to, from)
+	}
+	return Range{Start: start, End: end, Name: strings.TrimSpace(name)}, nil
+}
+
+// PublicHoliday returns the public holiday on day d, if any.
+func (c *Calendar) PublicHoliday(d time.Time) (Holiday, bool) {
+	d = DateOf(d)
+	c.holidayMu.Lock()
+	defer c.holidayMu.Unlock()
+	byDay, ok := c.holidaysByYear[d.Year()]
+	if !ok {
+		byDay = map[time.Time]Holiday{}
+		for _, h := range PublicHolidays(d.Year(), c.region) {
+			byDay[h.Date] = h
+		}
+		c.holidaysByYear[d.Year()] = byDay
+	}
+	h, ok := byDay[d]
+	return h, ok
+}
+
+// IsPublicHoliday reports whether day d is a public holiday in the region.
+func (c *Calendar) IsPublicHoliday(d time.Time) bool {
+	_, ok := c.PublicHoliday(d)
+	return ok
+}
+
+// SchoolHolidayOn returns the school-holiday range of the zone (or the
+// configured extras) that contains day d.
+func (c *Calendar) SchoolHolidayOn(d time.Time) (Range, bool) {
+	d = DateOf(d)
+	for _, r := range c.school {
+		if r.Start.After(d) {
+			break
+		}
+		if !d.After(r.End) {
+			return r, true
+		}
+	}
+	return Range{}, false
+}
+
+// SchoolHolidaysBetween returns the ranges overlapping [from, to].
+func (c *Calendar) SchoolHolidaysBetween(from, to time.Time) []Range {
+	from, to = DateOf(from), DateOf(to)
+	var out []Range
+	for _, r := range c.school {
+		if r.Start.After(to) {
+			break
+		}
+		if !r.End.Before(from) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// IsWorkingDay reports whether d is a school working day: Monday to Friday,
+// not a public holiday, not in school holidays. Teachers are not expected
+// to train during school holidays, so those days do not count.
+func (c *Calendar) IsWorkingDay(d time.Time) bool {
+	d = DateOf(d)
+	if isWeekend(d) || c.IsPublicHoliday(d) {
+		return false
+	}
+	_, inHolidays := c.SchoolHolidayOn(d)
+	return !inHolidays
+}
+
+// NextWorkingDay returns the first school working day strictly after d.
+// The search is bounded to a year and a half (longer than any holiday).
+func (c *Calendar) NextWorkingDay(d time.Time) time.Time {
+	d = DateOf(d)
+	for i := 1; i <= 550; i++ {
+		next := d.AddDate(0, 0, i)
+		if c.IsWorkingDay(next) {
+			return next
+		}
+	}
+	return d.AddDate(0, 0, 1)
+}
+
+func isWeekend(d time.Time) bool {
+	return d.Weekday() == time.Saturday || d.Weekday() == time.Sunday
+}

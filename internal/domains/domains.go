@@ -1,0 +1,92 @@
+// Package domains is the fleet of Moodle sites the bridge drives: the
+// national hub and the académies, each with its web-service client, and
+// the list of web-service functions the bridge relies on.
+package domains
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+
+	"github.com/rs/zerolog"
+
+	"github.com/magistere/bridge/internal/config"
+	"github.com/magistere/bridge/internal/moodle"
+)
+
+// Domain is one configured Moodle site and its client.
+type Domain struct {
+	Config config.Domain
+	Client *moodle.Client
+}
+
+// Name is the domain's configured name.
+func (d *Domain) Name() string { return d.Config.Name }
+
+// Fleet holds every configured domain.
+type Fleet struct {
+	mu       sync.RWMutex
+	byName   map[string]*Domain
+	order    []string
+	national string
+}
+
+// NewFleet builds one client per configured domain. httpClient may be nil.
+func NewFleet(cfg *config.Config, httpClient *http.Client, log zerolog.Logger) (*Fleet, error) {
+	f := &Fleet{byName: map[string]*Domain{}, national: cfg.National}
+	for _, dc := range cfg.Domains {
+		client, err := moodle.New(moodle.Site{Name: dc.Name, WWWRoot: dc.WWWRoot, Token: dc.Token}, moodle.Options{
+			Timeout:       dc.Timeout,
+			MaxInputVars:  dc.MaxInputVars,
+			Concurrency:   dc.Concurrency,
+			RatePerSecond: dc.RatePerSec,
+			HTTPClient:    httpClient,
+			Logger:        log.With().Str("domain", dc.Name).Logger(),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("domain %s: %w", dc.Name, err)
+		}
+		f.byName[dc.Name] = &Domain{Config: dc, Client: client}
+		f.order = append(f.order, dc.Name)
+	}
+	return f, nil
+}
+
+// Get returns the domain called name or an error naming the known ones.
+func (f *Fleet) Get(name string) (*Domain, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if d, ok := f.byName[name]; ok {
+		return d, nil
+	}
+	known := append([]string(nil), f.order...)
+	sort.Strings(known)
+	return nil, fmt.Errorf("unknown domain %q (configured: %v)", name, known)
+}
+
+// All returns the domains in configuration order.
+func (f *Fleet) All() []*Domain {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	out := make([]*Domain, 0, len(f.order))
+	for _, n := range f.order {
+		out = append(out, f.byName[n])
+	}
+	return out
+}
+
+// National returns the domain hosting the national offer, if configured.
+func (f *Fleet) National() (*Domain, error) {
+	if f.national == "" {
+		return nil, fmt.Errorf("no national domain configured (key: national)")
+	}
+	return f.Get(f.national)
+}
+
+// Ping probes a domain's site; it is the readiness check of a domain.
+func (d *Domain) Ping(ctx context.Context) error {
+	_, err := d.Client.Probe(ctx)
+	return err
+}
