@@ -1,0 +1,192 @@
+// Package moodle is the bridge's client for Moodle's REST web services: the
+// PHP form codec, typed requests and answers, typed errors with a retry
+// verdict, chunking under max_input_vars with bisection of all-or-nothing
+// batches, idempotent creates, files, and a per-site probe.
+package moodle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+	"github.com/rs/zerolog"
+)
+
+// Site is one Moodle: its name in logs and errors, its wwwroot and the
+// web-service token (a secret: never logged, never put in a URL we log).
+type Site struct {
+	Name    string
+	WWWRoot string
+	Token   string
+}
+
+// Options tune a Client; zero values take the defaults below.
+type Options struct {
+	Timeout         time.Duration // per call, default 60s
+	MaxInputVars    int           // the site's PHP max_input_vars, default 5000
+	MaxRowsPerChunk int           // rows per array call, default 100
+	Concurrency     int           // calls in flight to this site, default 4
+	RatePerSecond   float64       // calls started per second, 0 = unlimited
+	Burst           int           // token bucket size, default max(1, RatePerSecond)
+	HTTPClient      *http.Client  // default: a fresh client
+	Logger          zerolog.Logger
+}
+
+const (
+	defaultTimeout      = 60 * time.Second
+	defaultMaxInputVars = 5000
+	defaultRowsPerChunk = 100
+	defaultConcurrency  = 4
+	// fixedVars are wstoken, wsfunction and moodlewsrestformat.
+	fixedVars = 3
+)
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = defaultTimeout
+	}
+	if o.MaxInputVars <= 0 {
+		o.MaxInputVars = defaultMaxInputVars
+	}
+	if o.MaxRowsPerChunk <= 0 {
+		o.MaxRowsPerChunk = defaultRowsPerChunk
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = defaultConcurrency
+	}
+	if o.Burst <= 0 {
+		o.Burst = max(1, int(o.RatePerSecond))
+	}
+	return o
+}
+
+// varBudget keeps a 10% margin under max_input_vars: PHP drops what is over
+// silently, and some functions add variables of their own.
+func (o Options) varBudget() int {
+	return o.MaxInputVars - max(10, o.MaxInputVars/10)
+}
+
+// Client talks to one Moodle site. It is safe for concurrent use.
+type Client struct {
+	site     Site
+	opts     Options
+	http     *resty.Client
+	sem      chan struct{}
+	limiter  *tokenBucket
+	log      zerolog.Logger
+	stats    *statsRecorder
+	mu       sync.RWMutex
+	strategy *Strategy
+}
+
+// New builds a client for one site. Retries are the bridge's job, so resty's
+// own retry is off.
+func New(site Site, opts Options) (*Client, error) {
+	if site.WWWRoot == "" {
+		return nil, fmt.Errorf("moodle site %s: wwwroot is empty", site.Name)
+	}
+	site.WWWRoot = strings.TrimRight(site.WWWRoot, "/")
+	opts = opts.withDefaults()
+	hc := &http.Client{}
+	if opts.HTTPClient != nil {
+		copied := *opts.HTTPClient // resty fills in a nil Transport: keep the caller's client untouched
+		hc = &copied
+	}
+	rc := resty.NewWithClient(hc).SetRetryCount(0).SetLogger(discardLogger{}).SetDisableWarn(true)
+	return &Client{
+		site:    site,
+		opts:    opts,
+		http:    rc,
+		sem:     make(chan struct{}, opts.Concurrency),
+		limiter: newTokenBucket(opts.RatePerSecond, opts.Burst),
+		log:     opts.Logger.With().Str("site", site.Name).Logger(),
+		stats:   newStatsRecorder(),
+	}, nil
+}
+
+// Site returns the site's name and wwwroot (the token is left out).
+func (c *Client) Site() Site { return Site{Name: c.site.Name, WWWRoot: c.site.WWWRoot} }
+
+// Call runs one web-service function and decodes its JSON answer into out
+// (nil to ignore it). Moodle exceptions come back as *Error.
+func (c *Client) Call(ctx context.Context, function string, params Params, out any) error {
+	pairs, err := EncodeParams(params)
+	if err != nil {
+		return fmt.Errorf("moodle site %s: %s: %w", c.site.Name, function, err)
+	}
+	if vars := len(pairs) + fixedVars; vars > c.opts.MaxInputVars {
+		return &TooManyInputVarsError{Site: c.site.Name, Function: function, Vars: vars, Limit: c.opts.MaxInputVars}
+	}
+	body := c.restBody(function, pairs)
+	started := time.Now()
+	status, ctype, raw, err := c.post(ctx, function, body)
+	if err == nil {
+		err = c.decodeAnswer(function, status, ctype, raw, out)
+	}
+	c.record(function, started, len(pairs)+fixedVars, err)
+	return err
+}
+
+func (c *Client) restBody(function string, pairs []Pair) string {
+	all := make([]Pair, 0, len(pairs)+fixedVars)
+	all = append(all, Pair{"wstoken", c.site.Token}, Pair{"wsfunction", function}, Pair{"moodlewsrestformat", "json"})
+	return FormBody(append(all, pairs...))
+}
+
+// acquire waits for a concurrency slot and a rate token; release frees the slot.
+func (c *Client) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if err := c.limiter.Wait(ctx); err != nil {
+		<-c.sem
+		return nil, err
+	}
+	return func() { <-c.sem }, nil
+}
+
+func (c *Client) post(ctx context.Context, function, body string) (int, string, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return 0, "", nil, &TransportError{Site: c.site.Name, Function: function, Err: err}
+	}
+	defer release()
+	resp, err := c.http.R().SetContext(ctx).
+		SetHeader("Content-Type", "application/x-www-form-urlencoded").
+		SetHeader("Accept", "application/json").
+		SetBody(body).
+		Post(c.site.WWWRoot + "/webservice/rest/server.php")
+	if err != nil {
+		return 0, "", nil, &TransportError{Site: c.site.Name, Function: function, Err: c.redactErr(err)}
+	}
+	return resp.StatusCode(), resp.Header().Get("Content-Type"), resp.Body(), nil
+}
+
+func (c *Client) record(function string, started time.Time, vars int, err error) {
+	c.stats.add(function, err)
+	ev := c.log.Debug().Str("function", function).Dur("duration", time.Since(started)).Int("vars", vars)
+	if err == nil {
+		ev.Str("outcome", "ok").Msg("moodle call")
+		return
+	}
+	var me *Error
+	if errors.As(err, &me) {
+		ev = ev.Str("errorcode", readableCode(me.ErrorCode))
+	}
+	ev.Str("outcome", "error").Bool("retryable", isRetryable(err)).Str("error", c.redact(err.Error())).Msg("moodle call")
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Errorf(string, ...any) {}
+func (discardLogger) Warnf(string, ...any)  {}
+func (discardLogger) Debugf(string, ...any) {}
