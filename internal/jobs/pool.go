@@ -1,0 +1,411 @@
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/store"
+	"github.com/rs/zerolog"
+)
+
+// PoolOptions configure a Pool. Zero values take the documented defaults.
+type PoolOptions struct {
+	Owner            string        // lease owner id; default hostname-pid-random
+	Concurrency      int           // handlers running at once; default 4
+	LeaseDuration    time.Duration // default 30s, renewed every third of it
+	PollInterval     time.Duration // idle polling period; default 1s
+	BaseBackoff      time.Duration // first retry delay bound; default 2s
+	MaxBackoff       time.Duration // retry delay bound; default 10m
+	ShutdownGrace    time.Duration // time running handlers get to finish at shutdown; default 10s
+	ProgressInterval time.Duration // minimum time between progress writes; default 250ms
+	ErrorLogPeriod   time.Duration // identical loop errors logged once per period; default 30s
+	Kinds            []string      // kinds to lease; default every registered kind
+	Logger           zerolog.Logger
+	Now              func() time.Time // clock for retry times; default the store's clock
+	Rand             func() float64   // jitter source in [0,1); default math/rand
+}
+
+func (o *PoolOptions) setDefaults(st *store.Store) {
+	if o.Owner == "" {
+		o.Owner = DefaultOwner()
+	}
+	setDefault(&o.Concurrency, 4)
+	setDefault(&o.LeaseDuration, 30*time.Second)
+	setDefault(&o.PollInterval, time.Second)
+	setDefault(&o.BaseBackoff, 2*time.Second)
+	setDefault(&o.MaxBackoff, 10*time.Minute)
+	setDefault(&o.ShutdownGrace, 10*time.Second)
+	setDefault(&o.ProgressInterval, 250*time.Millisecond)
+	setDefault(&o.ErrorLogPeriod, 30*time.Second)
+	if o.Now == nil {
+		o.Now = st.Now
+	}
+	if o.Rand == nil {
+		o.Rand = defaultRand
+	}
+}
+
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// DefaultOwner names this process uniquely: hostname-pid-random.
+func DefaultOwner() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// errShutdown is the cancellation cause of handlers cut off at shutdown.
+var errShutdown = failure.Retryable(errors.New("jobs: worker shutting down"))
+
+// loopBackoffMax bounds the wait between polls while the store fails.
+const loopBackoffMax = 30 * time.Second
+
+// Pool leases jobs from the store and runs their handlers.
+type Pool struct {
+	st      *store.Store
+	reg     *Registry
+	opts    PoolOptions
+	log     zerolog.Logger
+	wake    chan struct{}
+	slots   chan struct{}
+	stats   counters
+	limiter *logLimiter
+	running atomic.Bool
+}
+
+// NewPool returns a pool; call Run to start it.
+func NewPool(st *store.Store, reg *Registry, opts PoolOptions) *Pool {
+	opts.setDefaults(st)
+	return &Pool{
+		st: st, reg: reg, opts: opts,
+		log:     opts.Logger.With().Str("component", "jobs").Str("owner", opts.Owner).Logger(),
+		wake:    make(chan struct{}, 1),
+		slots:   make(chan struct{}, opts.Concurrency),
+		limiter: newLogLimiter(opts.ErrorLogPeriod, time.Now),
+	}
+}
+
+// Owner is the lease owner id of this pool.
+func (p *Pool) Owner() string { return p.opts.Owner }
+
+// Notify wakes the poller early, e.g. after a local Submit.
+func (p *Pool) Notify() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Stats returns a snapshot of the pool's counters.
+func (p *Pool) Stats() Stats { return p.stats.snapshot(len(p.slots)) }
+
+// Run leases and runs jobs until ctx is cancelled, then shuts down
+// gracefully: no new leases; running handlers get ShutdownGrace to finish,
+// then their context is cancelled and their jobs are released to the queue
+// so another replica takes them at once. Run returns nil after a graceful
+// stop, or an error if the pool cannot start.
+func (p *Pool) Run(ctx context.Context) error {
+	if !p.running.CompareAndSwap(false, true) {
+		return errors.New("jobs: pool already running")
+	}
+	defer p.running.Store(false)
+	kinds := p.opts.Kinds
+	if len(kinds) == 0 {
+		kinds = p.reg.Kinds()
+	}
+	if len(kinds) == 0 {
+		return errors.New("jobs: no handler registered")
+	}
+	// Handlers outlive ctx by the grace period, so their context is separate.
+	workCtx, cancelWork := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancelWork(nil)
+	var wg sync.WaitGroup
+	p.log.Info().Strs("kinds", kinds).Int("concurrency", p.opts.Concurrency).Msg("worker pool started")
+	p.poll(ctx, workCtx, &wg, kinds)
+	p.drain(&wg, cancelWork)
+	p.log.Info().Msg("worker pool stopped")
+	return nil
+}
+
+// poll is the leasing loop; it returns when ctx is done.
+func (p *Pool) poll(ctx, workCtx context.Context, wg *sync.WaitGroup, kinds []string) {
+	failures := 0
+	for ctx.Err() == nil {
+		wait := p.opts.PollInterval
+		if free := cap(p.slots) - len(p.slots); free > 0 {
+			jobs, err := p.st.LeaseJobs(ctx, p.opts.Owner, free, p.opts.LeaseDuration, kinds)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				failures++
+				p.stats.loopError()
+				p.logLoopError(err)
+				wait = backoff(failures, p.opts.PollInterval, loopBackoffMax, p.opts.Rand)
+			} else {
+				failures = 0
+				for _, j := range jobs {
+					p.start(workCtx, wg, j)
+				}
+				if len(jobs) == free {
+					continue // probably more waiting
+				}
+			}
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-p.wake:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+func (p *Pool) logLoopError(err error) {
+	ok, suppressed := p.limiter.allow(err.Error())
+	if !ok {
+		return
+	}
+	ev := p.log.Error().Err(err).Bool("retryable", failure.IsRetryable(err))
+	if suppressed > 0 {
+		ev = ev.Int("suppressed", suppressed)
+	}
+	ev.Msg("cannot lease jobs")
+}
+
+func (p *Pool) start(workCtx context.Context, wg *sync.WaitGroup, j store.Job) {
+	p.slots <- struct{}{}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer func() {
+			<-p.slots
+			p.Notify() // a slot is free: lease again without waiting a poll
+		}()
+		p.execute(workCtx, j)
+	}()
+}
+
+// drain waits for running handlers, cancels them after the grace period,
+// and gives up waiting on handlers that ignore cancellation after one
+// lease duration (their leases expire and another replica rescues them).
+func (p *Pool) drain(wg *sync.WaitGroup, cancelWork context.CancelCauseFunc) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-time.After(p.opts.ShutdownGrace):
+	}
+	p.log.Warn().Int("running", len(p.slots)).Msg("grace period over: cancelling running jobs")
+	cancelWork(errShutdown)
+	select {
+	case <-done:
+	case <-time.After(p.opts.LeaseDuration):
+		p.log.Error().Int("running", len(p.slots)).Msg("handlers ignore cancellation: leaving their leases to expire")
+	}
+}
+
+// execute runs one leased job to an outcome.
+func (p *Pool) execute(workCtx context.Context, j store.Job) {
+	log := p.log.With().Int64("job_id", j.ID).Str("kind", j.Kind).Str("domain", j.Domain).
+		Int("attempt", j.Attempts).Logger()
+	h, ok := p.reg.Lookup(j.Kind)
+	if !ok {
+		p.fail(log, j, fmt.Sprintf("no handler for job kind %q", j.Kind))
+		return
+	}
+	if j.Attempts > j.MaxAttempts {
+		// Rescued from an expired lease once too often: the job probably
+		// crashes or hangs its worker; stop feeding it to workers.
+		p.fail(log, j, fmt.Sprintf("gave up after %d attempts: its worker stopped renewing the lease (crash or hang)", j.MaxAttempts))
+		return
+	}
+	jobCtx, stop := context.WithCancelCause(workCtx)
+	defer stop(nil)
+	steps, err := p.st.Steps(jobCtx, j.ID)
+	run := newRun(jobCtx, stop, p.st, j, p.opts.Owner, steps, log, p.opts.ProgressInterval)
+	p.stats.add(j.Kind, func(k *KindStats) { k.Started++ })
+	log.Debug().Msg("job started")
+	var result any
+	if err != nil {
+		err = fmt.Errorf("jobs: load checkpoints: %w", err)
+	} else {
+		result, err = p.runHandler(jobCtx, h, run)
+	}
+	run.flushProgress(context.WithoutCancel(jobCtx))
+	p.settle(log, run, result, err, context.Cause(jobCtx))
+}
+
+// runHandler calls the handler while a supervisor renews the lease and
+// flushes progress; a panic becomes a permanent error.
+func (p *Pool) runHandler(ctx context.Context, h Handler, run *Run) (result any, err error) {
+	done := make(chan struct{})
+	supervised := make(chan struct{})
+	go func() {
+		defer close(supervised)
+		p.supervise(ctx, run, done)
+	}()
+	defer func() {
+		close(done)
+		<-supervised
+	}()
+	defer func() {
+		if r := recover(); r != nil {
+			p.stats.add(run.Kind(), func(k *KindStats) { k.Panicked++ })
+			run.log.Error().Str("stack", string(debug.Stack())).Msgf("handler panicked: %v", r)
+			err = failure.Permanent(fmt.Errorf("jobs: handler of %s panicked: %v", run.Kind(), r))
+		}
+	}()
+	return h(ctx, run)
+}
+
+// supervise renews the lease every third of its duration and flushes
+// throttled progress. A lost lease or a cancelled job stops the handler.
+func (p *Pool) supervise(ctx context.Context, run *Run, done <-chan struct{}) {
+	renew := time.NewTicker(p.opts.LeaseDuration / 3)
+	defer renew.Stop()
+	flush := time.NewTicker(p.opts.ProgressInterval)
+	defer flush.Stop()
+	lastRenewed := time.Now()
+	for {
+		select {
+		case <-done:
+			return
+		case <-flush.C:
+			run.flushProgress(ctx)
+		case <-renew.C:
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.LeaseDuration/3)
+			err := p.st.RenewLease(rctx, run.ID(), p.opts.Owner, p.opts.LeaseDuration)
+			cancel()
+			switch {
+			case err == nil:
+				lastRenewed = time.Now()
+			case errors.Is(err, store.ErrLeaseLost), errors.Is(err, store.ErrCancelled):
+				run.stop(err)
+				return
+			case time.Since(lastRenewed) >= p.opts.LeaseDuration:
+				run.stop(fmt.Errorf("lease not renewed in time (%v): %w", err, store.ErrLeaseLost))
+				return
+			default:
+				run.log.Warn().Err(err).Msg("lease renewal failed, will retry")
+			}
+		}
+	}
+}
+
+// settle records the outcome of a run.
+func (p *Pool) settle(log zerolog.Logger, run *Run, result any, herr, cause error) {
+	j := run.job
+	switch {
+	case errors.Is(cause, store.ErrCancelled):
+		p.stats.add(j.Kind, func(k *KindStats) { k.Cancelled++ })
+		log.Info().Msg("job cancelled while running: stopped")
+	case errors.Is(cause, store.ErrLeaseLost):
+		p.stats.add(j.Kind, func(k *KindStats) { k.LeaseLost++ })
+		log.Warn().Msg("lease lost: another worker owns the job now; result dropped")
+	case herr == nil:
+		p.succeed(log, j, result)
+	case errors.Is(cause, errShutdown):
+		p.release(log, j)
+	case failure.IsRetryable(herr) && j.Attempts < j.MaxAttempts:
+		p.retryLater(log, j, herr)
+	default:
+		p.fail(log, j, herr.Error())
+	}
+}
+
+func (p *Pool) succeed(log zerolog.Logger, j store.Job, result any) {
+	raw, err := json.Marshal(result)
+	if err != nil {
+		p.fail(log, j, fmt.Sprintf("encode result: %v", err))
+		return
+	}
+	if err := p.store(func(ctx context.Context) error { return p.st.CompleteJob(ctx, j.ID, p.opts.Owner, raw) }); err != nil {
+		log.Error().Err(err).Msg("job done but not recorded")
+		return
+	}
+	p.stats.add(j.Kind, func(k *KindStats) { k.Succeeded++ })
+	p.audit(j, "job.succeeded", "ok", "")
+	log.Info().Msg("job succeeded")
+}
+
+func (p *Pool) release(log zerolog.Logger, j store.Job) {
+	if err := p.store(func(ctx context.Context) error { return p.st.ReleaseJob(ctx, j.ID, p.opts.Owner) }); err != nil {
+		log.Error().Err(err).Msg("job not released: its lease will expire")
+		return
+	}
+	p.stats.add(j.Kind, func(k *KindStats) { k.Released++ })
+	log.Info().Msg("job released at shutdown")
+}
+
+func (p *Pool) retryLater(log zerolog.Logger, j store.Job, herr error) {
+	delay := backoff(j.Attempts, p.opts.BaseBackoff, p.opts.MaxBackoff, p.opts.Rand)
+	runAt := p.opts.Now().Add(delay)
+	if err := p.store(func(ctx context.Context) error {
+		return p.st.RetryJobLater(ctx, j.ID, p.opts.Owner, runAt, herr.Error())
+	}); err != nil {
+		log.Error().Err(err).Msg("retry not recorded: the lease will expire and the job be rescued")
+		return
+	}
+	p.stats.add(j.Kind, func(k *KindStats) { k.Retried++ })
+	log.Warn().Err(herr).Dur("retry_in", delay).Msg("job failed, will retry")
+}
+
+func (p *Pool) fail(log zerolog.Logger, j store.Job, msg string) {
+	if err := p.store(func(ctx context.Context) error { return p.st.FailJob(ctx, j.ID, p.opts.Owner, msg) }); err != nil {
+		log.Error().Err(err).Msg("failure not recorded")
+		return
+	}
+	p.stats.add(j.Kind, func(k *KindStats) { k.Failed++ })
+	p.audit(j, "job.failed", "failed", msg)
+	log.Error().Str("error", msg).Msg("job failed")
+}
+
+// store runs a bookkeeping write with its own deadline (the job's context
+// may be cancelled), retrying briefly on retryable errors.
+func (p *Pool) store(fn func(ctx context.Context) error) error {
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = fn(ctx)
+		cancel()
+		if err == nil || !failure.IsRetryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+	}
+	return err
+}
+
+func (p *Pool) audit(j store.Job, action, outcome, detail string) {
+	_ = p.store(func(ctx context.Context) error {
+		_, err := p.st.RecordAudit(ctx, store.AuditEntry{
+			Actor: actorOf(j.RequestedBy), Domain: j.Domain, Action: action, Target: j.Kind,
+			Outcome: outcome, JobID: j.ID, Detail: detail,
+		})
+		if err != nil {
+			p.log.Warn().Err(err).Int64("job_id", j.ID).Msg("audit entry not recorded")
+		}
+		return err
+	})
+}

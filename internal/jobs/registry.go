@@ -1,0 +1,58 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// Handler runs one job. Its result is stored as JSON when it returns nil.
+// A returned error is retried (with backoff, up to the job's max attempts)
+// only when failure.IsRetryable says so; anything else fails the job.
+// Handlers must honour ctx: it is cancelled when the job is cancelled, its
+// lease is lost, or the pool shuts down past its grace period.
+type Handler func(ctx context.Context, run *Run) (result any, err error)
+
+// Registry maps job kinds to handlers.
+type Registry struct {
+	mu       sync.RWMutex
+	handlers map[string]Handler
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{handlers: map[string]Handler{}} }
+
+// Register adds the handler of a kind. Registering a kind twice, an empty
+// kind or a nil handler is a programming error and panics (like net/http).
+func (r *Registry) Register(kind string, h Handler) {
+	if kind == "" || h == nil {
+		panic("jobs: Register needs a kind and a handler")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.handlers[kind]; dup {
+		panic(fmt.Sprintf("jobs: handler for kind %q registered twice", kind))
+	}
+	r.handlers[kind] = h
+}
+
+// Lookup returns the handler of a kind.
+func (r *Registry) Lookup(kind string) (Handler, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	h, ok := r.handlers[kind]
+	return h, ok
+}
+
+// Kinds lists the registered kinds, sorted.
+func (r *Registry) Kinds() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]string, 0, len(r.handlers))
+	for k := range r.handlers {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,307 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// LeaseJobs hands up to limit runnable jobs to owner for lease: queued jobs
+// whose run_at has come, and running jobs whose lease expired (their worker
+// died). Oldest run_at first. Each leased job is running, owned by owner,
+// and its attempts counter includes this run. kinds empty means any kind.
+//
+// Concurrent callers, in this process or others, never get the same job:
+// MySQL/MariaDB selects with FOR UPDATE SKIP LOCKED; SQLite runs a single
+// UPDATE ... RETURNING on the one writer connection under BEGIN IMMEDIATE.
+func (s *Store) LeaseJobs(ctx context.Context, owner string, limit int, lease time.Duration, kinds []string) ([]Job, error) {
+	if owner == "" || limit <= 0 || lease <= 0 {
+		return nil, fmt.Errorf("store: lease jobs: %w", &Error{"owner, limit and lease are required"})
+	}
+	var (
+		jobs []Job
+		err  error
+	)
+	if s.dialect == MySQL {
+		jobs, err = s.leaseMySQL(ctx, owner, limit, lease, kinds)
+	} else {
+		jobs, err = s.leaseSQLite(ctx, owner, limit, lease, kinds)
+	}
+	if err != nil {
+		return nil, wrap("lease jobs", err)
+	}
+	sort.Slice(jobs, func(i, j int) bool {
+		if !jobs[i].RunAt.Equal(jobs[j].RunAt) {
+			return jobs[i].RunAt.Before(jobs[j].RunAt)
+		}
+		return jobs[i].ID < jobs[j].ID
+	})
+	return jobs, nil
+}
+
+// runnableWhere selects leasable jobs; args: now, now, kinds...
+func runnableWhere(kinds []string) string {
+	w := "((state = 'queued' AND run_at <= ?) OR (state = 'running' AND lease_expires_at < ?))"
+	if len(kinds) > 0 {
+		w += " AND kind IN (" + placeholders(len(kinds)) + ")"
+	}
+	return w
+}
+
+func runnableArgs(now time.Time, kinds []string) []any {
+	args := []any{millis(now), millis(now)}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	return args
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+const leaseSet = "state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?"
+
+func (s *Store) leaseSQLite(ctx context.Context, owner string, limit int, lease time.Duration, kinds []string) ([]Job, error) {
+	now := s.Now()
+	q := "UPDATE jobs SET " + leaseSet + " WHERE id IN (SELECT id FROM jobs WHERE " + runnableWhere(kinds) +
+		" ORDER BY run_at, id LIMIT ?) RETURNING " + jobColumns
+	args := []any{owner, millis(now.Add(lease)), millis(now)}
+	args = append(args, runnableArgs(now, kinds)...)
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanJobs(rows)
+}
+
+func (s *Store) leaseMySQL(ctx context.Context, owner string, limit int, lease time.Duration, kinds []string) ([]Job, error) {
+	// READ COMMITTED: rows scanned but not matching are not kept locked,
+	// so concurrent leasers skip only the rows really taken.
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	now := s.Now()
+	ids, err := selectIDs(ctx, tx, "SELECT id FROM jobs WHERE "+runnableWhere(kinds)+
+		" ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED", append(runnableArgs(now, kinds), limit)...)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	in := " WHERE id IN (" + placeholders(len(ids)) + ")"
+	args := []any{owner, millis(now.Add(lease)), millis(now)}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE jobs SET "+leaseSet+in, args...); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+jobColumns+" FROM jobs"+in, args[3:]...)
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := scanJobs(rows)
+	if err != nil {
+		return nil, err
+	}
+	return jobs, tx.Commit()
+}
+
+func selectIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// ownedUpdate runs an UPDATE restricted to a running job leased by owner.
+// When nothing matched it says why: ErrNotFound, ErrCancelled or ErrLeaseLost.
+func (s *Store) ownedUpdate(ctx context.Context, op string, id int64, owner, set string, args ...any) error {
+	args = append(args, id, owner)
+	res, err := s.db.ExecContext(ctx, "UPDATE jobs SET "+set+
+		" WHERE id = ? AND lease_owner = ? AND state = 'running'", args...)
+	if err != nil {
+		return wrap(fmt.Sprintf("%s job %d", op, id), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return wrap(fmt.Sprintf("%s job %d", op, id), err)
+	}
+	if n > 0 {
+		return nil
+	}
+	return s.whyNotOwned(ctx, op, id)
+}
+
+func (s *Store) whyNotOwned(ctx context.Context, op string, id int64) error {
+	j, err := s.getJob(ctx, s.db, id)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	if j.State == JobCancelled {
+		return fmt.Errorf("store: %s job %d: %w", op, id, ErrCancelled)
+	}
+	return fmt.Errorf("store: %s job %d: %w", op, id, ErrLeaseLost)
+}
+
+// RenewLease extends owner's lease on a running job to now+lease.
+func (s *Store) RenewLease(ctx context.Context, id int64, owner string, lease time.Duration) error {
+	now := s.Now()
+	return s.ownedUpdate(ctx, "renew lease", id, owner, "lease_expires_at = ?, updated_at = ?",
+		millis(now.Add(lease)), millis(now))
+}
+
+// ReleaseJob gives a running job back to the queue without counting the
+// attempt (graceful shutdown): another worker may lease it at once.
+func (s *Store) ReleaseJob(ctx context.Context, id int64, owner string) error {
+	return s.ownedUpdate(ctx, "release", id, owner,
+		"state = 'queued', lease_owner = '', lease_expires_at = 0, updated_at = ?, "+
+			"attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END", millis(s.Now()))
+}
+
+// CompleteJob marks owner's job succeeded with its result (nil: JSON null).
+func (s *Store) CompleteJob(ctx context.Context, id int64, owner string, result json.RawMessage) error {
+	if len(result) == 0 {
+		result = json.RawMessage("null")
+	}
+	now := millis(s.Now())
+	return s.ownedUpdate(ctx, "complete", id, owner,
+		"state = 'succeeded', result = ?, lease_owner = '', lease_expires_at = 0, updated_at = ?, finished_at = ?",
+		string(result), now, now)
+}
+
+// RetryJobLater puts owner's job back in the queue until runAt, keeping the error.
+func (s *Store) RetryJobLater(ctx context.Context, id int64, owner string, runAt time.Time, lastErr string) error {
+	return s.ownedUpdate(ctx, "retry later", id, owner,
+		"state = 'queued', run_at = ?, last_error = ?, lease_owner = '', lease_expires_at = 0, updated_at = ?",
+		millis(runAt), truncateError(lastErr), millis(s.Now()))
+}
+
+// FailJob marks owner's job failed for good, keeping the error.
+func (s *Store) FailJob(ctx context.Context, id int64, owner string, lastErr string) error {
+	now := millis(s.Now())
+	return s.ownedUpdate(ctx, "fail", id, owner,
+		"state = 'failed', last_error = ?, lease_owner = '', lease_expires_at = 0, updated_at = ?, finished_at = ?",
+		truncateError(lastErr), now, now)
+}
+
+// UpdateProgress records how far owner's job went. It fails with
+// ErrCancelled when the job was cancelled, so the worker can stop.
+func (s *Store) UpdateProgress(ctx context.Context, id int64, owner string, done, total int, msg string) error {
+	return s.ownedUpdate(ctx, "progress", id, owner,
+		"progress_done = ?, progress_total = ?, progress_message = ?, updated_at = ?",
+		done, total, truncateRunes(msg, 1000), millis(s.Now()))
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
+
+// CancelJob cancels a queued or running job. A running worker learns it at
+// its next lease renewal or progress update and stops.
+func (s *Store) CancelJob(ctx context.Context, id int64) (Job, error) {
+	now := millis(s.Now())
+	return s.transition(ctx, "cancel", id,
+		"state = 'cancelled', lease_owner = '', lease_expires_at = 0, updated_at = ?, finished_at = ?",
+		"state IN ('queued', 'running')", now, now)
+}
+
+// RetryJob re-queues a failed or cancelled job now, with its attempts reset.
+// Step checkpoints are kept, so the job resumes after its last done step.
+func (s *Store) RetryJob(ctx context.Context, id int64) (Job, error) {
+	now := millis(s.Now())
+	return s.transition(ctx, "retry", id,
+		"state = 'queued', attempts = 0, run_at = ?, lease_owner = '', lease_expires_at = 0, result = NULL, "+
+			"updated_at = ?, finished_at = 0",
+		"state IN ('failed', 'cancelled')", now, now)
+}
+
+// transition applies an operator state change allowed only from some states.
+func (s *Store) transition(ctx context.Context, op string, id int64, set, from string, args ...any) (Job, error) {
+	res, err := s.db.ExecContext(ctx, "UPDATE jobs SET "+set+" WHERE id = ? AND "+from, append(args, id)...)
+	if err != nil {
+		return Job{}, wrap(fmt.Sprintf("%s job %d", op, id), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return Job{}, wrap(fmt.Sprintf("%s job %d", op, id), err)
+	}
+	j, err := s.getJob(ctx, s.db, id)
+	if err != nil {
+		return Job{}, fmt.Errorf("store: %s: %w", op, err)
+	}
+	if n == 0 {
+		return j, fmt.Errorf("store: %s job %d in state %s: %w", op, id, j.State, ErrConflict)
+	}
+	return j, nil
+}
+
+// SaveStep checkpoints a finished step of a job (overwriting a previous save).
+func (s *Store) SaveStep(ctx context.Context, jobID int64, name string, result json.RawMessage) error {
+	if len(result) == 0 {
+		result = json.RawMessage("null")
+	}
+	q := `INSERT INTO job_steps (job_id, name, result, done_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (job_id, name) DO UPDATE SET result = excluded.result, done_at = excluded.done_at`
+	if s.dialect == MySQL {
+		q = `INSERT INTO job_steps (job_id, name, result, done_at) VALUES (?, ?, ?, ?)
+		ON DUPLICATE KEY UPDATE result = VALUES(result), done_at = VALUES(done_at)`
+	}
+	_, err := s.db.ExecContext(ctx, q, jobID, name, string(result), millis(s.Now()))
+	return wrap(fmt.Sprintf("save step %q of job %d", name, jobID), err)
+}
+
+// Steps returns the checkpointed steps of a job by name.
+func (s *Store) Steps(ctx context.Context, jobID int64) (map[string]json.RawMessage, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT name, result FROM job_steps WHERE job_id = ?", jobID)
+	if err != nil {
+		return nil, wrap(fmt.Sprintf("steps of job %d", jobID), err)
+	}
+	defer rows.Close()
+	out := map[string]json.RawMessage{}
+	for rows.Next() {
+		var name, result string
+		if err := rows.Scan(&name, &result); err != nil {
+			return nil, wrap(fmt.Sprintf("steps of job %d", jobID), err)
+		}
+		out[name] = json.RawMessage(result)
+	}
+	return out, wrap(fmt.Sprintf("steps of job %d", jobID), rows.Err())
+}
+
+// DeleteFinishedJobs removes succeeded, failed and cancelled jobs finished
+// before the cutoff (with their steps), for housekeeping.
+func (s *Store) DeleteFinishedJobs(ctx context.Context, before time.Time) (int64, error) {
+	cut := millis(before)
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM job_steps WHERE job_id IN (SELECT id FROM jobs
+		WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < ?)`, cut); err != nil {
+		return 0, wrap("delete finished job steps", err)
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled')
+		AND finished_at < ?`, cut)
+	if err != nil {
+		return 0, wrap("delete finished jobs", err)
+	}
+	n, err := res.RowsAffected()
+	return n, wrap("delete finished jobs", err)
+}

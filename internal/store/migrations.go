@@ -1,0 +1,112 @@
+package store
+
+// migrations is the ordered schema history. Append only: never edit or
+// reorder an entry that has shipped. See doc.go for how to add one.
+var migrations = []migration{
+	{
+		Version: 1,
+		Name:    "jobs, job steps and audit",
+		SQLite: []string{
+			`CREATE TABLE IF NOT EXISTS jobs (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				kind TEXT NOT NULL,
+				domain TEXT NOT NULL DEFAULT '',
+				payload TEXT NOT NULL,
+				idempotency_key TEXT NULL UNIQUE,
+				state TEXT NOT NULL,
+				attempts INTEGER NOT NULL DEFAULT 0,
+				max_attempts INTEGER NOT NULL,
+				run_at INTEGER NOT NULL,
+				lease_owner TEXT NOT NULL DEFAULT '',
+				lease_expires_at INTEGER NOT NULL DEFAULT 0,
+				progress_done INTEGER NOT NULL DEFAULT 0,
+				progress_total INTEGER NOT NULL DEFAULT 0,
+				progress_message TEXT NOT NULL DEFAULT '',
+				result TEXT NULL,
+				last_error TEXT NOT NULL DEFAULT '',
+				requested_by TEXT NOT NULL DEFAULT '',
+				created_at INTEGER NOT NULL,
+				updated_at INTEGER NOT NULL,
+				finished_at INTEGER NOT NULL DEFAULT 0
+			)`,
+			`CREATE INDEX IF NOT EXISTS jobs_state_run_at ON jobs (state, run_at)`,
+			`CREATE INDEX IF NOT EXISTS jobs_state_lease ON jobs (state, lease_expires_at)`,
+			`CREATE INDEX IF NOT EXISTS jobs_kind ON jobs (kind)`,
+			`CREATE INDEX IF NOT EXISTS jobs_domain ON jobs (domain)`,
+			`CREATE TABLE IF NOT EXISTS job_steps (
+				job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+				name TEXT NOT NULL,
+				result TEXT NOT NULL,
+				done_at INTEGER NOT NULL,
+				PRIMARY KEY (job_id, name)
+			)`,
+			`CREATE TABLE IF NOT EXISTS audit (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				at INTEGER NOT NULL,
+				actor TEXT NOT NULL,
+				domain TEXT NOT NULL DEFAULT '',
+				action TEXT NOT NULL,
+				target TEXT NOT NULL DEFAULT '',
+				params TEXT NOT NULL,
+				outcome TEXT NOT NULL DEFAULT '',
+				job_id INTEGER NULL,
+				detail TEXT NOT NULL DEFAULT ''
+			)`,
+			`CREATE INDEX IF NOT EXISTS audit_at ON audit (at)`,
+			`CREATE INDEX IF NOT EXISTS audit_domain_at ON audit (domain, at)`,
+			`CREATE INDEX IF NOT EXISTS audit_job ON audit (job_id)`,
+		},
+		MySQL: []string{
+			`CREATE TABLE IF NOT EXISTS jobs (
+				id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+				kind VARCHAR(100) NOT NULL,
+				domain VARCHAR(100) NOT NULL DEFAULT '',
+				payload MEDIUMTEXT NOT NULL,
+				idempotency_key VARCHAR(255) NULL,
+				state VARCHAR(16) NOT NULL,
+				attempts INT NOT NULL DEFAULT 0,
+				max_attempts INT NOT NULL,
+				run_at BIGINT NOT NULL,
+				lease_owner VARCHAR(255) NOT NULL DEFAULT '',
+				lease_expires_at BIGINT NOT NULL DEFAULT 0,
+				progress_done INT NOT NULL DEFAULT 0,
+				progress_total INT NOT NULL DEFAULT 0,
+				progress_message VARCHAR(1000) NOT NULL DEFAULT '',
+				result MEDIUMTEXT NULL,
+				last_error TEXT NOT NULL,
+				requested_by VARCHAR(255) NOT NULL DEFAULT '',
+				created_at BIGINT NOT NULL,
+				updated_at BIGINT NOT NULL,
+				finished_at BIGINT NOT NULL DEFAULT 0,
+				UNIQUE KEY jobs_idempotency_key (idempotency_key),
+				KEY jobs_state_run_at (state, run_at),
+				KEY jobs_state_lease (state, lease_expires_at),
+				KEY jobs_kind (kind),
+				KEY jobs_domain (domain)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+			`CREATE TABLE IF NOT EXISTS job_steps (
+				job_id BIGINT NOT NULL,
+				name VARCHAR(191) NOT NULL,
+				result MEDIUMTEXT NOT NULL,
+				done_at BIGINT NOT NULL,
+				PRIMARY KEY (job_id, name),
+				CONSTRAINT job_steps_job FOREIGN KEY (job_id) REFERENCES jobs (id) ON DELETE CASCADE
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+			`CREATE TABLE IF NOT EXISTS audit (
+				id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+				at BIGINT NOT NULL,
+				actor VARCHAR(255) NOT NULL,
+				domain VARCHAR(100) NOT NULL DEFAULT '',
+				action VARCHAR(100) NOT NULL,
+				target VARCHAR(255) NOT NULL DEFAULT '',
+				params MEDIUMTEXT NOT NULL,
+				outcome VARCHAR(100) NOT NULL DEFAULT '',
+				job_id BIGINT NULL,
+				detail TEXT NOT NULL,
+				KEY audit_at (at),
+				KEY audit_domain_at (domain, at),
+				KEY audit_job (job_id)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+		},
+	},
+}
