@@ -11,10 +11,17 @@ import (
 	"github.com/magistere/bridge/internal/store"
 )
 
-// registerHandlers is the one place where every job kind is bound to its
-// handler.
+// handlerSets bind job kinds to handlers. Each feature adds its set from
+// its own file (handlers_<feature>.go) with an init function, so features
+// do not edit one shared list.
+var handlerSets = []func(a *App){
+	func(a *App) { a.Registry.Register(KindDiagnosticRecord, a.diagnosticRecord) },
+}
+
 func registerHandlers(a *App) {
-	a.Registry.Register(KindDiagnosticRecord, a.diagnosticRecord)
+	for _, set := range handlerSets {
+		set(a)
+	}
 }
 
 // KindDiagnosticRecord is a job that records its own execution in the audit

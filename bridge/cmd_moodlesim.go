@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/magistere/bridge/internal/moodlesim"
+)
+
+func init() {
+	register(&command{name: "moodlesim", summary: "serve Moodle-compatible test sites (tests, demos, load runs)", run: runMoodlesim})
+}
+
+func runMoodlesim(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "moodlesim", "--listen ADDR --token TOKEN [--sites national,ac-guyane,...] [--release 4.5|3.5|2.9] [--faults SPEC] [--debug]")
+	listen := fs.String("listen", "127.0.0.1:8480", "listen address")
+	token := fs.String("token", "", "the web-service token the sites accept (required; or $BRIDGE_MOODLESIM_TOKEN)")
+	sites := fs.String("sites", "", "comma-separated site names, each served under /<site>/; empty: one site at the root")
+	release := fs.String("release", "4.5", "Moodle release to imitate: 4.5, 3.5 or 2.9 (restricts the function list)")
+	faults := fs.String("faults", "", "injected failures, e.g. latency=20ms,5xx=0.2,timeout=0.1,reset=0.05,after_commit=0.1,seed=42")
+	debug := fs.Bool("debug", false, "add debuginfo to errors, like a site with debugging on")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *token == "" {
+		*token = os.Getenv("BRIDGE_MOODLESIM_TOKEN")
+	}
+	if *token == "" {
+		return usagef("--token is required")
+	}
+	switch *release {
+	case "4.5", "3.5", "2.9":
+	default:
+		return usagef("--release must be 4.5, 3.5 or 2.9, got %q", *release)
+	}
+	spec, err := moodlesim.ParseFaults(*faults)
+	if err != nil {
+		return usagef("--faults: %v", err)
+	}
+	opts := moodlesim.Options{Token: *token, Release: *release, Debug: *debug, Faults: spec}
+	if *sites != "" {
+		opts.Sites = strings.Split(*sites, ",")
+	}
+	sim := moodlesim.New(opts)
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *listen, err)
+	}
+	if path := os.Getenv("BRIDGE_ADDR_FILE"); path != "" {
+		os.WriteFile(path, []byte(ln.Addr().String()), 0o644)
+	}
+	names := opts.Sites
+	if len(names) == 0 {
+		names = []string{"(root)"}
+	}
+	fmt.Fprintf(env.stdout, "moodlesim: Moodle %s test sites %s on http://%s\n", *release, strings.Join(names, ", "), ln.Addr())
+	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
