@@ -65,6 +65,11 @@ jobs:
 		t.Errorf("phase 1: jobs ran on %d replica(s); the test expects the work to be shared", owners)
 	}
 
+	if code, body := httpGet(t, "http://"+procs[1].addr+"/metrics"); code != 200 ||
+		!strings.Contains(body, `bridge_jobs{state="succeeded"} 300`) || !strings.Contains(body, "# TYPE bridge_jobs_succeeded_total counter") {
+		t.Errorf("metrics after phase 1: %d\n%s", code, body)
+	}
+
 	// Phase 2: kill one replica while it holds leases.
 	ids2 := submitDiagnostics(t, q, "p2", 300, 150)
 	victim := procs[0]
