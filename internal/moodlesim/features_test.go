@@ -497,3 +497,37 @@ func TestListenAndServeStopsOnCancel(t *testing.T) {
 		t.Fatalf("bad address: want a permanent error, got %v", err)
 	}
 }
+
+func TestSiteURL(t *testing.T) {
+	one := New(Options{Token: testToken})
+	many := New(Options{Token: testToken, Sites: []string{"national", "ac-guyane"}})
+	if got := one.SiteURL("http://h:1/", "moodle"); got != "http://h:1" {
+		t.Fatalf("one site: %s", got)
+	}
+	if got := many.SiteURL("http://h:1", "ac-guyane"); got != "http://h:1/ac-guyane" {
+		t.Fatalf("several sites: %s", got)
+	}
+	if many.Site("nope") != nil || many.Site("national") == nil || one.Site("") == nil {
+		t.Fatal("Site lookup")
+	}
+}
+
+func TestMultipartRESTCall(t *testing.T) {
+	s := newTestSite(t, Options{})
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, kv := range [][2]string{{"wstoken", testToken}, {"wsfunction", "core_course_create_categories"},
+		{"moodlewsrestformat", "json"}, {"categories[0][name]", "Multipart"}} {
+		_ = mw.WriteField(kv[0], kv[1])
+	}
+	_ = mw.Close()
+	resp, err := http.Post(s.base+"/webservice/rest/server.php", mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(got) != `[{"id":2,"name":"Multipart"}]` {
+		t.Fatalf("got %s", got)
+	}
+}

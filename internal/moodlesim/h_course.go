@@ -374,11 +374,9 @@ func getCourses(c *call, p P) (any, error) {
 		list = s.sortedCourses()
 	}
 	for _, id := range ids {
-		co := s.courses[id]
-		if co == nil {
-			return nil, errNoRecord("course", id)
+		if co := s.courses[id]; co != nil { // unknown ids are left out
+			list = append(list, co)
 		}
-		list = append(list, co)
 	}
 	out := []obj{}
 	for _, co := range list {
@@ -388,11 +386,7 @@ func getCourses(c *call, p P) (any, error) {
 }
 
 func (c *call) courseLegacy(co *course) obj {
-	catSort := 0
-	if cat := c.s.categories[co.category]; cat != nil {
-		catSort = co.sortorder
-	}
-	out := o("id", co.id, "shortname", co.shortname, "categoryid", co.category, "categorysortorder", catSort,
+	out := o("id", co.id, "shortname", co.shortname, "categoryid", co.category, "categorysortorder", co.sortorder,
 		"fullname", co.fullname, "displayname", co.fullname, "idnumber", co.idnumber, "summary", co.summary,
 		"summaryformat", 1, "format", co.format, "showgrades", co.showgrades, "newsitems", co.newsitems,
 		"startdate", co.startdate, "enddate", co.enddate, "numsections", max(len(co.sections)-1, 0),

@@ -1,11 +1,13 @@
 package moodlesim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"sort"
@@ -177,11 +179,35 @@ func readParams(r *http.Request) *phpArr {
 		_, _ = io.Copy(io.Discard, r.Body) // PHP drops the whole body
 		return mergeArr(get, post)
 	}
-	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ctype == "application/x-www-form-urlencoded" {
+	ctype, mparams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ctype {
+	case "application/x-www-form-urlencoded":
 		registerVars(parseURLEncoded(string(body)), post)
+	case "multipart/form-data":
+		registerVars(multipartFields(body, mparams["boundary"]), post)
 	}
+	// Any other body (JSON included) is ignored, as PHP fills $_POST only
+	// from these two encodings.
 	return mergeArr(get, post)
+}
+
+// multipartFields returns the non-file fields of a multipart body in order.
+func multipartFields(body []byte, boundary string) []formPair {
+	var out []formPair
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			return out
+		}
+		if part.FileName() == "" && part.FormName() != "" {
+			value, err := io.ReadAll(io.LimitReader(part, postMaxSize))
+			if err == nil {
+				out = append(out, formPair{part.FormName(), string(value)})
+			}
+		}
+		_ = part.Close()
+	}
 }
 
 // serveREST answers /webservice/rest/server.php. It reports whether the
@@ -305,4 +331,15 @@ func sortedKeys[V any](m map[int]V) []int {
 	}
 	sort.Ints(out)
 	return out
+}
+
+// SiteURL is the wwwroot of a served site given the server's root URL
+// (e.g. httptest's URL): the root itself with one site, root/<name> with
+// several.
+func (srv *Server) SiteURL(root, name string) string {
+	root = strings.TrimSuffix(root, "/")
+	if len(srv.order) == 1 {
+		return root
+	}
+	return root + "/" + name
 }
