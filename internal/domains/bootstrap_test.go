@@ -1,0 +1,74 @@
+package domains_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/magistere/bridge/internal/config"
+	"github.com/magistere/bridge/internal/domains"
+	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/moodlesim"
+	"github.com/magistere/bridge/internal/store/storetest"
+)
+
+func simDomain(t *testing.T, roles map[string]string) (*domains.Domain, *moodlesim.Server) {
+	t.Helper()
+	sim := moodlesim.New(moodlesim.Options{Sites: []string{"ac-a", "ac-b"}, Token: "tok"})
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	cfg := config.Defaults()
+	cfg.Domains = []config.Domain{{Name: "ac-a", WWWRoot: srv.URL + "/ac-a", Token: "tok", Timeout: 10 * time.Second, Roles: roles}}
+	fleet, err := domains.NewFleet(&cfg, srv.Client(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := fleet.Get("ac-a")
+	return d, sim
+}
+
+// A category someone already made with the bridge's idnumber is adopted,
+// not duplicated; a configured numeric role id is kept as is.
+func TestBootstrapAdoptsExistingAndIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	d, sim := simDomain(t, map[string]string{"participant": "student", "formateur": "17"})
+	st := storetest.SQLite(t)
+	pre, err := d.Client.CreateCategories(ctx, []moodle.CategoryInput{{Name: "Archives académiques", IDNumber: "BRIDGE-ARC"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := domains.Bootstrap(ctx, d, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Created() != len(domains.Skeleton)-1 {
+		t.Fatalf("created %d, want %d (Archive existed)", rep.Created(), len(domains.Skeleton)-1)
+	}
+	cats, _ := st.DomainCategories(ctx, "ac-a")
+	if cats[domains.CatArchive].CategoryID != int64(pre[0].ID) {
+		t.Fatalf("archive recorded as %d, want the existing %d", cats[domains.CatArchive].CategoryID, pre[0].ID)
+	}
+	roles, _ := st.DomainRoles(ctx, "ac-a")
+	if roles["formateur"].RoleID != 17 || roles["participant"].RoleID != 5 {
+		t.Fatalf("roles = %+v", roles)
+	}
+	n := sim.Site("ac-a").Counts().Categories
+	// Renamed in Moodle: still found by idnumber, nothing created or changed.
+	if err := d.Client.UpdateCategories(ctx, []moodle.CategoryUpdate{{ID: moodle.Int(cats[domains.CatSession].CategoryID), Name: "Autre nom"}}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := domains.Bootstrap(ctx, d, st)
+	if err != nil || again.Created() != 0 || again.Changed() != 0 || sim.Site("ac-a").Counts().Categories != n {
+		t.Fatalf("second run: %+v, %v", again, err)
+	}
+}
+
+func TestBootstrapRefusesUnknownRole(t *testing.T) {
+	d, _ := simDomain(t, map[string]string{"formateur": "formateur_academique"})
+	if _, err := domains.Bootstrap(context.Background(), d, storetest.SQLite(t)); err == nil {
+		t.Fatal("a custom role shortname without an id must fail the bootstrap")
+	}
+}

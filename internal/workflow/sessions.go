@@ -1,0 +1,193 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/magistere/bridge/internal/calendar"
+	"github.com/magistere/bridge/internal/domains"
+	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/store"
+)
+
+// DefaultShortnamePattern names sessions after their parcours.
+const DefaultShortnamePattern = "{parcours}-S{n}"
+
+// sessionNames gives session n's shortname and full name (of count).
+func sessionNames(p *Params, parcours string, n int) (shortname, fullname string, err error) {
+	pattern := p.ShortnamePattern
+	if pattern == "" {
+		pattern = DefaultShortnamePattern
+	}
+	if !strings.Contains(pattern, "{n}") {
+		return "", "", errors.New(`the pattern must contain "{n}" so that each session has its own shortname`)
+	}
+	shortname = strings.NewReplacer("{parcours}", parcours, "{n}", strconv.Itoa(n)).Replace(pattern)
+	count := SessionCount(p.Participants, p.Max)
+	fullname = p.Name
+	if count > 1 {
+		fullname = fmt.Sprintf("%s (groupe %d/%d)", p.Name, n, count)
+	}
+	return shortname, fullname, nil
+}
+
+func startOfDay(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+}
+
+// dayBounds turns session days into Moodle timestamps: the start day's
+// midnight and the end day's last second (a session ends at the end of
+// its last day, so end-of-session reminders match it).
+func dayBounds(start, end string, loc *time.Location) (int64, int64, error) {
+	s, err := parseDay(start)
+	if err != nil {
+		return 0, 0, err
+	}
+	e, err := parseDay(end)
+	if err != nil {
+		return 0, 0, err
+	}
+	s = time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, loc)
+	e = time.Date(e.Year(), e.Month(), e.Day(), 23, 59, 59, 0, loc)
+	return s.Unix(), e.Unix(), nil
+}
+
+// CalendarWarnings checks planned session dates against the domain's
+// school calendar (zone from its configuration). Advice, never a refusal.
+func (s *Service) CalendarWarnings(domain string, p Params) ([]calendar.Warning, error) {
+	d, err := s.fleet.Get(domain)
+	if err != nil {
+		return nil, err
+	}
+	start, err1 := parseDay(p.Start)
+	end, err2 := parseDay(p.End)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("session dates: %w", err)
+	}
+	extra, err := calendar.ParseRanges(d.Config.Holidays)
+	if err != nil {
+		return nil, fmt.Errorf("domain %s holidays: %w", domain, err)
+	}
+	cal, err := calendar.New(calendar.Options{Zone: d.Config.Zone, Region: d.Config.Region, Extra: extra})
+	if err != nil {
+		return nil, fmt.Errorf("domain %s calendar: %w", domain, err)
+	}
+	plan := calendar.SessionPlan{Start: start, End: end}
+	if p.RemoteMinutes != nil {
+		plan.RemoteMinutes = *p.RemoteMinutes
+	}
+	if p.InPersonMinutes != nil {
+		plan.InPersonMinutes = *p.InPersonMinutes
+	}
+	return cal.CheckSession(plan), nil
+}
+
+// Warning is a calendar warning as reported in a job's result.
+type Warning struct {
+	Code string `json:"code"`
+	Date string `json:"date"`
+	FR   string `json:"fr"`
+	EN   string `json:"en"`
+}
+
+// SessionsResult is create-sessions' job result.
+type SessionsResult struct {
+	Sessions []Copied  `json:"sessions"`
+	Warnings []Warning `json:"warnings"`
+}
+
+// applyCreateSessions makes ceil(participants/max) sessions from a
+// parcours, one checkpointed step each: copy without users (or find the
+// copy an earlier run made, by its shortname), dates, formateurs, state.
+func applyCreateSessions(ctx context.Context, j *job) (any, error) {
+	p := j.p.Params
+	parcours, err := getCourse(ctx, j.e.d, j.p.CourseID)
+	if err != nil {
+		return nil, err
+	}
+	category := p.CategoryID
+	if category == 0 {
+		category = j.e.cats[domains.CatSession]
+	}
+	start, end, err := dayBounds(p.Start, p.End, j.s.loc)
+	if err != nil {
+		return nil, refuse("bad_dates", "dates invalides", "invalid dates")
+	}
+	count := SessionCount(p.Participants, p.Max)
+	res := SessionsResult{}
+	for n := 1; n <= count; n++ {
+		var c Copied
+		err := j.run.Step(fmt.Sprintf("session-%d", n), func(ctx context.Context) (any, error) {
+			return j.makeSession(ctx, parcours, n, category, start, end)
+		}, &c)
+		if err != nil {
+			return res, err
+		}
+		res.Sessions = append(res.Sessions, c)
+		j.run.Progress(n, count, "session "+c.ShortName)
+	}
+	if ws, err := j.s.CalendarWarnings(j.e.d.Name(), p); err == nil {
+		for _, w := range ws {
+			res.Warnings = append(res.Warnings, Warning{Code: w.Code, Date: w.Date.Format(time.DateOnly), FR: w.MessageFR, EN: w.MessageEN})
+		}
+	}
+	return res, nil
+}
+
+func (j *job) makeSession(ctx context.Context, parcours *moodle.Course, n int, category, start, end int64) (Copied, error) {
+	p := j.p.Params
+	shortname, fullname, err := sessionNames(&p, parcours.ShortName, n)
+	if err != nil {
+		return Copied{}, refuse("bad_pattern", "modèle de nom abrégé invalide : %v", "invalid shortname pattern: %v", err)
+	}
+	c, err := j.copyCourse(ctx, j.p.CourseID, shortname, fullname, category, false)
+	if err != nil {
+		return c, err
+	}
+	// Dates and name are set on every (re)run: a copy is not visible until
+	// opened, and opening keeps the planned start date.
+	if err := j.update(ctx, moodle.CourseUpdate{ID: moodle.Int(c.CourseID), FullName: fullname, StartDate: &start, EndDate: &end}); err != nil {
+		return c, err
+	}
+	if err := j.enrolFormateurs(ctx, c.CourseID, nonZero(append([]int64{p.CreatorID}, p.Formateurs...)...)); err != nil {
+		return c, err
+	}
+	if err := j.copyMetadata(ctx, c.CourseID); err != nil {
+		return c, err
+	}
+	next := store.CourseState{Domain: j.e.d.Name(), CourseID: c.CourseID, State: StateSessionPreparation, SourceCourseID: j.p.CourseID}
+	if cur, err := j.s.st.GetCourseState(ctx, next.Domain, c.CourseID); err == nil && cur.State == next.State {
+		return c, nil // recorded by an earlier run
+	}
+	if err := j.s.st.PutCourseState(ctx, next); err != nil {
+		return c, err
+	}
+	_, err = j.s.st.RecordTransition(ctx, store.CourseTransition{Domain: next.Domain, CourseID: c.CourseID, Actor: actor(j.run.RequestedBy()),
+		Transition: CreateSessions, To: next.State, JobID: j.run.ID(),
+		Params: []byte(fmt.Sprintf(`{"parcours":%d,"n":%d,"start":%q,"end":%q}`, j.p.CourseID, n, p.Start, p.End))})
+	if err == nil {
+		_, err = j.s.st.RecordAudit(ctx, store.AuditEntry{Actor: actor(j.run.RequestedBy()), Domain: next.Domain, Action: "workflow." + CreateSessions,
+			Target: fmt.Sprintf("course:%d", c.CourseID), Outcome: next.State, JobID: j.run.ID(),
+			Detail: fmt.Sprintf("session %d from parcours %d", n, j.p.CourseID)})
+	}
+	return c, err
+}
+
+// copyMetadata gives the session its parcours's metadata, with the
+// request's durations on top.
+func (j *job) copyMetadata(ctx context.Context, session int64) error {
+	md, err := j.s.st.GetCourseMetadata(ctx, j.e.d.Name(), j.p.CourseID)
+	if err != nil {
+		return err
+	}
+	mergeMetadata(&md, j.p.Params)
+	if md.RemoteMinutes == nil && md.InPersonMinutes == nil && md.Objectives == "" {
+		return nil
+	}
+	return j.s.st.SetCourseMetadata(ctx, j.e.d.Name(), session, md)
+}
