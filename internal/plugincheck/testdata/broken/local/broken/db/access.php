@@ -1,0 +1,9 @@
+<?php
+$capabilities = [
+    'local/broken:declared' => [
+        'captype' => 'read',
+    ],
+    'mod/other:cap' => [
+        'captype' => 'read',
+    ],
+];

@@ -1,0 +1,3 @@
+<?php
+$string['pluginname'] = 'Broken';
+$string['onlyen'] = 'Only in English';

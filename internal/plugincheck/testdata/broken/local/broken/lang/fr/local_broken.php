@@ -1,0 +1,3 @@
+<?php
+$string['pluginname'] = 'Cassé';
+$string['onlyfr'] = 'Seulement en français';

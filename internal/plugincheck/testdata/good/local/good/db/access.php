@@ -1,0 +1,6 @@
+<?php
+$capabilities = [
+    'local/good:view' => [
+        'captype' => 'read',
+    ],
+];

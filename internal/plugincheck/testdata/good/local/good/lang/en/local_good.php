@@ -1,0 +1,4 @@
+<?php
+$string['pluginname'] = 'Good';
+$string['hello'] = 'Hello';
+$string['good:view'] = 'View';

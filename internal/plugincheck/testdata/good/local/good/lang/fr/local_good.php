@@ -1,0 +1,4 @@
+<?php
+$string['pluginname'] = 'Bon';
+$string['hello'] = 'Bonjour';
+$string['good:view'] = 'Voir';

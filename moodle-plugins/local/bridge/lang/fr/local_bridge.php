@@ -1,0 +1,65 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+/**
+ * French strings of local_bridge.
+ *
+ * @package    local_bridge
+ * @copyright  2025 m@gistère bridge contributors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+defined('MOODLE_INTERNAL') || die();
+
+$string['backupfilemissing'] = 'La sauvegarde est terminée mais son fichier est introuvable.';
+$string['bridge:approveoffer'] = 'Valider un parcours pour l\'offre nationale';
+$string['bridge:downloadcertificates'] = 'Télécharger les attestations de présence';
+$string['bridge:enrolcsv'] = 'Inscrire des participants depuis un fichier CSV';
+$string['bridge:manageworkflow'] = 'Faire avancer un parcours dans le flux de formation';
+$string['bridge:markattendance'] = 'Indiquer qu\'un participant a terminé la formation';
+$string['bridge:requestoffer'] = 'Demander un parcours de l\'offre nationale';
+$string['bridge:use'] = 'Utiliser les services web du pont';
+$string['bridge:viewoffer'] = 'Consulter l\'offre nationale';
+$string['bridge:viewtracking'] = 'Consulter la progression des participants';
+$string['bridgeurl'] = 'URL du pont';
+$string['bridgeurl_desc'] = 'Adresse du démon m@gistère bridge, par exemple https://bridge.example.org.';
+$string['completionnotenabled'] = 'Le suivi d\'achèvement n\'est pas activé dans ce parcours.';
+$string['connection'] = 'Connexion au pont';
+$string['connection_desc'] = 'Les requêtes vers le pont sont signées avec le secret partagé ; le pont doit connaître ce site sous le même nom de domaine et le même secret.';
+$string['contextlockingdisabled'] = 'Le gel des contextes est désactivé sur ce site (réglage contextlocking).';
+$string['domain'] = 'Nom de domaine';
+$string['domain_desc'] = 'Nom de ce site auprès du pont, par exemple ac-versailles (lettres, chiffres, point, tiret, souligné, deux-points).';
+$string['invalidbackupfile'] = 'Le fichier déposé n\'est pas une sauvegarde Moodle lisible.';
+$string['nobackupfile'] = 'Aucun fichier de sauvegarde dans la zone de brouillon indiquée.';
+$string['operationfailed'] = 'L\'opération a échoué ; voir les journaux de sauvegarde pour le détail.';
+$string['operationnotfound'] = 'Opération {$a} introuvable.';
+$string['passwordrequired'] = 'Ce site exige une clé d\'inscription pour l\'auto-inscription.';
+$string['pluginname'] = 'Pont m@gistère';
+$string['privacy:metadata:bridge'] = 'Le pont m@gistère automatise les flux de formation de ce site ; il reçoit des données pour inscrire les participants et produire les attestations de présence.';
+$string['privacy:metadata:bridge:completion'] = 'Si le participant a terminé la formation.';
+$string['privacy:metadata:bridge:courseid'] = 'Le parcours concerné par la requête.';
+$string['privacy:metadata:bridge:email'] = 'L\'adresse de courriel des participants inscrits.';
+$string['privacy:metadata:bridge:firstname'] = 'Le prénom des participants inscrits.';
+$string['privacy:metadata:bridge:lastname'] = 'Le nom des participants inscrits.';
+$string['privacy:metadata:bridge:userid'] = 'L\'identifiant de l\'utilisateur qui agit via le pont.';
+$string['restoreprecheckfailed'] = 'Les vérifications préalables à la restauration ont échoué : {$a}';
+$string['selfenrolmentdisabled'] = 'Le plugin d\'auto-inscription est désactivé sur ce site.';
+$string['sharedsecret'] = 'Secret partagé';
+$string['sharedsecret_desc'] = 'Secret partagé avec le pont pour ce domaine ; il signe chaque requête et ne circule jamais lui-même.';
+$string['shortnameinuse'] = 'Le nom abrégé {$a} est déjà utilisé par un autre parcours.';
+$string['timeout'] = 'Délai des requêtes';
+$string['timeout_desc'] = 'Secondes d\'attente d\'une réponse du pont avant abandon.';
+$string['usernotenrolled'] = 'L\'utilisateur n\'est pas inscrit dans ce parcours.';
