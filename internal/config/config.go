@@ -99,8 +99,25 @@ type Domain struct {
 	Timeout      time.Duration     `koanf:"timeout" json:"timeout"`
 	Roles        map[string]string `koanf:"roles" json:"roles,omitempty"`
 	Unknown      string            `koanf:"unknown_users" json:"unknown_users"`
+	// SubCategories are extra categories under the lifecycle skeleton
+	// (circonscriptions, départements…), created by `domains bootstrap`.
+	SubCategories []SubCategory `koanf:"subcategories" json:"subcategories,omitempty"`
 	CreateAuth   string            `koanf:"create_auth" json:"create_auth"`
 }
+
+// SubCategory is a configured category under one of the skeleton's
+// categories. Parent is a skeleton key (gabarit, parcours, demonstration,
+// session, autoinscription, autoinscription_locale, archive, corbeille).
+// IDNumber identifies it on the site; empty, it is derived from Parent and
+// Name, so renaming it in Moodle later breaks nothing.
+type SubCategory struct {
+	Parent   string `koanf:"parent" json:"parent"`
+	Name     string `koanf:"name" json:"name"`
+	IDNumber string `koanf:"idnumber" json:"idnumber,omitempty"`
+}
+
+// SkeletonKeys are the categories every domain gets at bootstrap.
+var SkeletonKeys = []string{"gabarit", "parcours", "demonstration", "session", "autoinscription", "autoinscription_locale", "archive", "corbeille"}
 
 // Defaults returns a configuration with every default set and no domain.
 func Defaults() Config {
@@ -356,6 +373,15 @@ func validateDomain(key string, d Domain, seen map[string]bool, add func(string,
 	if d.Unknown != "reject" && d.Unknown != "create" {
 		add(key+".unknown_users", "must be reject or create, got %q", d.Unknown)
 	}
+	for j, sc := range d.SubCategories {
+		k := fmt.Sprintf("%s.subcategories[%d]", key, j)
+		if !contains(SkeletonKeys, sc.Parent) {
+			add(k+".parent", "must be one of %s, got %q", strings.Join(SkeletonKeys, ", "), sc.Parent)
+		}
+		if strings.TrimSpace(sc.Name) == "" {
+			add(k+".name", "must not be empty")
+		}
+	}
 	if d.MaxInputVars < 100 {
 		add(key+".max_input_vars", "must be at least 100, got %d", d.MaxInputVars)
 	}
@@ -413,4 +439,13 @@ func (c *Config) Secrets() []string {
 		add(d.Secret)
 	}
 	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -119,12 +119,54 @@ func Bootstrap(ctx context.Context, d *Domain, st *store.Store) (*BootstrapRepor
 		}
 		rep.Categories = append(rep.Categories, item)
 	}
+	for _, sub := range subCategories(d) {
+		item, err := ensureCategory(ctx, d, sub, ids[sub.Parent])
+		if err != nil {
+			return rep, fmt.Errorf("bootstrap %s: sub-category %q: %w", d.Name(), sub.Name, err)
+		}
+		if prev, ok := known[sub.Key]; !ok || prev.CategoryID != item.ID {
+			item.Changed = true
+			if err := st.SaveDomainCategory(ctx, d.Name(), store.DomainCategory{Key: sub.Key, CategoryID: item.ID, IDNumber: sub.IDNumber}); err != nil {
+				return rep, fmt.Errorf("bootstrap %s: %w", d.Name(), err)
+			}
+		}
+		rep.Categories = append(rep.Categories, item)
+	}
 	roles, err := bootstrapRoles(ctx, d, st)
 	rep.Roles = roles
 	if err != nil {
 		return rep, fmt.Errorf("bootstrap %s: %w", d.Name(), err)
 	}
 	return rep, nil
+}
+
+// SubCategoryKey is the domain_categories key of a configured sub-category.
+func SubCategoryKey(idnumber string) string { return "sub:" + idnumber }
+
+// subCategories turns the configured sub-categories into skeleton-like
+// entries with a stable idnumber (derived from parent and name when the
+// configuration gives none).
+func subCategories(d *Domain) []SkeletonCategory {
+	var out []SkeletonCategory
+	for _, sc := range d.Config.SubCategories {
+		idn := sc.IDNumber
+		if idn == "" {
+			idn = "BRIDGE-" + strings.ToUpper(sc.Parent) + "-" + slug(sc.Name)
+		}
+		out = append(out, SkeletonCategory{Key: SubCategoryKey(idn), Name: sc.Name, IDNumber: idn, Parent: sc.Parent})
+	}
+	return out
+}
+
+// slug keeps letters and digits (accents folded), upper-cased, with '-'
+// between words: "Circonscription Kourou" -> "CIRCONSCRIPTION-KOUROU".
+func slug(s string) string {
+	fold := strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a", "î", "i", "ï", "i",
+		"ô", "o", "ù", "u", "û", "u", "ü", "u", "ç", "c", "œ", "oe", "æ", "ae")
+	words := strings.FieldsFunc(fold.Replace(strings.ToLower(s)), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	})
+	return strings.ToUpper(strings.Join(words, "-"))
 }
 
 // ensureCategory finds a skeleton category by idnumber or creates it.

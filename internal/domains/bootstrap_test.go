@@ -3,6 +3,7 @@ package domains_test
 import (
 	"context"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -72,3 +73,41 @@ func TestBootstrapRefusesUnknownRole(t *testing.T) {
 		t.Fatal("a custom role shortname without an id must fail the bootstrap")
 	}
 }
+
+// Configured sub-categories (circonscriptions) are created under their
+// skeleton parent, recorded, and not created twice.
+func TestBootstrapCreatesConfiguredSubCategories(t *testing.T) {
+	ctx := context.Background()
+	d, sim := simDomain(t, nil)
+	d.Config.SubCategories = []config.SubCategory{
+		{Parent: "session", Name: "Circonscription Kourou"},
+		{Parent: "parcours", Name: "Premier degré", IDNumber: "PD-1"},
+	}
+	st := storetest.SQLite(t)
+	rep, err := domains.Bootstrap(ctx, d, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Created() != len(domains.Skeleton)+2 {
+		t.Fatalf("created %d categories, want skeleton + 2", rep.Created())
+	}
+	cats, _ := st.DomainCategories(ctx, "ac-a")
+	kourou, ok := cats[domains.SubCategoryKey("BRIDGE-SESSION-CIRCONSCRIPTION-KOUROU")]
+	if !ok {
+		t.Fatalf("sub-category not recorded: %+v", cats)
+	}
+	found, err := d.Client.GetCategories(ctx, []moodle.KeyValue{{Key: "id", Value: itoa(kourou.CategoryID)}}, false)
+	if err != nil || len(found) != 1 || int64(found[0].Parent) != cats[domains.CatSession].CategoryID {
+		t.Fatalf("Kourou is not under Session de formation: %+v %v", found, err)
+	}
+	if _, ok := cats[domains.SubCategoryKey("PD-1")]; !ok {
+		t.Fatalf("configured idnumber not used: %+v", cats)
+	}
+	n := sim.Site("ac-a").Counts().Categories
+	rep, err = domains.Bootstrap(ctx, d, st)
+	if err != nil || rep.Created() != 0 || rep.Changed() != 0 || sim.Site("ac-a").Counts().Categories != n {
+		t.Fatalf("second bootstrap changed something: created %d changed %d err %v", rep.Created(), rep.Changed(), err)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
