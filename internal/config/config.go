@@ -102,7 +102,7 @@ type Domain struct {
 	// SubCategories are extra categories under the lifecycle skeleton
 	// (circonscriptions, départements…), created by `domains bootstrap`.
 	SubCategories []SubCategory `koanf:"subcategories" json:"subcategories,omitempty"`
-	CreateAuth   string            `koanf:"create_auth" json:"create_auth"`
+	CreateAuth    string        `koanf:"create_auth" json:"create_auth"`
 }
 
 // SubCategory is a configured category under one of the skeleton's
