@@ -16,5 +16,7 @@ import (
 	_ "github.com/rs/zerolog"
 	_ "golang.org/x/text/encoding/charmap"
 	_ "golang.org/x/text/encoding/unicode"
+	_ "github.com/signintech/gopdf"
+	_ "golang.org/x/image/font/gofont/goregular"
 	_ "modernc.org/sqlite"
 )
