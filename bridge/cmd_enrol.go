@@ -1,0 +1,274 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/magistere/bridge/internal/app"
+	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/jobs"
+	"github.com/magistere/bridge/internal/store"
+)
+
+func init() {
+	register(&command{name: "enrol", summary: "enrol a CSV file into a course: dry run, apply (as a job), report", run: runEnrol})
+}
+
+const enrolUsage = "--domain D --course C[,C2...] --csv FILE [--role R] [--group G] [--unknown reject|create] " +
+	"[--dry-run] [--report FILE] [--remove-absent --yes] [--max-per-session N] [--keep-establishment] " +
+	"[--auth A] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--lang fr|en]"
+
+type enrolFlags struct {
+	domain, courses, csv, role, group, unknown, report, auth, start, end, lang string
+	dryRun, removeAbsent, yes, keepEst                                         bool
+	maxPerSession                                                              int
+}
+
+// rowsNeedAttention makes the command exit 1 after printing the report.
+type rowsNeedAttention struct{ n int }
+
+func (e *rowsNeedAttention) Error() string {
+	return fmt.Sprintf("%d row(s) were not enrolled (unknown, ambiguous, suspended, invalid or failed): see the report", e.n)
+}
+
+func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
+	f, err := parseEnrolFlags(env, args)
+	if err != nil {
+		return err
+	}
+	opts, err := f.planOptions()
+	if err != nil {
+		return err
+	}
+	file, err := os.ReadFile(f.csv)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", f.csv, err)
+	}
+	a, err := env.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	d, err := a.Fleet.Get(f.domain)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	opts = opts.WithDomainDefaults(d.Config)
+	plan, err := enrol.PlanFile(ctx, d.Client, strings.NewReader(string(file)), opts)
+	if err != nil {
+		var oe *enrol.OptionError
+		if errors.As(err, &oe) {
+			return usagef("%v", err)
+		}
+		return err
+	}
+	rep := enrol.NewReport(f.domain, plan, true)
+	if f.dryRun || !plan.PendingWork() {
+		if !f.dryRun {
+			fmt.Fprintln(env.stderr, "nothing to do: every row is already done or needs attention")
+		}
+		return finishEnrol(env, f, rep)
+	}
+	rep, err = applyInProcess(ctx, env, a, f.domain, enrol.JobPayload{File: file, Options: opts}, plan.FileSHA256)
+	if err != nil {
+		return err
+	}
+	return finishEnrol(env, f, rep)
+}
+
+func parseEnrolFlags(env *cliEnv, args []string) (*enrolFlags, error) {
+	f := &enrolFlags{}
+	fs := newFlags(env, "enrol", enrolUsage)
+	fs.StringVar(&f.domain, "domain", "", "domain (Moodle site) name")
+	fs.StringVar(&f.courses, "course", "", "course id, or several session ids separated by commas")
+	fs.StringVar(&f.csv, "csv", "", "the enrolment file (CSV, GAIA export, list of e-mails)")
+	fs.StringVar(&f.role, "role", "", "participant, formateur or tuteur for rows without a Rôle column (default participant)")
+	fs.StringVar(&f.group, "group", "", "group to add everyone to (created when missing)")
+	fs.StringVar(&f.unknown, "unknown", "", "unknown people: reject or create (default: the domain's unknown_users)")
+	fs.StringVar(&f.auth, "auth", "", "auth of created accounts, e.g. shibboleth or cas (default: the domain's create_auth)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "only plan: show every row's outcome, change nothing")
+	fs.StringVar(&f.report, "report", "", "write the report to this file (.json for JSON, CSV otherwise)")
+	fs.BoolVar(&f.removeAbsent, "remove-absent", false, "unenrol people holding only the imported role who are absent from the file (needs --yes)")
+	fs.BoolVar(&f.yes, "yes", false, "confirm --remove-absent")
+	fs.IntVar(&f.maxPerSession, "max-per-session", 0, "split across the first ceil(rows/N) courses of --course")
+	fs.BoolVar(&f.keepEst, "keep-establishment", false, "when splitting, keep people of one établissement together")
+	fs.StringVar(&f.start, "start", "", "enrolment start date (YYYY-MM-DD)")
+	fs.StringVar(&f.end, "end", "", "enrolment end date (YYYY-MM-DD)")
+	fs.StringVar(&f.lang, "lang", "fr", "language of the counts table: fr or en")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	switch {
+	case f.domain == "" || f.courses == "" || f.csv == "":
+		return nil, usagef("--domain, --course and --csv are required")
+	case f.removeAbsent && !f.yes:
+		return nil, usagef("--remove-absent unenrols every participant with the imported role who is not in the file; " +
+			"run with --dry-run to see who, then add --yes to confirm")
+	case f.unknown != "" && f.unknown != "reject" && f.unknown != "create":
+		return nil, usagef("--unknown must be reject or create")
+	}
+	return f, nil
+}
+
+func (f *enrolFlags) planOptions() (enrol.PlanOptions, error) {
+	o := enrol.PlanOptions{Role: f.role, Group: f.group, Unknown: f.unknown, CreateAuth: f.auth,
+		RemoveAbsent: f.removeAbsent, MaxPerSession: f.maxPerSession, KeepEstablishment: f.keepEst}
+	for _, s := range strings.Split(f.courses, ",") {
+		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil || id <= 1 {
+			return o, usagef("--course: %q is not a course id", s)
+		}
+		o.CourseIDs = append(o.CourseIDs, id)
+	}
+	var err error
+	if o.TimeStart, err = parseDay("--start", f.start); err != nil {
+		return o, err
+	}
+	if o.TimeEnd, err = parseDay("--end", f.end); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+func parseDay(flagName, v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	t, err := time.ParseInLocation(time.DateOnly, v, time.Local)
+	if err != nil {
+		return 0, usagef("%s: want YYYY-MM-DD, got %q", flagName, v)
+	}
+	return t.Unix(), nil
+}
+
+// applyInProcess submits the job and runs a local pool until it ends, so
+// the command works without a daemon.
+func applyInProcess(ctx context.Context, env *cliEnv, a *app.App, domain string, p enrol.JobPayload, sha string) (*enrol.Report, error) {
+	job, created, err := a.Queue.Submit(ctx, jobs.Spec{Kind: enrol.KindApply, Domain: domain, Payload: p,
+		Key: enrol.JobKey(domain, sha, p.Options), RequestedBy: "cli:" + os.Getenv("USER")})
+	if err != nil {
+		return nil, err
+	}
+	if !created {
+		fmt.Fprintf(env.stderr, "this file was already submitted with these options as job %d (%s)\n", job.ID, job.State)
+	}
+	poolCtx, stop := context.WithCancel(ctx)
+	pool := jobs.NewPool(a.Store, a.Registry, jobs.PoolOptions{Kinds: []string{enrol.KindApply}, Concurrency: 1,
+		PollInterval: 100 * time.Millisecond, Logger: a.Log})
+	done := make(chan error, 1)
+	go func() { done <- pool.Run(poolCtx) }()
+	final, werr := waitJob(ctx, env, a.Store, job.ID)
+	stop()
+	<-done
+	if werr != nil {
+		return nil, werr
+	}
+	if final.State != store.JobSucceeded {
+		return nil, fmt.Errorf("job %d %s: %s", final.ID, final.State, final.LastError)
+	}
+	return enrol.LoadReport(ctx, a.Store, job.ID)
+}
+
+func waitJob(ctx context.Context, env *cliEnv, st *store.Store, id int64) (store.Job, error) {
+	pr := newProgressPrinter(env.stderr)
+	defer pr.end()
+	for {
+		j, err := st.GetJob(ctx, id)
+		if err != nil {
+			return j, err
+		}
+		pr.show(fmt.Sprintf("job %d %s %s", j.ID, j.State, progressText(j)))
+		if j.State == store.JobSucceeded || j.State == store.JobFailed || j.State == store.JobCancelled {
+			return j, nil
+		}
+		select {
+		case <-ctx.Done():
+			return j, ctx.Err()
+		case <-time.After(150 * time.Millisecond):
+		}
+	}
+}
+
+// progressPrinter rewrites one line on a terminal and prints changed
+// lines otherwise (logs, pipes).
+type progressPrinter struct {
+	w    io.Writer
+	tty  bool
+	last string
+}
+
+func newProgressPrinter(w io.Writer) *progressPrinter {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil {
+			tty = fi.Mode()&os.ModeCharDevice != 0
+		}
+	}
+	return &progressPrinter{w: w, tty: tty}
+}
+
+func (p *progressPrinter) show(line string) {
+	if line == p.last {
+		return
+	}
+	p.last = line
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+		return
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+func (p *progressPrinter) end() {
+	if p.tty && p.last != "" {
+		fmt.Fprintln(p.w)
+	}
+}
+
+func finishEnrol(env *cliEnv, f *enrolFlags, rep *enrol.Report) error {
+	if f.report != "" {
+		if err := writeReportFile(f.report, rep); err != nil {
+			return err
+		}
+	}
+	if env.format == "json" {
+		if err := json.NewEncoder(env.stdout).Encode(map[string]any{"dry_run": rep.DryRun, "job_id": rep.JobID,
+			"file_sha256": rep.FileSHA256, "counts": rep.Counts}); err != nil {
+			return err
+		}
+	} else {
+		title := "applied"
+		if rep.DryRun {
+			title = "dry run"
+		}
+		fmt.Fprintf(env.stdout, "%s (%s):\n%s", title, filepath.Base(f.csv), rep.Counts.Table(f.lang))
+	}
+	if n := rep.Counts.Problems(); n > 0 {
+		return &rowsNeedAttention{n}
+	}
+	return nil
+}
+
+func writeReportFile(path string, rep *enrol.Report) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if strings.HasSuffix(strings.ToLower(path), ".json") {
+		err = rep.WriteJSON(out)
+	} else {
+		err = rep.WriteCSV(out)
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/magistere/bridge/internal/moodle"
+)
+
+// TestEnrolCLI: dry run, apply as an in-process job, re-run with nothing
+// to do, exit codes, and the --remove-absent guard.
+func TestEnrolCLI(t *testing.T) {
+	const token = "enrol-token-abcdef0123456789"
+	sim := startBridge(t, nil, "moodlesim", "--listen", "127.0.0.1:0", "--token", token, "--sites", "ac-a")
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "bridge.yaml", `
+data_dir: `+dir+`
+domains:
+  - name: ac-a
+    wwwroot: http://`+sim.addr+`
+    token: `+token+`
+    zone: A
+    unknown_users: create
+    create_auth: shibboleth
+`)
+	client, err := moodle.New(moodle.Site{Name: "ac-a", WWWRoot: "http://" + sim.addr, Token: token}, moodle.Options{Timeout: 10 * time.Second, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := client.CreateCourses(context.Background(), []moodle.CourseInput{{FullName: "S", ShortName: "S1", CategoryID: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	course := strconv.FormatInt(int64(created[0].ID), 10)
+	good := writeFile(t, dir, "good.csv", "Nom;Prénom;Courriel\nMARTIN;Anne;anne.martin@ac-a.fr\nDURAND;Paul;paul.durand@ac-a.fr\n")
+	base := []string{"--config", cfg, "enrol", "--domain", "ac-a", "--course", course}
+
+	r := runBridge(t, time.Minute, nil, append(base, "--csv", good, "--dry-run")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "will_create") {
+		t.Fatalf("dry run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	report := filepath.Join(dir, "report.csv")
+	r = runBridge(t, time.Minute, nil, append(base, "--csv", good, "--report", report)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "created") || !strings.Contains(r.stderr, "succeeded") {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if data, err := os.ReadFile(report); err != nil || strings.Count(string(data), ";created;") != 2 {
+		t.Fatalf("report file: %v\n%s", err, data)
+	}
+	r = runBridge(t, time.Minute, nil, append(base, "--csv", good)...)
+	if r.code != 0 || !strings.Contains(r.stderr, "nothing to do") || !strings.Contains(r.stdout, "already_enrolled") {
+		t.Fatalf("re-run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	bad := writeFile(t, dir, "bad.csv", "Courriel\nnot-an-email\nanne.martin@ac-a.fr\n")
+	if r = runBridge(t, time.Minute, nil, append(base, "--csv", bad, "--unknown", "reject")...); r.code != 1 {
+		t.Fatalf("file with an invalid row: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runBridge(t, time.Minute, nil, append(base, "--csv", good, "--remove-absent")...)
+	if r.code != 2 || !strings.Contains(r.stderr, "--yes") {
+		t.Fatalf("remove-absent without --yes: exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, token) {
+		t.Fatal("token printed")
+	}
+}

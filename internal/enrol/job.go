@@ -1,0 +1,148 @@
+package enrol
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/magistere/bridge/internal/config"
+	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/store"
+)
+
+// KindApply is the job kind applying an enrolment file.
+const KindApply = "enrol.apply"
+
+// JobPayload is an enrol.apply job's payload: the file itself travels in
+// the job (base64 in JSON), so any replica can run it.
+type JobPayload struct {
+	File    []byte      `json:"file"`
+	Options PlanOptions `json:"options"`
+}
+
+// JobRun is what the job handler needs of *jobs.Run.
+type JobRun interface {
+	Checkpointer
+	ID() int64
+	Domain() string
+}
+
+// JobResult is the job's stored result.
+type JobResult struct {
+	ReportID int64  `json:"report_id"`
+	Counts   Counts `json:"counts"`
+}
+
+// WithDomainDefaults fills what the run left unset from the domain's
+// configuration: role map, unknown-user policy and account auth.
+func (o PlanOptions) WithDomainDefaults(d config.Domain) PlanOptions {
+	if o.Roles == nil && len(d.Roles) > 0 {
+		o.Roles = d.Roles
+	}
+	if o.Unknown == "" {
+		o.Unknown = d.Unknown
+	}
+	if o.CreateAuth == "" {
+		o.CreateAuth = d.CreateAuth
+	}
+	return o
+}
+
+// JobKey is the idempotency key of applying a file: the same file with
+// the same options on the same course(s) is one job.
+func JobKey(domain, fileSHA256 string, opts PlanOptions) string {
+	raw, _ := json.Marshal(opts) // plain data: cannot fail
+	sum := sha256.Sum256(raw)
+	courses := make([]string, len(opts.CourseIDs))
+	for i, c := range opts.CourseIDs {
+		courses[i] = strconv.FormatInt(c, 10)
+	}
+	return fmt.Sprintf("%s:%s:%s:%s:%s", KindApply, domain, strings.Join(courses, ","), fileSHA256,
+		hex.EncodeToString(sum[:8]))
+}
+
+// FileSHA256 is the hex SHA-256 of a file, as plans and keys use it.
+func FileSHA256(file []byte) string {
+	sum := sha256.Sum256(file)
+	return hex.EncodeToString(sum[:])
+}
+
+// RunApplyJob is the enrol.apply handler's body: plan (checkpointed, so a
+// resumed job applies the plan it started with), apply phase by phase,
+// then keep the report in the store.
+func RunApplyJob(ctx context.Context, c *moodle.Client, st *store.Store, run JobRun, p JobPayload) (*JobResult, error) {
+	var plan Plan
+	run.Progress(0, 6, "plan")
+	err := run.Step("plan", func(ctx context.Context) (any, error) {
+		return PlanFile(ctx, c, bytes.NewReader(p.File), p.Options)
+	}, &plan)
+	if err != nil {
+		return nil, err
+	}
+	if err := Apply(c, &plan, run); err != nil {
+		return nil, err
+	}
+	rep := NewReport(run.Domain(), &plan, false)
+	rep.JobID = run.ID()
+	id, err := SaveReport(ctx, st, rep)
+	if err != nil {
+		return nil, err
+	}
+	return &JobResult{ReportID: id, Counts: rep.Counts}, nil
+}
+
+// SaveReport keeps a report in the store, one row per line.
+func SaveReport(ctx context.Context, st *store.Store, r *Report) (int64, error) {
+	counts, err := json.Marshal(r.Counts)
+	if err != nil {
+		return 0, failure.Permanent(fmt.Errorf("enrol: save report: %w", err))
+	}
+	rows := make([]store.EnrolReportRow, len(r.Rows))
+	for i, e := range r.Rows {
+		data, err := json.Marshal(e)
+		if err != nil {
+			return 0, failure.Permanent(fmt.Errorf("enrol: save report: %w", err))
+		}
+		rows[i] = store.EnrolReportRow{Line: e.Line, Status: string(e.Status), Data: data}
+	}
+	var course int64
+	if len(r.CourseIDs) > 0 {
+		course = r.CourseIDs[0]
+	}
+	id, err := st.SaveEnrolReport(ctx, store.EnrolReport{JobID: r.JobID, Domain: r.Domain, CourseID: course,
+		FileSHA256: r.FileSHA256, DryRun: r.DryRun, Counts: counts}, rows)
+	if err != nil {
+		return 0, fmt.Errorf("enrol: save report: %w", err)
+	}
+	return id, nil
+}
+
+// LoadReport reads back the report an enrol.apply job kept.
+func LoadReport(ctx context.Context, st *store.Store, jobID int64) (*Report, error) {
+	hdr, err := st.EnrolReportByJob(ctx, jobID)
+	if err != nil {
+		return nil, fmt.Errorf("enrol: load report of job %d: %w", jobID, err)
+	}
+	rows, err := st.EnrolReportRows(ctx, hdr.ID, 0, 0)
+	if err != nil {
+		return nil, fmt.Errorf("enrol: load report of job %d: %w", jobID, err)
+	}
+	r := &Report{JobID: jobID, Domain: hdr.Domain, FileSHA256: hdr.FileSHA256, DryRun: hdr.DryRun,
+		Rows: make([]Entry, len(rows))}
+	if hdr.CourseID != 0 {
+		r.CourseIDs = []int64{hdr.CourseID}
+	}
+	for i, row := range rows {
+		if err := json.Unmarshal(row.Data, &r.Rows[i]); err != nil {
+			return nil, failure.Permanent(fmt.Errorf("enrol: load report of job %d: row %d: %w", jobID, i, err))
+		}
+	}
+	r.Counts = CountEntries(r.Rows)
+	return r, nil
+}

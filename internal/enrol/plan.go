@@ -1,0 +1,672 @@
+package enrol
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/moodle"
+)
+
+// PlanOptions say what to do with a file.
+type PlanOptions struct {
+	// CourseIDs are the target courses: one, or several sessions the rows
+	// are split across (see Distribute).
+	CourseIDs []int64 `json:"course_ids"`
+	// MaxPerSession, when > 0, uses only the first ceil(rows/max) courses.
+	MaxPerSession     int  `json:"max_per_session,omitempty"`
+	KeepEstablishment bool `json:"keep_establishment,omitempty"`
+	// Role is the bridge role (participant, formateur, tuteur) for rows
+	// without a Rôle column; "" means participant.
+	Role string `json:"role,omitempty"`
+	// Group is added to every row's groups.
+	Group string `json:"group,omitempty"`
+	// Unknown is "reject" (default) or "create".
+	Unknown    string `json:"unknown,omitempty"`
+	CreateAuth string `json:"create_auth,omitempty"` // manual (default), shibboleth, cas...
+	TimeStart  int64  `json:"timestart,omitempty"`   // unix seconds, 0 = now
+	TimeEnd    int64  `json:"timeend,omitempty"`     // unix seconds, 0 = none
+	// RemoveAbsent unenrols people holding only the imported role and absent
+	// from the file. Callers must have the operator's confirmation.
+	RemoveAbsent bool `json:"remove_absent,omitempty"`
+	// Roles maps bridge roles to Moodle shortnames (config.Domain.Roles);
+	// nil uses config's defaults.
+	Roles map[string]string `json:"roles,omitempty"`
+	// RoleIDs overrides shortname -> role id (see ResolveRoleID).
+	RoleIDs map[string]int64 `json:"role_ids,omitempty"`
+	// Reader tunes the CSV reader.
+	Delimiter rune `json:"delimiter,omitempty"`
+}
+
+// Entry is one row of a plan and of its report. Removal entries (people
+// absent from the file) have Line 0.
+type Entry struct {
+	Line          int      `json:"line"`
+	Email         string   `json:"email,omitempty"`
+	Username      string   `json:"username,omitempty"`
+	IDNumber      string   `json:"idnumber,omitempty"`
+	FirstName     string   `json:"firstname,omitempty"`
+	LastName      string   `json:"lastname,omitempty"`
+	Establishment string   `json:"establishment,omitempty"`
+	Status        Status   `json:"status"`
+	Reasons       []string `json:"reasons,omitempty"`
+	Detail        string   `json:"detail,omitempty"`
+	CourseID      int64    `json:"course_id,omitempty"`
+	UserID        int64    `json:"user_id,omitempty"`
+	RoleID        int64    `json:"role_id,omitempty"`
+	Role          string   `json:"role,omitempty"` // Moodle shortname
+	TimeEnd       int64    `json:"timeend,omitempty"`
+	NewGroups     []string `json:"new_groups,omitempty"` // groups the user is not in yet
+}
+
+func (e *Entry) addReason(code string) {
+	for _, r := range e.Reasons {
+		if r == code {
+			return
+		}
+	}
+	e.Reasons = append(e.Reasons, code)
+}
+
+// Plan is the outcome of a dry run: what Apply would do, row by row.
+type Plan struct {
+	Options    PlanOptions `json:"options"`
+	FileSHA256 string      `json:"file_sha256"`
+	Entries    []Entry     `json:"entries"`
+	Notices    []Problem   `json:"notices,omitempty"`
+	// Groups are the existing groups: course id -> name -> group id.
+	Groups map[int64]map[string]int64 `json:"groups,omitempty"`
+}
+
+// Counts counts entries by status; Total is their sum.
+func (p *Plan) Counts() Counts { return CountEntries(p.Entries) }
+
+// PendingWork reports whether Apply has anything to do.
+func (p *Plan) PendingWork() bool {
+	for _, e := range p.Entries {
+		if e.Status.Pending() || e.Status == StatusAlreadyEnrolled && len(e.NewGroups) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// PlanFile reads an enrolment file and plans it against the site. It only
+// reads from Moodle: chunked core_user_get_users_by_field lookups and one
+// core_enrol_get_enrolled_users per course.
+func PlanFile(ctx context.Context, c *moodle.Client, file io.Reader, opts PlanOptions) (*Plan, error) {
+	h := sha256.New()
+	rd, err := NewReader(io.TeeReader(file, h), Options{Delimiter: opts.Delimiter})
+	if err != nil {
+		return nil, fmt.Errorf("enrol: plan: %w", err)
+	}
+	rows, err := readRows(rd)
+	if err != nil {
+		return nil, fmt.Errorf("enrol: plan: %w", err)
+	}
+	if _, err := io.Copy(h, file); err != nil { // whatever the reader left unread
+		return nil, fmt.Errorf("enrol: plan: hash file: %w", &FileError{Code: FileReadError, Err: err})
+	}
+	p, err := PlanRows(ctx, c, rows, opts)
+	if err != nil {
+		return nil, err
+	}
+	p.FileSHA256 = hex.EncodeToString(h.Sum(nil))
+	p.Notices = rd.Notices()
+	return p, nil
+}
+
+// readRows keeps rows without their raw cells, which plans never use.
+func readRows(rd *Reader) ([]Row, error) {
+	var rows []Row
+	for {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		row.Raw = nil
+		rows = append(rows, row)
+	}
+}
+
+// OptionError is a permanent error in the plan's options.
+type OptionError struct{ Problem string }
+
+func (e *OptionError) Error() string   { return "enrol: options: " + e.Problem }
+func (e *OptionError) Retryable() bool { return false }
+
+// planner holds one planning run's lookups.
+type planner struct {
+	c       *moodle.Client
+	opts    PlanOptions
+	plan    *Plan
+	byEmail map[string][]moodle.User
+	byName  map[string]moodle.User
+	asked   map[string]bool // usernames already looked up, found or not
+	byIDNum map[string][]moodle.User
+	// enrolled: course -> user id -> enrolled user (roles, groups)
+	enrolled map[int64]map[int64]moodle.User
+	roleIDs  map[string]int64
+}
+
+// PlanRows plans rows already read (see PlanFile).
+func PlanRows(ctx context.Context, c *moodle.Client, rows []Row, opts PlanOptions) (*Plan, error) {
+	if err := checkOptions(&opts); err != nil {
+		return nil, err
+	}
+	pl := &planner{c: c, opts: opts, plan: &Plan{Options: opts, Entries: make([]Entry, len(rows))},
+		byEmail: map[string][]moodle.User{}, byName: map[string]moodle.User{}, asked: map[string]bool{}, byIDNum: map[string][]moodle.User{}}
+	for i, row := range rows {
+		pl.plan.Entries[i] = pl.entryOf(row)
+	}
+	if err := pl.assignCourses(); err != nil {
+		return nil, err
+	}
+	steps := []func(context.Context) error{pl.lookupEmails, pl.lookupOthers, pl.readEnrolled, pl.readGroups}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return nil, fmt.Errorf("enrol: plan: %w", err)
+		}
+	}
+	pl.matchAll()
+	if err := pl.planCreations(ctx); err != nil {
+		return nil, fmt.Errorf("enrol: plan: %w", err)
+	}
+	pl.planRemovals()
+	return pl.plan, nil
+}
+
+func checkOptions(o *PlanOptions) error {
+	if len(o.CourseIDs) == 0 {
+		return &OptionError{"no course"}
+	}
+	for _, id := range o.CourseIDs {
+		if id <= 1 {
+			return &OptionError{fmt.Sprintf("invalid course id %d", id)}
+		}
+	}
+	if o.Unknown == "" {
+		o.Unknown = "reject"
+	}
+	if o.Unknown != "reject" && o.Unknown != "create" {
+		return &OptionError{fmt.Sprintf("unknown-user policy must be reject or create, got %q", o.Unknown)}
+	}
+	if o.CreateAuth == "" {
+		o.CreateAuth = "manual"
+	}
+	if o.Role == "" {
+		o.Role = "participant"
+	}
+	if o.Roles == nil {
+		o.Roles = defaultRoles()
+	}
+	if _, ok := shortnameOf(o.Roles, o.Role); !ok {
+		return &OptionError{fmt.Sprintf("unknown role %q", o.Role)}
+	}
+	if o.RemoveAbsent && len(o.CourseIDs) > 1 {
+		return &OptionError{"removing absent people needs a single course"}
+	}
+	return nil
+}
+
+// entryOf turns a parsed row into an entry: invalid and duplicate rows are
+// decided here, the others wait for the lookups.
+func (pl *planner) entryOf(row Row) Entry {
+	e := Entry{Line: row.Line, Email: row.Email, Username: row.Username, IDNumber: row.IDNumber,
+		FirstName: row.FirstName, LastName: row.LastName, Establishment: row.Establishment}
+	for _, p := range row.Problems {
+		if p.Severity != SeverityNotice {
+			e.addReason(p.Code)
+		}
+	}
+	role := row.Role
+	if role == "" {
+		role = pl.opts.Role
+	}
+	short, ok := shortnameOf(pl.opts.Roles, role)
+	switch {
+	case !row.Usable():
+		e.Status, e.Detail = StatusInvalid, firstError(row)
+	case row.HasProblem(CodeDuplicateInFile):
+		e.Status, e.Detail = StatusDuplicate, problemMessage(row, CodeDuplicateInFile)
+	case !ok:
+		e.Status, e.Detail = StatusInvalid, fmt.Sprintf("role %q", role)
+		e.addReason(ReasonUnknownRole)
+	}
+	e.Role = short
+	if e.Status == "" {
+		e.NewGroups = groupNames(row.Groups, pl.opts.Group)
+	}
+	if row.EnrolPeriod > 0 {
+		start := pl.opts.TimeStart
+		if start == 0 {
+			start = nowUnix()
+		}
+		e.TimeEnd = start + int64(row.EnrolPeriod.Seconds())
+	}
+	return e
+}
+
+func firstError(row Row) string {
+	for _, p := range row.Problems {
+		if p.Severity == SeverityError {
+			return p.Message
+		}
+	}
+	return ""
+}
+
+func problemMessage(row Row, code string) string {
+	for _, p := range row.Problems {
+		if p.Code == code {
+			return p.Message
+		}
+	}
+	return ""
+}
+
+func groupNames(fromRow []string, extra string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, g := range append(append([]string(nil), fromRow...), extra) {
+		g = strings.TrimSpace(g)
+		if g != "" && !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// candidates lists the indexes of entries still to be matched.
+func (pl *planner) candidates() []int {
+	var out []int
+	for i, e := range pl.plan.Entries {
+		if e.Status == "" {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// assignCourses spreads the candidate rows over the sessions.
+func (pl *planner) assignCourses() error {
+	idx := pl.candidates()
+	courses := pl.opts.CourseIDs
+	if pl.opts.MaxPerSession > 0 {
+		need := (len(idx) + pl.opts.MaxPerSession - 1) / pl.opts.MaxPerSession
+		if need > len(courses) {
+			return &OptionError{fmt.Sprintf("%d participants at most %d per session need %d sessions, %d given",
+				len(idx), pl.opts.MaxPerSession, need, len(courses))}
+		}
+		courses = courses[:max(need, 1)]
+	}
+	people := make([]Person, len(idx))
+	for k, i := range idx {
+		e := pl.plan.Entries[i]
+		people[k] = Person{Key: firstNonEmpty(e.Email, e.Username, e.IDNumber), Establishment: e.Establishment}
+	}
+	for k, s := range Distribute(people, len(courses), pl.opts.KeepEstablishment) {
+		pl.plan.Entries[idx[k]].CourseID = courses[s]
+	}
+	return nil
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func (pl *planner) lookupEmails(ctx context.Context) error {
+	var emails []string
+	seen := map[string]bool{}
+	for _, i := range pl.candidates() {
+		if e := pl.plan.Entries[i].Email; e != "" && !seen[e] {
+			seen[e] = true
+			emails = append(emails, e)
+		}
+	}
+	if len(emails) == 0 {
+		return nil
+	}
+	users, err := pl.c.GetUsersByField(ctx, "email", emails)
+	if err != nil {
+		return fmt.Errorf("look up e-mails: %w", err)
+	}
+	for _, u := range users {
+		k := NormalizeEmail(u.Email)
+		pl.byEmail[k] = append(pl.byEmail[k], u)
+	}
+	return nil
+}
+
+// lookupOthers looks up by username and idnumber the rows the e-mail did
+// not match, plus, under "create", the usernames new accounts would take.
+func (pl *planner) lookupOthers(ctx context.Context) error {
+	var names, idnums []string
+	for _, i := range pl.candidates() {
+		e := pl.plan.Entries[i]
+		if e.Email != "" && len(pl.byEmail[e.Email]) > 0 {
+			continue
+		}
+		if e.Username != "" {
+			names = append(names, e.Username)
+		} else if e.Email != "" && pl.opts.Unknown == "create" {
+			names = append(names, UsernameFromEmail(e.Email))
+		}
+		if e.IDNumber != "" {
+			idnums = append(idnums, e.IDNumber)
+		}
+	}
+	if err := pl.lookupUsernames(ctx, names); err != nil {
+		return err
+	}
+	if len(idnums) == 0 {
+		return nil
+	}
+	users, err := pl.c.GetUsersByField(ctx, "idnumber", dedupe(idnums))
+	if err != nil {
+		return fmt.Errorf("look up idnumbers: %w", err)
+	}
+	for _, u := range users {
+		pl.byIDNum[u.IDNumber] = append(pl.byIDNum[u.IDNumber], u)
+	}
+	return nil
+}
+
+func (pl *planner) lookupUsernames(ctx context.Context, names []string) error {
+	var ask []string
+	for _, n := range dedupe(names) {
+		if !pl.asked[n] {
+			pl.asked[n] = true
+			ask = append(ask, n)
+		}
+	}
+	if len(ask) == 0 {
+		return nil
+	}
+	users, err := pl.c.GetUsersByField(ctx, "username", ask)
+	if err != nil {
+		return fmt.Errorf("look up usernames: %w", err)
+	}
+	for _, u := range users {
+		pl.byName[strings.ToLower(u.Username)] = u
+	}
+	return nil
+}
+
+func dedupe(vals []string) []string {
+	seen := make(map[string]bool, len(vals))
+	out := vals[:0:0]
+	for _, v := range vals {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// readEnrolled reads each course's participants once, with their roles
+// and groups, and learns the site's role ids from them.
+func (pl *planner) readEnrolled(ctx context.Context) error {
+	pl.enrolled = map[int64]map[int64]moodle.User{}
+	learned := map[string]int64{}
+	for _, course := range pl.opts.CourseIDs {
+		users, err := pl.c.GetEnrolledUsers(ctx, moodle.Int(course), moodle.EnrolledUsersOptions{
+			UserFields: []string{"id", "username", "email", "firstname", "lastname", "roles", "groups"}})
+		if err != nil {
+			return fmt.Errorf("read participants of course %d: %w", course, err)
+		}
+		m := make(map[int64]moodle.User, len(users))
+		for _, u := range users {
+			m[int64(u.ID)] = u
+			for _, r := range u.Roles {
+				learned[r.ShortName] = int64(r.RoleID)
+			}
+		}
+		pl.enrolled[course] = m
+	}
+	pl.roleIDs = resolveRoleIDs(pl.opts.RoleIDs, learned)
+	return nil
+}
+
+// readGroups reads the existing groups of the courses rows name groups in.
+func (pl *planner) readGroups(ctx context.Context) error {
+	want := map[int64]bool{}
+	for _, e := range pl.plan.Entries {
+		if len(e.NewGroups) > 0 && e.CourseID != 0 {
+			want[e.CourseID] = true
+		}
+	}
+	pl.plan.Groups = map[int64]map[string]int64{}
+	for _, course := range pl.opts.CourseIDs {
+		if !want[course] {
+			continue
+		}
+		groups, err := pl.c.GetCourseGroups(ctx, moodle.Int(course))
+		if err != nil {
+			return fmt.Errorf("read groups of course %d: %w", course, err)
+		}
+		m := map[string]int64{}
+		for _, g := range groups {
+			m[g.Name] = int64(g.ID)
+		}
+		pl.plan.Groups[course] = m
+	}
+	return nil
+}
+
+// matchAll decides every candidate row from the lookups.
+func (pl *planner) matchAll() {
+	seenUser := map[string]int{} // course/user -> line
+	for _, i := range pl.candidates() {
+		e := &pl.plan.Entries[i]
+		users, how := pl.match(e)
+		switch {
+		case len(users) > 1:
+			e.Status = StatusAmbiguous
+			e.addReason(ReasonAccountsSameMail)
+			e.Detail = fmt.Sprintf("%d accounts", len(users))
+			continue
+		case len(users) == 0:
+			pl.decideUnknown(e)
+			continue
+		}
+		if how != "" {
+			e.addReason(how)
+		}
+		u := users[0]
+		e.UserID = int64(u.ID)
+		key := fmt.Sprintf("%d/%d", e.CourseID, e.UserID)
+		if first, dup := seenUser[key]; dup {
+			e.Status, e.Detail = StatusDuplicate, fmt.Sprintf("same account as line %d", first)
+			e.NewGroups = nil
+			continue
+		}
+		seenUser[key] = e.Line
+		if bool(u.Suspended) {
+			e.Status, e.NewGroups = StatusSuspended, nil
+			continue
+		}
+		pl.decideEnrolment(e)
+	}
+}
+
+// match finds the accounts of a row: by e-mail, else username, else idnumber.
+func (pl *planner) match(e *Entry) ([]moodle.User, string) {
+	if e.Email != "" {
+		if us := pl.byEmail[e.Email]; len(us) > 0 {
+			return us, ""
+		}
+	}
+	if e.Username != "" {
+		if u, ok := pl.byName[e.Username]; ok {
+			return []moodle.User{u}, ReasonMatchedBy
+		}
+	}
+	if e.IDNumber != "" {
+		if us := pl.byIDNum[e.IDNumber]; len(us) > 0 {
+			return us, ReasonMatchedByIDNum
+		}
+	}
+	return nil, ""
+}
+
+func (pl *planner) decideUnknown(e *Entry) {
+	if pl.opts.Unknown != "create" || e.Email == "" {
+		e.Status, e.NewGroups = StatusUnknown, nil
+		return
+	}
+	if e.FirstName == "" || e.LastName == "" { // only the missing name is guessed
+		first, last := NamesFromEmail(e.Email)
+		e.FirstName, e.LastName = firstNonEmpty(e.FirstName, first), firstNonEmpty(e.LastName, last)
+		e.addReason(ReasonNameFromEmail)
+	}
+	if e.FirstName == "" || e.LastName == "" {
+		e.Status, e.NewGroups = StatusInvalid, nil
+		e.addReason(ReasonNoNames)
+		return
+	}
+	e.Status = StatusWillCreate
+	pl.setRoleID(e)
+}
+
+// setRoleID resolves the entry's role id; a shortname the site does not
+// know makes the row invalid.
+func (pl *planner) setRoleID(e *Entry) bool {
+	e.RoleID = pl.roleIDs[e.Role]
+	if e.RoleID == 0 {
+		e.Status, e.Detail, e.NewGroups = StatusInvalid, fmt.Sprintf("role %q has no id on this site", e.Role), nil
+		e.addReason(ReasonUnknownRole)
+	}
+	return e.RoleID != 0
+}
+
+func (pl *planner) decideEnrolment(e *Entry) {
+	if !pl.setRoleID(e) {
+		return
+	}
+	cur, enrolled := pl.enrolled[e.CourseID][e.UserID]
+	if !enrolled {
+		e.Status = StatusWillEnrol
+		return
+	}
+	e.Status = StatusWillAddRole
+	for _, r := range cur.Roles {
+		if r.ShortName == e.Role || int64(r.RoleID) == e.RoleID {
+			e.Status = StatusAlreadyEnrolled
+		}
+	}
+	e.NewGroups = missingGroups(e.NewGroups, cur.Groups)
+	if e.Status == StatusAlreadyEnrolled && len(e.NewGroups) > 0 {
+		e.addReason(ReasonGroupAdded)
+	}
+}
+
+func missingGroups(want []string, have []moodle.Group) []string {
+	var out []string
+	for _, name := range want {
+		in := false
+		for _, g := range have {
+			in = in || g.Name == name
+		}
+		if !in {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// planCreations gives each account to create a unique username: the
+// file's, else one derived from the e-mail, suffixed -2, -3... while the
+// site or an earlier row holds it.
+func (pl *planner) planCreations(ctx context.Context) error {
+	taken := map[string]bool{}
+	var todo []int
+	for i, e := range pl.plan.Entries {
+		if e.Status == StatusWillCreate {
+			todo = append(todo, i)
+		}
+	}
+	for round := 1; len(todo) > 0; round++ {
+		var names []string
+		for _, i := range todo {
+			names = append(names, candidateUsername(&pl.plan.Entries[i], round))
+		}
+		if err := pl.lookupUsernames(ctx, names); err != nil {
+			return err
+		}
+		var again []int
+		for k, i := range todo {
+			if _, onSite := pl.byName[names[k]]; onSite || taken[names[k]] {
+				again = append(again, i)
+				continue
+			}
+			taken[names[k]] = true
+			pl.plan.Entries[i].Username = names[k]
+		}
+		todo = again
+		if round > 50 {
+			return &OptionError{"could not find free usernames"}
+		}
+	}
+	return nil
+}
+
+func candidateUsername(e *Entry, round int) string {
+	base := e.Username
+	if base == "" || round > 1 && e.Email != "" {
+		base = UsernameFromEmail(e.Email)
+	}
+	if round == 1 {
+		return base
+	}
+	return fmt.Sprintf("%s-%d", base, round)
+}
+
+// planRemovals lists, under RemoveAbsent, the participants holding only
+// the imported role whom no row of the file matched.
+func (pl *planner) planRemovals() {
+	if !pl.opts.RemoveAbsent {
+		return
+	}
+	course := pl.opts.CourseIDs[0]
+	short, _ := shortnameOf(pl.opts.Roles, pl.opts.Role)
+	inFile := map[int64]bool{}
+	for _, e := range pl.plan.Entries {
+		if e.UserID != 0 {
+			inFile[e.UserID] = true
+		}
+	}
+	ids := make([]int64, 0, len(pl.enrolled[course]))
+	for id := range pl.enrolled[course] {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
+	for _, id := range ids {
+		u := pl.enrolled[course][id]
+		if inFile[id] || len(u.Roles) != 1 || u.Roles[0].ShortName != short {
+			continue
+		}
+		e := Entry{Email: NormalizeEmail(u.Email), Username: u.Username, FirstName: u.FirstName, LastName: u.LastName,
+			Status: StatusWillUnenrol, CourseID: course, UserID: id, Role: short, RoleID: int64(u.Roles[0].RoleID)}
+		e.addReason(ReasonAbsentFromFile)
+		pl.plan.Entries = append(pl.plan.Entries, e)
+	}
+}
+
+var _ failure.Classified = (*OptionError)(nil)

@@ -1,0 +1,131 @@
+package enrol
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Counts counts rows by status. Total always equals the sum of ByStatus.
+type Counts struct {
+	Total    int            `json:"total"`
+	ByStatus map[Status]int `json:"by_status"`
+}
+
+// CountEntries counts entries by status.
+func CountEntries(entries []Entry) Counts {
+	c := Counts{ByStatus: map[Status]int{}}
+	for _, e := range entries {
+		c.ByStatus[e.Status]++
+		c.Total++
+	}
+	return c
+}
+
+// Problems counts the rows the operator must look at.
+func (c Counts) Problems() int {
+	n := 0
+	for s, k := range c.ByStatus {
+		if s.Problematic() {
+			n += k
+		}
+	}
+	return n
+}
+
+// Table renders the counts, one status a line, in the given language.
+func (c Counts) Table(lang string) string {
+	var b strings.Builder
+	for _, s := range AllStatuses {
+		if n := c.ByStatus[s]; n > 0 {
+			fmt.Fprintf(&b, "%-18s %7d  %s\n", s, n, StatusMessage(s, lang))
+		}
+	}
+	fmt.Fprintf(&b, "%-18s %7d\n", "total", c.Total)
+	return b.String()
+}
+
+// Report is a plan or an applied plan, ready to keep and download.
+type Report struct {
+	JobID      int64     `json:"job_id,omitempty"`
+	Domain     string    `json:"domain"`
+	CourseIDs  []int64   `json:"course_ids"`
+	FileSHA256 string    `json:"file_sha256"`
+	DryRun     bool      `json:"dry_run"`
+	Counts     Counts    `json:"counts"`
+	Rows       []Entry   `json:"rows"`
+	Notices    []Problem `json:"notices,omitempty"`
+}
+
+// NewReport builds the report of a plan (dry run) or of an applied plan.
+func NewReport(domain string, p *Plan, dryRun bool) *Report {
+	return &Report{Domain: domain, CourseIDs: p.Options.CourseIDs, FileSHA256: p.FileSHA256, DryRun: dryRun,
+		Counts: p.Counts(), Rows: p.Entries, Notices: p.Notices}
+}
+
+// ReportColumns are the CSV report's columns.
+var ReportColumns = []string{"line", "email", "username", "lastname", "firstname", "course", "status",
+	"statut", "status_en", "reasons", "motifs", "reasons_en", "detail"}
+
+// WriteCSV writes one line per row (';'-separated, UTF-8 with BOM so
+// spreadsheets open it right). Every cell goes through EscapeCell: a cell
+// from the file like "=HYPERLINK(...)" is never evaluated.
+func (r *Report) WriteCSV(w io.Writer) error {
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return fmt.Errorf("enrol: write report: %w", err)
+	}
+	cw := csv.NewWriter(w)
+	cw.Comma = ';'
+	if err := cw.Write(ReportColumns); err != nil {
+		return fmt.Errorf("enrol: write report: %w", err)
+	}
+	for _, e := range r.Rows {
+		if err := cw.Write(escapeAll(csvRecord(e))); err != nil {
+			return fmt.Errorf("enrol: write report: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("enrol: write report: %w", err)
+	}
+	return nil
+}
+
+func csvRecord(e Entry) []string {
+	var fr, en []string
+	for _, code := range e.Reasons {
+		fr = append(fr, ReasonMessage(code, "fr"))
+		en = append(en, ReasonMessage(code, "en"))
+	}
+	line := ""
+	if e.Line > 0 {
+		line = strconv.Itoa(e.Line)
+	}
+	course := ""
+	if e.CourseID > 0 {
+		course = strconv.FormatInt(e.CourseID, 10)
+	}
+	return []string{line, e.Email, e.Username, e.LastName, e.FirstName, course, string(e.Status),
+		StatusMessage(e.Status, "fr"), StatusMessage(e.Status, "en"), strings.Join(e.Reasons, ","),
+		strings.Join(fr, " ; "), strings.Join(en, " ; "), e.Detail}
+}
+
+func escapeAll(cells []string) []string {
+	for i, c := range cells {
+		cells[i] = EscapeCell(c)
+	}
+	return cells
+}
+
+// WriteJSON writes the report as one JSON document.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("enrol: write report: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package enrol
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/magistere/bridge/internal/moodle"
+)
+
+func TestDistributeEvenAndDeterministic(t *testing.T) {
+	var people []Person
+	for i := 10; i > 0; i-- {
+		people = append(people, Person{Key: fmt.Sprintf("p%02d@x.fr", i)})
+	}
+	got := Distribute(people, 3, false)
+	sizes := map[int]int{}
+	for _, s := range got {
+		sizes[s]++
+	}
+	if sizes[0] != 4 && sizes[0] != 3 || sizes[0]+sizes[1]+sizes[2] != 10 || max(sizes[0], sizes[1], sizes[2])-min(sizes[0], sizes[1], sizes[2]) > 1 {
+		t.Fatalf("uneven: %v", sizes)
+	}
+	// sorted by key: p01 (last in input) goes to the first session, p10 to the last
+	if got[9] != 0 || got[0] != 2 {
+		t.Fatalf("not in key order: %v", got)
+	}
+	again := Distribute(people, 3, false)
+	for i := range got {
+		if got[i] != again[i] {
+			t.Fatal("not deterministic")
+		}
+	}
+}
+
+func TestDistributeKeepsEstablishmentsTogether(t *testing.T) {
+	var people []Person
+	for i := 0; i < 12; i++ {
+		people = append(people, Person{Key: fmt.Sprintf("p%02d@x.fr", i), Establishment: fmt.Sprintf("E%d", i%4)})
+	}
+	got := Distribute(people, 2, true)
+	where := map[string]int{}
+	sizes := map[int]int{}
+	for i, s := range got {
+		est := people[i].Establishment
+		if w, ok := where[est]; ok && w != s {
+			t.Fatalf("établissement %s split across sessions", est)
+		}
+		where[est] = s
+		sizes[s]++
+	}
+	if sizes[0] != 6 || sizes[1] != 6 {
+		t.Fatalf("sizes %v", sizes)
+	}
+}
+
+func TestPlanAmbiguousEmail(t *testing.T) {
+	pl := &planner{opts: PlanOptions{Unknown: "reject"}, plan: &Plan{Entries: []Entry{{Line: 2, Email: "a@x.fr", Role: "student"}}},
+		byEmail: map[string][]moodle.User{"a@x.fr": {{ID: 10}, {ID: 11}}}, roleIDs: stockRoleIDs}
+	pl.matchAll()
+	if e := pl.plan.Entries[0]; e.Status != StatusAmbiguous || e.UserID != 0 {
+		t.Fatalf("got %+v", e)
+	}
+}
+
+func TestUsernameAndNamesFromEmail(t *testing.T) {
+	if got := UsernameFromEmail(" Jean+Test@AC-A.fr "); got != "jean_test@ac-a.fr" {
+		t.Fatalf("username %q", got)
+	}
+	if f, l := NamesFromEmail("jean-marc.du.pont@x.fr"); f != "Jean-Marc" || l != "DU PONT" {
+		t.Fatalf("names %q %q", f, l)
+	}
+}
+
+func TestTakenUsernameGetsSuffix(t *testing.T) {
+	env := newSimEnv(t)
+	// an account already holds the username new.person@ac-a.fr, with another e-mail
+	if _, err := env.client.CreateUsers(context.Background(), []moodle.UserInput{{Username: "new.person@ac-a.fr",
+		FirstName: "A", LastName: "B", Email: "other@ac-a.fr", Auth: "cas"}}); err != nil {
+		t.Fatal(err)
+	}
+	p := env.plan(t, "Courriel;Nom;Prénom\nnew.person@ac-a.fr;PERSON;New\n", PlanOptions{Unknown: "create", CreateAuth: "cas"})
+	if u := p.Entries[0].Username; u != "new.person@ac-a.fr-2" {
+		t.Fatalf("username %q", u)
+	}
+	env.apply(t, p)
+	if p.Entries[0].Status != StatusCreated {
+		t.Fatalf("status %s %s", p.Entries[0].Status, p.Entries[0].Detail)
+	}
+}
+
+// memCheckpoints mimics jobs.Run: saved steps are skipped on resume.
+type memCheckpoints struct {
+	ctx    context.Context
+	saved  map[string][]byte
+	failAt string
+}
+
+func (m *memCheckpoints) Step(name string, fn func(context.Context) (any, error), out any) error {
+	if raw, ok := m.saved[name]; ok {
+		return json.Unmarshal(raw, out)
+	}
+	if name == m.failAt {
+		m.failAt = ""
+		return errors.New("worker died")
+	}
+	res, err := fn(m.ctx)
+	if err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(res)
+	m.saved[name] = raw
+	return json.Unmarshal(raw, out)
+}
+
+func (m *memCheckpoints) Progress(int, int, string) {}
+
+func TestResumedApplySkipsFinishedPhases(t *testing.T) {
+	env := newSimEnv(t)
+	p := env.plan(t, usersCSV(250), PlanOptions{Unknown: "create", CreateAuth: "shibboleth", Group: "G"})
+	saved, _ := json.Marshal(p)
+	cp := &memCheckpoints{ctx: context.Background(), saved: map[string][]byte{}, failAt: PhaseEnrol}
+	if err := Apply(env.client, p, cp); err == nil {
+		t.Fatal("want the simulated crash")
+	}
+	created := env.site.CallCounts()["core_user_create_users"]
+	var resumed Plan
+	_ = json.Unmarshal(saved, &resumed)
+	if err := Apply(env.client, &resumed, cp); err != nil {
+		t.Fatal(err)
+	}
+	if again := env.site.CallCounts()["core_user_create_users"]; again != created {
+		t.Fatalf("resume created users again: %d calls then %d", created, again)
+	}
+	if n := resumed.Counts().ByStatus[StatusCreated]; n != 250 {
+		t.Fatalf("created %d: %v", n, resumed.Counts().ByStatus)
+	}
+	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 250 {
+		t.Fatalf("enrolled %d", n)
+	}
+}
+
+func TestSplitAcrossSessions(t *testing.T) {
+	env := newSimEnv(t)
+	env.addUsers(t, 0, 30)
+	c2, c3 := env.newCourse(t, "SESSION-2"), env.newCourse(t, "SESSION-3")
+	p := env.plan(t, usersCSV(30), PlanOptions{CourseIDs: []int64{env.course, c2, c3}, MaxPerSession: 15})
+	env.apply(t, p)
+	a, b, c := len(env.site.EnrolledUserIDs(int(env.course))), len(env.site.EnrolledUserIDs(int(c2))), len(env.site.EnrolledUserIDs(int(c3)))
+	if a != 15 || b != 15 || c != 0 {
+		t.Fatalf("split %d/%d/%d, want 15/15/0", a, b, c)
+	}
+	if _, err := PlanFile(context.Background(), env.client, stringsReader(usersCSV(31)),
+		PlanOptions{CourseIDs: []int64{env.course}, MaxPerSession: 15}); err == nil {
+		t.Fatal("too few sessions must be refused")
+	}
+}
