@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,7 +14,6 @@ import (
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/jobs"
-	"github.com/magistere/bridge/internal/store"
 )
 
 func init() {
@@ -160,77 +158,10 @@ func applyInProcess(ctx context.Context, env *cliEnv, a *app.App, domain string,
 	if !created {
 		fmt.Fprintf(env.stderr, "this file was already submitted with these options as job %d (%s)\n", job.ID, job.State)
 	}
-	poolCtx, stop := context.WithCancel(ctx)
-	pool := jobs.NewPool(a.Store, a.Registry, jobs.PoolOptions{Kinds: []string{enrol.KindApply}, Concurrency: 1,
-		PollInterval: 100 * time.Millisecond, Logger: a.Log})
-	done := make(chan error, 1)
-	go func() { done <- pool.Run(poolCtx) }()
-	final, werr := waitJob(ctx, env, a.Store, job.ID)
-	stop()
-	<-done
-	if werr != nil {
-		return nil, werr
-	}
-	if final.State != store.JobSucceeded {
-		return nil, fmt.Errorf("job %d %s: %s", final.ID, final.State, final.LastError)
+	if _, err := runJobLocally(ctx, env, a, job); err != nil {
+		return nil, err
 	}
 	return enrol.LoadReport(ctx, a.Store, job.ID)
-}
-
-func waitJob(ctx context.Context, env *cliEnv, st *store.Store, id int64) (store.Job, error) {
-	pr := newProgressPrinter(env.stderr)
-	defer pr.end()
-	for {
-		j, err := st.GetJob(ctx, id)
-		if err != nil {
-			return j, err
-		}
-		pr.show(fmt.Sprintf("job %d %s %s", j.ID, j.State, progressText(j)))
-		if j.State == store.JobSucceeded || j.State == store.JobFailed || j.State == store.JobCancelled {
-			return j, nil
-		}
-		select {
-		case <-ctx.Done():
-			return j, ctx.Err()
-		case <-time.After(150 * time.Millisecond):
-		}
-	}
-}
-
-// progressPrinter rewrites one line on a terminal and prints changed
-// lines otherwise (logs, pipes).
-type progressPrinter struct {
-	w    io.Writer
-	tty  bool
-	last string
-}
-
-func newProgressPrinter(w io.Writer) *progressPrinter {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil {
-			tty = fi.Mode()&os.ModeCharDevice != 0
-		}
-	}
-	return &progressPrinter{w: w, tty: tty}
-}
-
-func (p *progressPrinter) show(line string) {
-	if line == p.last {
-		return
-	}
-	p.last = line
-	if p.tty {
-		fmt.Fprintf(p.w, "\r\033[K%s", line)
-		return
-	}
-	fmt.Fprintln(p.w, line)
-}
-
-func (p *progressPrinter) end() {
-	if p.tty && p.last != "" {
-		fmt.Fprintln(p.w)
-	}
 }
 
 func finishEnrol(env *cliEnv, f *enrolFlags, rep *enrol.Report) error {

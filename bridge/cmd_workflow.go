@@ -241,32 +241,7 @@ func submitAndWait(ctx context.Context, env *cliEnv, a *app.App, req workflow.Re
 	if noWait || j.State == store.JobSucceeded {
 		return j, nil
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { a.Pool.Run(runCtx); close(done) }()
-	defer func() { cancel(); <-done }()
-	last := ""
-	for {
-		j, err = a.Store.GetJob(ctx, j.ID)
-		if err != nil {
-			return j, err
-		}
-		if line := progressText(j); env.format == "text" && line != last && j.ProgressTotal > 0 {
-			fmt.Fprintf(env.stderr, "  %s\n", line)
-			last = line
-		}
-		switch j.State {
-		case store.JobSucceeded:
-			return j, nil
-		case store.JobFailed, store.JobCancelled:
-			return j, fmt.Errorf("job %d %s: %s", j.ID, j.State, j.LastError)
-		}
-		select {
-		case <-ctx.Done():
-			return j, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return runJobLocally(ctx, env, a, j)
 }
 
 func runSessionsCreate(ctx context.Context, env *cliEnv, args []string) error {
