@@ -19,6 +19,14 @@ scripts/mariadb.sh
 if [ "${CI:-}" = "true" ]; then export BRIDGE_REQUIRE_MYSQL=1; fi
 export BRIDGE_TEST_MYSQL_DSN=${BRIDGE_TEST_MYSQL_DSN:-root@tcp(127.0.0.1:3306)/}
 if [ -x scripts/php-deps.sh ]; then scripts/php-deps.sh; fi
+# pdftotext (poppler-utils) checks the certificates' text; installed only when missing.
+if ! command -v pdftotext >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils >/dev/null 2>&1; then
+    $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils >/dev/null
+  fi
+fi
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))

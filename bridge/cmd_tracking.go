@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/magistere/bridge/internal/app"
+	"github.com/magistere/bridge/internal/certificate"
+	"github.com/magistere/bridge/internal/tracking"
+)
+
+// Participant follow-up. Aggregate outputs (sync, show) carry counts
+// only; nominative ones (list, certificates) need --as, the acting Moodle
+// user id, checked against the course's role assignments and audited.
+func init() {
+	register(&command{name: "tracking sync", summary: "refresh progress snapshots of a session (--course) or of every session of a domain", run: runTrackingSync})
+	register(&command{name: "tracking show", summary: "aggregate statistics of a session or a domain (no names)", run: runTrackingShow})
+	register(&command{name: "tracking list", summary: "the enrolment list with progress (nominative: --as a formateur or manager)", run: runTrackingList})
+	register(&command{name: "attendance mark", summary: "mark \"Formation terminée\" for participants (--as a formateur or manager)", run: runAttendance(true)})
+	register(&command{name: "attendance unmark", summary: "undo \"Formation terminée\" for participants (audited)", run: runAttendance(false)})
+	register(&command{name: "certificates", summary: "collective attendance report and individual certificates as PDF (--as a formateur or manager)", run: runCertificates})
+}
+
+type trackingFlags struct {
+	domain *string
+	course *int64
+	as     *int64
+}
+
+func addTrackingFlags(fs interface {
+	String(string, string, string) *string
+	Int64(string, int64, string) *int64
+}, withAs bool) trackingFlags {
+	f := trackingFlags{domain: fs.String("domain", "", "domain (required)"), course: fs.Int64("course", 0, "Moodle course id")}
+	if withAs {
+		f.as = fs.Int64("as", 0, "acting Moodle user id: a formateur or manager of the course (required)")
+	}
+	return f
+}
+
+func (f trackingFlags) check(needCourse bool) error {
+	if *f.domain == "" || (needCourse && *f.course <= 0) {
+		return usagef("--domain and --course are required")
+	}
+	if f.as != nil && *f.as <= 0 {
+		return usagef("--as USERID is required for a nominative output or a change")
+	}
+	return nil
+}
+
+func withTracking(ctx context.Context, env *cliEnv, fn func(a *app.App, svc *tracking.Service) error) error {
+	a, err := env.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	svc := tracking.New(a.Store, a.Fleet)
+	defer svc.Close()
+	return fn(a, svc)
+}
+
+func runTrackingSync(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "tracking sync", "--domain D [--course C]")
+	f := addTrackingFlags(fs, false)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := f.check(false); err != nil {
+		return err
+	}
+	return withTracking(ctx, env, func(a *app.App, svc *tracking.Service) error {
+		var ids []int64
+		if *f.course > 0 {
+			ids = []int64{*f.course}
+		}
+		snaps, err := svc.Sync(ctx, *f.domain, ids)
+		if err != nil {
+			return err
+		}
+		if env.format == "json" {
+			return json.NewEncoder(env.stdout).Encode(map[string]int{"sessions": len(snaps)})
+		}
+		for _, s := range snaps {
+			fmt.Fprintf(env.stdout, "course %d: %d enrolled, %d connected, %d completed (source %s)\n",
+				s.CourseID, s.Enrolled, s.Connected, s.Completed, s.Source)
+		}
+		fmt.Fprintf(env.stdout, "%d session(s) synced on %s\n", len(snaps), *f.domain)
+		return nil
+	})
+}
+
+func runTrackingShow(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "tracking show", "--domain D [--course C] [--svg FILE]")
+	f := addTrackingFlags(fs, false)
+	svg := fs.String("svg", "", "also write the progress distribution as an SVG chart")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := f.check(false); err != nil {
+		return err
+	}
+	return withTracking(ctx, env, func(a *app.App, _ *tracking.Service) error {
+		st, err := tracking.Statistics(ctx, a.Store, *f.domain, *f.course)
+		if err != nil {
+			return err
+		}
+		if *svg != "" {
+			title := "Progression — " + *f.domain
+			if *f.course > 0 {
+				title += fmt.Sprintf(" — cours %d", *f.course)
+			}
+			if err := os.WriteFile(*svg, []byte(st.SVG(title)), 0o644); err != nil {
+				return fmt.Errorf("write chart: %w", err)
+			}
+		}
+		if env.format == "json" {
+			return json.NewEncoder(env.stdout).Encode(st)
+		}
+		printStats(env, st)
+		return nil
+	})
+}
+
+func printStats(env *cliEnv, st tracking.Stats) {
+	scope := "domain " + st.Domain
+	if st.CourseID > 0 {
+		scope = fmt.Sprintf("course %d on %s", st.CourseID, st.Domain)
+	}
+	fmt.Fprintf(env.stdout, "%s: %d session(s)\n", scope, st.Sessions)
+	fmt.Fprintf(env.stdout, "  enrolled %d, ever connected %d, course completed %d, attended (Formation terminée) %d\n",
+		st.Enrolled, st.Connected, st.Completed, st.Attended)
+	var parts []string
+	for i, n := range st.Buckets {
+		parts = append(parts, fmt.Sprintf("%s%%: %d", tracking.BucketLabels[i], n))
+	}
+	fmt.Fprintf(env.stdout, "  progress: %s\n", strings.Join(parts, ", "))
+}
+
+func runTrackingList(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "tracking list", "--domain D --course C --as USERID")
+	f := addTrackingFlags(fs, true)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := f.check(true); err != nil {
+		return err
+	}
+	return withTracking(ctx, env, func(a *app.App, svc *tracking.Service) error {
+		sess, err := svc.Nominative(ctx, *f.domain, *f.course, *f.as, "tracking.enrolment_list")
+		if err != nil {
+			return err
+		}
+		present, err := a.Store.Attendance(ctx, *f.domain, *f.course)
+		if err != nil {
+			return err
+		}
+		w := csv.NewWriter(env.stdout)
+		w.Write([]string{"nom", "prenom", "etablissement", "activites_terminees", "activites_suivies", "progression", "derniere_connexion", "formation_terminee"})
+		for _, p := range sess.Participants {
+			w.Write([]string{p.LastName, p.FirstName, p.Etablissement, strconv.Itoa(p.Done), strconv.Itoa(p.Monitored),
+				strconv.Itoa(p.Percent()), strconv.FormatInt(p.LastAccess, 10), strconv.FormatBool(present[p.UserID])})
+		}
+		w.Flush()
+		return w.Error()
+	})
+}
+
+func runAttendance(present bool) func(context.Context, *cliEnv, []string) error {
+	name := map[bool]string{true: "attendance mark", false: "attendance unmark"}[present]
+	return func(ctx context.Context, env *cliEnv, args []string) error {
+		fs := newFlags(env, name, "--domain D --course C --users ID,ID… --as USERID [--mirror]")
+		f := addTrackingFlags(fs, true)
+		users := fs.String("users", "", "comma-separated Moodle user ids of participants (required)")
+		mirror := fs.Bool("mirror", false, "also set Moodle's course completion (local_bridge_mark_course_complete)")
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		if err := f.check(true); err != nil {
+			return err
+		}
+		ids, err := parseIDs(*users)
+		if err != nil {
+			return err
+		}
+		return withTracking(ctx, env, func(a *app.App, svc *tracking.Service) error {
+			res, err := svc.SetAttendance(ctx, *f.domain, *f.course, *f.as, ids, present, *mirror)
+			if env.format == "json" {
+				json.NewEncoder(env.stdout).Encode(res)
+			} else {
+				for _, r := range res {
+					fmt.Fprintf(env.stdout, "user %d: %s -> %s%s\n", r.UserID, presence(r.Old), presence(r.New),
+						map[bool]string{true: "", false: " (unchanged)"}[r.Changed])
+				}
+			}
+			return err
+		})
+	}
+}
+
+func presence(b bool) string {
+	if b {
+		return "Formation terminée"
+	}
+	return "non terminée"
+}
+
+func parseIDs(s string) ([]int64, error) {
+	var out []int64
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, usagef("--users: %q is not a user id", part)
+		}
+		out = append(out, id)
+	}
+	if len(out) == 0 {
+		return nil, usagef("--users is required")
+	}
+	return out, nil
+}
+
+func runCertificates(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "certificates", "--domain D --course C --out DIR --as USERID [--remote-minutes N] [--comment TEXT]")
+	f := addTrackingFlags(fs, true)
+	out := fs.String("out", "", "output directory (required)")
+	minutes := fs.Int("remote-minutes", 0, "announced remote duration in minutes (default: the course's metadata)")
+	comment := fs.String("comment", "", "comment printed on the collective report")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := f.check(true); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("--out DIR is required")
+	}
+	return withTracking(ctx, env, func(a *app.App, svc *tracking.Service) error {
+		set, err := svc.Certificates(ctx, *f.domain, *f.course, *f.as, tracking.CertificateOptions{RemoteMinutes: *minutes, Comment: *comment})
+		if err != nil {
+			return err
+		}
+		files, err := WriteCertificates(*out, set)
+		if err != nil {
+			return err
+		}
+		if env.format == "json" {
+			return json.NewEncoder(env.stdout).Encode(files)
+		}
+		for _, p := range files {
+			fmt.Fprintln(env.stdout, p)
+		}
+		return nil
+	})
+}
+
+// WriteCertificates writes a set's PDFs and ZIP into dir.
+func WriteCertificates(dir string, set *tracking.CertificateSet) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("certificates: %w", err)
+	}
+	var paths []string
+	write := func(name string, data []byte) error {
+		p := filepath.Join(dir, name)
+		paths = append(paths, p)
+		return os.WriteFile(p, data, 0o600)
+	}
+	for _, d := range append([]certificate.Document{set.Collective}, set.Individuals...) {
+		if err := write(d.FileName, d.PDF); err != nil {
+			return nil, fmt.Errorf("certificates: %w", err)
+		}
+	}
+	zipName := strings.TrimSuffix(strings.Replace(set.Collective.FileName, "releve-presence", "attestations", 1), ".pdf") + ".zip"
+	if err := write(zipName, set.Zip); err != nil {
+		return nil, fmt.Errorf("certificates: %w", err)
+	}
+	return paths, nil
+}

@@ -1,0 +1,306 @@
+// Package certificate renders attendance certificates as PDF (gopdf with
+// the embedded Go fonts, which carry French accents): the collective
+// attendance report of a session and one individual certificate per
+// attending participant. Following the rules, a certificate states the
+// course's name and its announced duration, never time spent nor
+// activities.
+package certificate
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/signintech/gopdf"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
+)
+
+// Course describes the session being certified.
+type Course struct {
+	Title         string
+	Reference     string // shortname or idnumber
+	Start, End    time.Time
+	RemoteMinutes int // announced remote duration
+	Formateurs    []string
+	Domain        string // issuing domain, e.g. "Académie A"
+}
+
+// Person is one participant as the certificates show them.
+type Person struct {
+	UserID        int64
+	FirstName     string
+	LastName      string
+	Etablissement string
+	Present       bool
+}
+
+// Report is the collective attendance report of a session.
+type Report struct {
+	Course       Course
+	Participants []Person
+	Comment      string
+	IssuedAt     time.Time
+}
+
+// Document is a rendered PDF with its digest.
+type Document struct {
+	FileName string
+	UserID   int64 // 0 for the collective report
+	PDF      []byte
+	SHA256   string
+}
+
+func newDocument(name string, userID int64, pdf []byte) Document {
+	sum := sha256.Sum256(pdf)
+	return Document{FileName: name, UserID: userID, PDF: pdf, SHA256: hex.EncodeToString(sum[:])}
+}
+
+// Duration formats minutes the French way: "3 h", "1 h 30", "45 min".
+func Duration(minutes int) string {
+	h, m := minutes/60, minutes%60
+	switch {
+	case h == 0:
+		return fmt.Sprintf("%d min", m)
+	case m == 0:
+		return fmt.Sprintf("%d h", h)
+	}
+	return fmt.Sprintf("%d h %02d", h, m)
+}
+
+func date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Format("02/01/2006")
+}
+
+// page wraps gopdf with the few layout helpers the documents need.
+type page struct {
+	pdf *gopdf.GoPdf
+	y   float64
+}
+
+const (
+	margin    = 50.0
+	pageWidth = 595.28
+)
+
+func newPage(title string, issued time.Time) (*page, error) {
+	pdf := &gopdf.GoPdf{}
+	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4})
+	pdf.SetInfo(gopdf.PdfInfo{Title: title, Creator: "bridge m@gistère", CreationDate: issued})
+	if err := pdf.AddTTFFontData("regular", goregular.TTF); err != nil {
+		return nil, fmt.Errorf("certificate: load regular font: %w", err)
+	}
+	if err := pdf.AddTTFFontData("bold", gobold.TTF); err != nil {
+		return nil, fmt.Errorf("certificate: load bold font: %w", err)
+	}
+	pdf.AddPage()
+	return &page{pdf: pdf, y: margin}, nil
+}
+
+// line writes one line of text at x and moves down; long text wraps.
+func (p *page) line(font string, size float64, x float64, text string) error {
+	if err := p.pdf.SetFont(font, "", size); err != nil {
+		return err
+	}
+	parts, err := p.pdf.SplitText(text, pageWidth-margin-x)
+	if err != nil || len(parts) == 0 {
+		parts = []string{text}
+	}
+	for _, part := range parts {
+		p.newPageIfFull(size)
+		p.pdf.SetXY(x, p.y)
+		if err := p.pdf.Cell(nil, part); err != nil {
+			return err
+		}
+		p.y += size * 1.5
+	}
+	return nil
+}
+
+func (p *page) newPageIfFull(size float64) {
+	if p.y+size*1.5 > 842-margin {
+		p.pdf.AddPage()
+		p.y = margin
+	}
+}
+
+// row writes cells at fixed x positions on one line.
+func (p *page) row(font string, size float64, xs []float64, cells []string) error {
+	if err := p.pdf.SetFont(font, "", size); err != nil {
+		return err
+	}
+	p.newPageIfFull(size)
+	for i, c := range cells {
+		p.pdf.SetXY(xs[i], p.y)
+		if err := p.pdf.Cell(nil, fit(p.pdf, c, xs, i)); err != nil {
+			return err
+		}
+	}
+	p.y += size * 1.6
+	return nil
+}
+
+// fit shortens a cell that would overlap the next column.
+func fit(pdf *gopdf.GoPdf, s string, xs []float64, i int) string {
+	limit := pageWidth - margin - xs[i]
+	if i+1 < len(xs) {
+		limit = xs[i+1] - xs[i] - 6
+	}
+	r := []rune(s)
+	for len(r) > 1 {
+		if w, err := pdf.MeasureTextWidth(string(r)); err != nil || w <= limit {
+			break
+		}
+		r = r[:len(r)-1]
+	}
+	return string(r)
+}
+
+func (p *page) gap(h float64) { p.y += h }
+
+func (p *page) rule() {
+	p.pdf.SetLineWidth(0.5)
+	p.pdf.Line(margin, p.y, pageWidth-margin, p.y)
+	p.y += 8
+}
+
+// Collective renders the session's attendance report.
+func Collective(r Report) (Document, error) {
+	c := r.Course
+	p, err := newPage("Relevé de présence — "+c.Title, r.IssuedAt)
+	if err != nil {
+		return Document{}, err
+	}
+	present := 0
+	for _, x := range r.Participants {
+		if x.Present {
+			present++
+		}
+	}
+	steps := []func() error{
+		func() error { return p.line("bold", 18, margin, "Relevé de présence") },
+		func() error { return p.line("bold", 13, margin, c.Title) },
+		func() error { return p.line("regular", 11, margin, "Référence : "+c.Reference) },
+		func() error { return p.line("regular", 11, margin, "Dates : du "+date(c.Start)+" au "+date(c.End)) },
+		func() error {
+			return p.line("regular", 11, margin, "Durée annoncée à distance : "+Duration(c.RemoteMinutes))
+		},
+		func() error { return p.line("regular", 11, margin, "Formateurs : "+strings.Join(c.Formateurs, ", ")) },
+		func() error {
+			return p.line("regular", 11, margin, fmt.Sprintf("Inscrits : %d — Présents : %d", len(r.Participants), present))
+		},
+	}
+	for _, s := range steps {
+		if err := s(); err != nil {
+			return Document{}, fmt.Errorf("certificate: collective report: %w", err)
+		}
+	}
+	p.gap(8)
+	xs := []float64{margin, 170, 290, 470}
+	if err := p.row("bold", 10, xs, []string{"Nom", "Prénom", "Établissement", "Présence"}); err != nil {
+		return Document{}, fmt.Errorf("certificate: collective report: %w", err)
+	}
+	p.rule()
+	for _, x := range r.Participants {
+		status := "Absent·e"
+		if x.Present {
+			status = "Présent·e"
+		}
+		if err := p.row("regular", 10, xs, []string{x.LastName, x.FirstName, x.Etablissement, status}); err != nil {
+			return Document{}, fmt.Errorf("certificate: collective report: %w", err)
+		}
+	}
+	p.gap(10)
+	if r.Comment != "" {
+		if err := p.line("regular", 10, margin, "Commentaire : "+r.Comment); err != nil {
+			return Document{}, fmt.Errorf("certificate: collective report: %w", err)
+		}
+	}
+	if err := p.line("regular", 10, margin, "Délivré le "+date(r.IssuedAt)+" par "+c.Domain); err != nil {
+		return Document{}, fmt.Errorf("certificate: collective report: %w", err)
+	}
+	return newDocument(fileName("releve-presence", c.Reference, ""), 0, p.pdf.GetBytesPdf()), nil
+}
+
+// Individual renders one participant's attendance certificate.
+func Individual(c Course, who Person, issued time.Time) (Document, error) {
+	name := strings.TrimSpace(who.FirstName + " " + who.LastName)
+	p, err := newPage("Attestation de formation — "+name, issued)
+	if err != nil {
+		return Document{}, err
+	}
+	lines := []struct {
+		font string
+		size float64
+		text string
+	}{
+		{"bold", 20, "Attestation de formation"},
+		{"regular", 12, ""},
+		{"regular", 12, c.Domain + " atteste que"},
+		{"bold", 16, name},
+		{"regular", 12, establishmentLine(who.Etablissement)},
+		{"regular", 12, "a suivi la formation « " + c.Title + " » (" + c.Reference + "),"},
+		{"regular", 12, "du " + date(c.Start) + " au " + date(c.End) + ", d'une durée annoncée à distance de " + Duration(c.RemoteMinutes) + "."},
+		{"regular", 12, "Statut : Formation terminée."},
+		{"regular", 12, ""},
+		{"regular", 11, "Délivrée le " + date(issued) + "."},
+	}
+	for _, l := range lines {
+		if err := p.line(l.font, l.size, margin, l.text); err != nil {
+			return Document{}, fmt.Errorf("certificate: individual: %w", err)
+		}
+	}
+	return newDocument(fileName("attestation", c.Reference, fmt.Sprint(who.UserID)), who.UserID, p.pdf.GetBytesPdf()), nil
+}
+
+func establishmentLine(e string) string {
+	if e == "" {
+		return ""
+	}
+	return "(" + e + ")"
+}
+
+// fileName builds an ASCII file name from the course reference; the user
+// id, not the name, tells individual files apart.
+func fileName(kind, reference, userID string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(reference) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	name := kind + "-" + b.String()
+	if userID != "" {
+		name += "-" + userID
+	}
+	return name + ".pdf"
+}
+
+// Zip packs documents into one archive.
+func Zip(docs []Document) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, d := range docs {
+		w, err := zw.Create(d.FileName)
+		if err != nil {
+			return nil, fmt.Errorf("certificate: zip %s: %w", d.FileName, err)
+		}
+		if _, err := w.Write(d.PDF); err != nil {
+			return nil, fmt.Errorf("certificate: zip %s: %w", d.FileName, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("certificate: zip: %w", err)
+	}
+	return buf.Bytes(), nil
+}

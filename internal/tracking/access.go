@@ -1,0 +1,176 @@
+package tracking
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/store"
+)
+
+// ErrForbidden is matched (errors.Is) by every ForbiddenError.
+var ErrForbidden = errors.New("forbidden")
+
+// ForbiddenError refuses a nominative output or an attendance change to a
+// user who is not a formateur or manager of the course (HTTP 403).
+type ForbiddenError struct {
+	Domain   string
+	CourseID int64
+	UserID   int64
+}
+
+func (e *ForbiddenError) Error() string {
+	return fmt.Sprintf("tracking: user %d is not a formateur or manager of course %d on %s", e.UserID, e.CourseID, e.Domain)
+}
+
+// Is makes errors.Is(err, ErrForbidden) true.
+func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
+
+// Retryable: asking again will not change the user's roles.
+func (e *ForbiddenError) Retryable() bool { return false }
+
+// StatusCode is the HTTP status the API answers with.
+func (e *ForbiddenError) StatusCode() int { return 403 }
+
+// Authorize checks, against Moodle's role assignments (never the caller's
+// word), that actingUserID holds a staff role in the course.
+func (s *Service) Authorize(ctx context.Context, domain string, courseID, actingUserID int64) error {
+	d, err := s.domain(domain)
+	if err != nil {
+		return err
+	}
+	return authorize(ctx, d.Client, RolesFor(d.Config.Roles), domain, courseID, actingUserID)
+}
+
+func authorize(ctx context.Context, c *moodle.Client, roles Roles, domain string, courseID, actingUserID int64) error {
+	forbidden := &ForbiddenError{Domain: domain, CourseID: courseID, UserID: actingUserID}
+	if actingUserID <= 0 {
+		return forbidden
+	}
+	users, err := c.GetEnrolledUsers(ctx, moodle.Int(courseID), moodle.EnrolledUsersOptions{UserFields: []string{"id", "roles"}})
+	if err != nil {
+		return fmt.Errorf("tracking: roles in course %d: %w", courseID, err)
+	}
+	for _, u := range users {
+		if int64(u.ID) == actingUserID && roles.isStaff(roleNames(u.Roles)) {
+			return nil
+		}
+	}
+	return forbidden
+}
+
+func actor(userID int64) string { return "moodle:" + strconv.FormatInt(userID, 10) }
+
+// audit records an access or a change; params never hold names.
+func (s *Service) audit(ctx context.Context, domain string, courseID, acting int64, action, outcome string, params any) {
+	raw, _ := json.Marshal(params)
+	_, _ = s.st.RecordAudit(ctx, store.AuditEntry{Actor: actor(acting), Domain: domain, Action: action,
+		Target: "course:" + strconv.FormatInt(courseID, 10), Params: raw, Outcome: outcome})
+}
+
+// Nominative returns a session's participants with their names (the
+// enrolment list, the certificates' input) to a formateur or manager of
+// the course only; every attempt is audited as action, refused or not.
+func (s *Service) Nominative(ctx context.Context, domain string, courseID, acting int64, action string) (*Session, error) {
+	if err := s.Authorize(ctx, domain, courseID, acting); err != nil {
+		if errors.Is(err, ErrForbidden) {
+			s.audit(ctx, domain, courseID, acting, action, "refused", nil)
+		}
+		return nil, err
+	}
+	src, _, err := s.Source(domain)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := src.Progress(ctx, []int64{courseID})
+	if err != nil {
+		return nil, err
+	}
+	sess := sessions[courseID]
+	if sess == nil {
+		return nil, fmt.Errorf("tracking: course %d not found on %s: %w", courseID, domain, store.ErrNotFound)
+	}
+	s.audit(ctx, domain, courseID, acting, action, "ok", map[string]int{"participants": len(sess.Participants)})
+	return sess, nil
+}
+
+// AttendanceResult is the outcome for one participant.
+type AttendanceResult struct {
+	UserID   int64 `json:"user_id"`
+	Old      bool  `json:"old"`
+	New      bool  `json:"new"`
+	Changed  bool  `json:"changed"`
+	Mirrored bool  `json:"mirrored,omitempty"`
+}
+
+// SetAttendance marks (present) or unmarks "Formation terminée" for the
+// given participants, by a formateur or manager of the course. Each change
+// is recorded (attendance_changes) and audited; with mirror, Moodle's
+// course completion follows through local_bridge_mark_course_complete.
+// Users who are not participants of the course are refused.
+func (s *Service) SetAttendance(ctx context.Context, domain string, courseID, acting int64, userIDs []int64, present, mirror bool) ([]AttendanceResult, error) {
+	d, err := s.domain(domain)
+	if err != nil {
+		return nil, err
+	}
+	roles := RolesFor(d.Config.Roles)
+	action := map[bool]string{true: "attendance.mark", false: "attendance.unmark"}[present]
+	if err := authorize(ctx, d.Client, roles, domain, courseID, acting); err != nil {
+		if errors.Is(err, ErrForbidden) {
+			s.audit(ctx, domain, courseID, acting, action, "refused", map[string]any{"users": userIDs})
+		}
+		return nil, err
+	}
+	participants, err := s.participantIDs(ctx, d.Client, roles, courseID)
+	if err != nil {
+		return nil, err
+	}
+	var out []AttendanceResult
+	for _, id := range userIDs {
+		if !participants[id] {
+			return out, failure.Permanent(fmt.Errorf("tracking: user %d is not a participant of course %d", id, courseID))
+		}
+		r, err := s.setOne(ctx, d.Client, domain, courseID, acting, id, present, mirror)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (s *Service) participantIDs(ctx context.Context, c *moodle.Client, roles Roles, courseID int64) (map[int64]bool, error) {
+	users, err := c.GetEnrolledUsers(ctx, moodle.Int(courseID), moodle.EnrolledUsersOptions{UserFields: []string{"id", "roles"}})
+	if err != nil {
+		return nil, fmt.Errorf("tracking: participants of course %d: %w", courseID, err)
+	}
+	out := map[int64]bool{}
+	for _, u := range users {
+		if containsString(roleNames(u.Roles), roles.Participant) {
+			out[int64(u.ID)] = true
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) setOne(ctx context.Context, c *moodle.Client, domain string, courseID, acting, userID int64, present, mirror bool) (AttendanceResult, error) {
+	old, changed, err := s.st.SetAttendance(ctx, domain, courseID, userID, present, actor(acting))
+	if err != nil {
+		return AttendanceResult{}, fmt.Errorf("tracking: attendance of user %d: %w", userID, err)
+	}
+	r := AttendanceResult{UserID: userID, Old: old, New: present, Changed: changed}
+	if mirror {
+		if _, err := c.MarkCourseComplete(ctx, moodle.Int(courseID), moodle.Int(userID), present); err != nil {
+			return r, fmt.Errorf("tracking: mirror attendance of user %d to Moodle: %w", userID, err)
+		}
+		r.Mirrored = true
+	}
+	action := map[bool]string{true: "attendance.mark", false: "attendance.unmark"}[present]
+	outcome := map[bool]string{true: "changed", false: "unchanged"}[changed]
+	s.audit(ctx, domain, courseID, acting, action, outcome, map[string]any{"user_id": userID, "old": old, "new": present, "mirror": mirror})
+	return r, nil
+}

@@ -1,0 +1,139 @@
+package tracking
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/magistere/bridge/internal/certificate"
+	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/store"
+)
+
+// CertificateOptions tune a certificate run.
+type CertificateOptions struct {
+	RemoteMinutes int    // announced remote duration; 0 = the course's recorded metadata
+	Comment       string // printed on the collective report
+	Issuer        string // issuing domain's label; "" = the domain's name
+}
+
+// CertificateSet is a session's collective report, the individual
+// certificates of its attending participants, and their ZIP.
+type CertificateSet struct {
+	Collective  certificate.Document
+	Individuals []certificate.Document
+	Zip         []byte
+}
+
+// Certificates renders and records a session's certificates for a
+// formateur or manager of the course (ForbiddenError otherwise). Every
+// document is recorded with its SHA-256 and the issue is audited.
+func (s *Service) Certificates(ctx context.Context, domain string, courseID, acting int64, opts CertificateOptions) (*CertificateSet, error) {
+	sess, err := s.Nominative(ctx, domain, courseID, acting, "certificates.issue")
+	if err != nil {
+		return nil, err
+	}
+	course, err := s.courseInfo(ctx, domain, courseID, opts)
+	if err != nil {
+		return nil, err
+	}
+	present, err := s.st.Attendance(ctx, domain, courseID)
+	if err != nil {
+		return nil, fmt.Errorf("tracking: certificates: %w", err)
+	}
+	issued := s.st.Now()
+	report := certificate.Report{Course: course, Comment: opts.Comment, IssuedAt: issued}
+	set := &CertificateSet{}
+	for _, p := range sess.Participants {
+		person := certificate.Person{UserID: p.UserID, FirstName: p.FirstName, LastName: p.LastName,
+			Etablissement: p.Etablissement, Present: present[p.UserID]}
+		report.Participants = append(report.Participants, person)
+		if person.Present {
+			doc, err := certificate.Individual(course, person, issued)
+			if err != nil {
+				return nil, err
+			}
+			set.Individuals = append(set.Individuals, doc)
+		}
+	}
+	if set.Collective, err = certificate.Collective(report); err != nil {
+		return nil, err
+	}
+	if set.Zip, err = certificate.Zip(set.Individuals); err != nil {
+		return nil, err
+	}
+	return set, s.recordCertificates(ctx, domain, courseID, acting, set)
+}
+
+func (s *Service) recordCertificates(ctx context.Context, domain string, courseID, acting int64, set *CertificateSet) error {
+	docs := append([]certificate.Document{set.Collective}, set.Individuals...)
+	for _, d := range docs {
+		kind := "individual"
+		if d.UserID == 0 {
+			kind = "collective"
+		}
+		if _, err := s.st.RecordCertificate(ctx, store.Certificate{Domain: domain, CourseID: courseID, UserID: d.UserID,
+			Kind: kind, FileName: d.FileName, SHA256: d.SHA256, IssuedBy: actor(acting)}); err != nil {
+			return fmt.Errorf("tracking: record certificate %s: %w", d.FileName, err)
+		}
+	}
+	s.audit(ctx, domain, courseID, acting, "certificates.issued", "ok", map[string]int{"individual": len(set.Individuals)})
+	return nil
+}
+
+// courseInfo gathers what the certificates state: title, reference,
+// dates, announced duration, formateurs' names, issuer.
+func (s *Service) courseInfo(ctx context.Context, domain string, courseID int64, opts CertificateOptions) (certificate.Course, error) {
+	d, err := s.domain(domain)
+	if err != nil {
+		return certificate.Course{}, err
+	}
+	courses, err := d.Client.GetCoursesByField(ctx, "id", strconv.FormatInt(courseID, 10))
+	if err != nil {
+		return certificate.Course{}, fmt.Errorf("tracking: course %d: %w", courseID, err)
+	}
+	if len(courses) == 0 {
+		return certificate.Course{}, failure.Permanent(fmt.Errorf("tracking: course %d not found on %s", courseID, domain))
+	}
+	co := courses[0]
+	out := certificate.Course{Title: co.FullName, Reference: co.ShortName, Start: unix(int64(co.StartDate)),
+		End: unix(int64(co.EndDate)), RemoteMinutes: opts.RemoteMinutes, Domain: opts.Issuer}
+	if out.Domain == "" {
+		out.Domain = domain
+	}
+	if out.RemoteMinutes == 0 {
+		meta, err := s.st.GetCourseMetadata(ctx, domain, courseID)
+		if err != nil {
+			return out, fmt.Errorf("tracking: course %d metadata: %w", courseID, err)
+		}
+		if meta.RemoteMinutes != nil {
+			out.RemoteMinutes = *meta.RemoteMinutes
+		}
+	}
+	out.Formateurs, err = formateurNames(ctx, d.Client, RolesFor(d.Config.Roles), courseID)
+	return out, err
+}
+
+func formateurNames(ctx context.Context, c *moodle.Client, roles Roles, courseID int64) ([]string, error) {
+	users, err := c.GetEnrolledUsers(ctx, moodle.Int(courseID), moodle.EnrolledUsersOptions{UserFields: []string{"id", "fullname", "roles"}})
+	if err != nil {
+		return nil, fmt.Errorf("tracking: formateurs of course %d: %w", courseID, err)
+	}
+	var out []string
+	for _, u := range users {
+		names := roleNames(u.Roles)
+		if roles.isStaff(names) && !containsString(names, roles.Participant) {
+			out = append(out, u.FullName)
+		}
+	}
+	return out, nil
+}
+
+func unix(sec int64) time.Time {
+	if sec <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}
