@@ -1,0 +1,426 @@
+package offer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/magistere/bridge/internal/domains"
+	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/jobs"
+	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/store"
+	"github.com/magistere/bridge/internal/workflow"
+)
+
+// RequestInput is an academy user's request for a shared parcours.
+type RequestInput struct {
+	OfferID         int64
+	TargetDomain    string
+	RequestedBy     string // the requester's name in the audit trail
+	RequesterUserID int64  // Moodle user id on the target domain, notified when deployed
+	Name            string
+	ShortName       string
+	CategoryID      int64 // a sub-category of "Parcours de formation"; 0 = that category
+}
+
+// Request records a request ("Demander la mise à disposition") after
+// checking the offer is shared, the target domain bootstrapped and the
+// category inside its "Parcours de formation".
+func (s *Service) Request(ctx context.Context, in RequestInput) (store.OfferRequest, error) {
+	if strings.TrimSpace(in.Name) == "" || strings.TrimSpace(in.ShortName) == "" {
+		return store.OfferRequest{}, refuse("name_missing", "nom et nom abrégé du parcours requis", "the parcours' name and shortname are required")
+	}
+	o, err := s.st.GetOffer(ctx, in.OfferID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (o.Kind != store.OfferParcours || o.Version == 0)) {
+		return store.OfferRequest{}, refuse("no_offer", "le parcours %d n'est pas dans l'offre de parcours", "offer %d is not a shared parcours", in.OfferID)
+	}
+	if err != nil {
+		return store.OfferRequest{}, err
+	}
+	d, err := s.domain(in.TargetDomain)
+	if err != nil {
+		return store.OfferRequest{}, err
+	}
+	if _, err := s.targetCategory(ctx, d, in.CategoryID); err != nil {
+		return store.OfferRequest{}, err
+	}
+	r, err := s.st.CreateOfferRequest(ctx, store.OfferRequest{OfferID: in.OfferID, TargetDomain: in.TargetDomain,
+		RequestedBy: actorOf(in.RequestedBy), RequesterUserID: in.RequesterUserID, Name: in.Name, ShortName: in.ShortName, CategoryID: in.CategoryID})
+	if err != nil {
+		return r, err
+	}
+	return r, s.audit(ctx, in.RequestedBy, in.TargetDomain, "offer.request", fmt.Sprintf("offer:%d", in.OfferID), "ok", 0,
+		map[string]any{"request_id": r.ID, "shortname": r.ShortName})
+}
+
+// targetCategory resolves where a deployed parcours goes: the chosen
+// category if it sits under the domain's "Parcours de formation", else a refusal.
+func (s *Service) targetCategory(ctx context.Context, d *domains.Domain, chosen int64) (int64, error) {
+	cats, err := s.categories(ctx, d.Name())
+	if err != nil {
+		return 0, err
+	}
+	parcours := cats[domains.CatParcours]
+	if chosen == 0 {
+		return parcours, nil
+	}
+	ok, err := underCategory(ctx, d, chosen, parcours)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, refuse("bad_category", "la catégorie %d n'est pas une sous-catégorie de « Parcours de formation » sur %s",
+			"category %d is not under \"Parcours de formation\" on %s", chosen, d.Name())
+	}
+	return chosen, nil
+}
+
+// Approve accepts a requested deployment and queues its job.
+func (s *Service) Approve(ctx context.Context, id int64, actor string) (store.OfferRequest, store.Job, error) {
+	r, err := s.st.UpdateOfferRequest(ctx, id, store.RequestUpdate{State: store.RequestApproved, DecidedBy: actorOf(actor)}, store.RequestRequested)
+	if err != nil {
+		return r, store.Job{}, err
+	}
+	if err := s.audit(ctx, actor, r.TargetDomain, "offer.approve", fmt.Sprintf("request:%d", id), "ok", 0, nil); err != nil {
+		return r, store.Job{}, err
+	}
+	j, _, err := s.SubmitDeploy(ctx, id, actor)
+	if err != nil {
+		return r, j, err
+	}
+	r, err = s.st.GetOfferRequest(ctx, id)
+	return r, j, err
+}
+
+// Reject refuses a request, with a reason told to the requester.
+func (s *Service) Reject(ctx context.Context, id int64, actor, reason string) (store.OfferRequest, error) {
+	if strings.TrimSpace(reason) == "" {
+		return store.OfferRequest{}, refuse("reason_missing", "un motif de refus est requis", "a reason is required")
+	}
+	r, err := s.st.UpdateOfferRequest(ctx, id, store.RequestUpdate{State: store.RequestRejected, DecidedBy: actorOf(actor), Reason: reason}, store.RequestRequested)
+	if err != nil {
+		return r, err
+	}
+	return r, s.audit(ctx, actor, r.TargetDomain, "offer.reject", fmt.Sprintf("request:%d", id), "ok", 0, map[string]any{"reason": reason})
+}
+
+// DeployKey is the idempotency key of a request's deployment: deploying
+// the same request again returns the same job, and the job itself finds
+// the course by its shortname before creating one.
+func DeployKey(requestID int64) string { return "offer.deploy:" + strconv.FormatInt(requestID, 10) }
+
+type deployPayload struct {
+	RequestID int64 `json:"request_id"`
+}
+
+// SubmitDeploy queues (or returns) the deployment job of an approved
+// request; a failed deployment is queued again. created is false when the
+// request's job already existed.
+func (s *Service) SubmitDeploy(ctx context.Context, id int64, actor string) (store.Job, bool, error) {
+	r, err := s.st.GetOfferRequest(ctx, id)
+	if err != nil {
+		return store.Job{}, false, err
+	}
+	switch r.State {
+	case store.RequestApproved, store.RequestDeployed, store.RequestFailed:
+	default:
+		return store.Job{}, false, refuse("not_approved", "la demande %d est %s : elle doit être approuvée", "request %d is %s: it must be approved first", id, r.State)
+	}
+	j, created, err := s.q.Submit(ctx, jobs.Spec{Kind: KindDeploy, Domain: r.TargetDomain, Key: DeployKey(id),
+		Payload: deployPayload{RequestID: id}, RequestedBy: actor})
+	if err != nil {
+		return j, created, err
+	}
+	if !created && (j.State == store.JobFailed || j.State == store.JobCancelled) {
+		if _, err := s.st.UpdateOfferRequest(ctx, id, store.RequestUpdate{State: store.RequestApproved}, store.RequestFailed); err != nil {
+			return j, created, err
+		}
+		if j, err = s.q.Retry(ctx, j.ID, actorOf(actor)); err != nil {
+			return j, created, err
+		}
+	}
+	if r.JobID != j.ID {
+		_, err = s.st.UpdateOfferRequest(ctx, id, store.RequestUpdate{State: r.State, JobID: j.ID})
+	}
+	return j, created, err
+}
+
+// deployPlan is what the deployment works from, fixed at its first step.
+type deployPlan struct {
+	Request      store.OfferRequest `json:"request"`
+	Offer        store.Offer        `json:"offer"`
+	CategoryID   int64              `json:"category_id"`
+	SameSite     bool               `json:"same_site"`
+	SourceDomain string             `json:"source_domain"`
+}
+
+// deployStep is the outcome of the upload and restore steps.
+type deployStep struct {
+	Existing  int64  `json:"existing,omitempty"` // a course with the shortname was already there
+	DraftItem int64  `json:"draft_item,omitempty"`
+	RestoreID string `json:"restore_id,omitempty"`
+	CourseID  int64  `json:"course_id,omitempty"`
+}
+
+// DeployResult is the deployment job's result.
+type DeployResult struct {
+	RequestID int64  `json:"request_id"`
+	Domain    string `json:"domain"`
+	CourseID  int64  `json:"course_id"`
+	ShortName string `json:"shortname"`
+	Existing  bool   `json:"existing"` // found by shortname, not created by this run
+	Notified  bool   `json:"notified"`
+}
+
+func (s *Service) deployJob(ctx context.Context, run *jobs.Run) (any, error) {
+	var p deployPayload
+	if err := run.Decode(&p); err != nil {
+		return nil, err
+	}
+	res, err := s.deploy(ctx, run, p.RequestID)
+	if err != nil && failure.IsPermanent(err) && ctx.Err() == nil {
+		// Best effort: the job's own error says the same if this write fails.
+		_, _ = s.st.UpdateOfferRequest(context.WithoutCancel(ctx), p.RequestID, store.RequestUpdate{State: store.RequestFailed, Reason: err.Error()},
+			store.RequestApproved, store.RequestFailed)
+	}
+	return res, err
+}
+
+func (s *Service) deploy(ctx context.Context, run *jobs.Run, requestID int64) (*DeployResult, error) {
+	var plan deployPlan
+	if err := run.Step("plan", func(ctx context.Context) (any, error) { return s.planDeploy(ctx, requestID) }, &plan); err != nil {
+		return nil, err
+	}
+	d, err := s.domain(plan.Request.TargetDomain)
+	if err != nil {
+		return nil, err
+	}
+	var got deployStep
+	if plan.SameSite {
+		err = run.Step("duplicate", func(ctx context.Context) (any, error) { return s.duplicate(ctx, d, plan) }, &got)
+	} else {
+		err = s.uploadAndRestore(run, d, plan, &got)
+	}
+	if err != nil {
+		return nil, err
+	}
+	run.Progress(4, 5, "recording the new parcours")
+	if err := run.Step("record", func(ctx context.Context) (any, error) { return nil, s.recordDeploy(ctx, run, plan, got) }, nil); err != nil {
+		return nil, err
+	}
+	res := &DeployResult{RequestID: requestID, Domain: d.Name(), CourseID: got.CourseID, ShortName: plan.Request.ShortName, Existing: got.Existing != 0}
+	if err := run.Step("notify", func(ctx context.Context) (any, error) { return s.notify(ctx, run, d, plan, got.CourseID) }, &res.Notified); err != nil {
+		return nil, err
+	}
+	run.Progress(5, 5, fmt.Sprintf("parcours %d deployed on %s", got.CourseID, d.Name()))
+	return res, nil
+}
+
+func (s *Service) planDeploy(ctx context.Context, requestID int64) (deployPlan, error) {
+	r, err := s.st.GetOfferRequest(ctx, requestID)
+	if err != nil {
+		return deployPlan{}, err
+	}
+	if r.State != store.RequestApproved && r.State != store.RequestDeployed && r.State != store.RequestFailed {
+		return deployPlan{}, refuse("not_approved", "la demande %d est %s", "request %d is %s", requestID, r.State)
+	}
+	o, err := s.st.GetOffer(ctx, r.OfferID)
+	if errors.Is(err, store.ErrNotFound) {
+		return deployPlan{}, refuse("no_offer", "le parcours %d n'est plus partagé", "offer %d is no longer shared", r.OfferID)
+	}
+	if err != nil {
+		return deployPlan{}, err
+	}
+	target, err := s.domain(r.TargetDomain)
+	if err != nil {
+		return deployPlan{}, err
+	}
+	source, err := s.domain(o.Domain)
+	if err != nil {
+		return deployPlan{}, err
+	}
+	cat, err := s.targetCategory(ctx, target, r.CategoryID)
+	if err != nil {
+		return deployPlan{}, err
+	}
+	same := source.Name() == target.Name() || source.Config.WWWRoot == target.Config.WWWRoot
+	return deployPlan{Request: r, Offer: o, CategoryID: cat, SameSite: same, SourceDomain: source.Name()}, nil
+}
+
+// existing looks the course up by its shortname: a timeout or a crash
+// after a create does not mean it did not happen.
+func existing(ctx context.Context, d *domains.Domain, shortname string) (int64, error) {
+	c, err := d.Client.FindCourse(ctx, shortname, "")
+	if err != nil || c == nil {
+		return 0, err
+	}
+	return int64(c.ID), nil
+}
+
+// duplicate copies the course inside one site (core_course_duplicate_course).
+func (s *Service) duplicate(ctx context.Context, d *domains.Domain, plan deployPlan) (deployStep, error) {
+	if id, err := existing(ctx, d, plan.Request.ShortName); err != nil || id != 0 {
+		return deployStep{Existing: id, CourseID: id}, err
+	}
+	visible := 1
+	c, err := d.Client.DuplicateCourse(ctx, moodle.DuplicateInput{CourseID: moodle.Int(plan.Offer.CourseID), FullName: plan.Request.Name,
+		ShortName: plan.Request.ShortName, CategoryID: moodle.Int(plan.CategoryID), Visible: &visible})
+	if err != nil {
+		return deployStep{}, fmt.Errorf("duplicate course %d on %s: %w", plan.Offer.CourseID, d.Name(), err)
+	}
+	return deployStep{CourseID: int64(c.ID)}, nil
+}
+
+func (s *Service) uploadAndRestore(run *jobs.Run, d *domains.Domain, plan deployPlan, got *deployStep) error {
+	run.Progress(1, 5, "uploading the backup")
+	if err := run.Step("upload", func(ctx context.Context) (any, error) { return s.upload(ctx, d, plan) }, got); err != nil {
+		return err
+	}
+	run.Progress(2, 5, "starting the restore")
+	if err := run.Step("restore-start", func(ctx context.Context) (any, error) {
+		return s.restoreStart(ctx, d, plan, *got)
+	}, got); err != nil {
+		return err
+	}
+	return run.Step("restore-wait", func(ctx context.Context) (any, error) { return s.restoreWait(ctx, run, d, plan, *got) }, got)
+}
+
+func (s *Service) upload(ctx context.Context, d *domains.Domain, plan deployPlan) (deployStep, error) {
+	if id, err := existing(ctx, d, plan.Request.ShortName); err != nil || id != 0 {
+		return deployStep{Existing: id, CourseID: id}, err
+	}
+	f, err := openVerified(plan.Offer)
+	if err != nil {
+		return deployStep{}, err
+	}
+	defer f.Close()
+	name := fmt.Sprintf("offer-%d-v%d.mbz", plan.Offer.ID, plan.Offer.Version)
+	files, err := d.Client.Upload(ctx, 0, moodle.UploadFile{Name: name, Reader: f})
+	if err != nil {
+		return deployStep{}, fmt.Errorf("upload the backup of offer %d to %s: %w", plan.Offer.ID, d.Name(), err)
+	}
+	return deployStep{DraftItem: int64(files[0].ItemID)}, nil
+}
+
+// openVerified opens an offer's backup after checking its SHA-256
+// against the catalogue: a damaged file must not become a course.
+func openVerified(o store.Offer) (*os.File, error) {
+	f, err := os.Open(o.FilePath)
+	if err != nil {
+		return nil, failure.Permanent(fmt.Errorf("offer %d: backup file: %w", o.ID, err))
+	}
+	sum := sha256.New()
+	if _, err := io.Copy(sum, f); err != nil {
+		f.Close()
+		return nil, failure.Retryable(fmt.Errorf("offer %d: read backup: %w", o.ID, err))
+	}
+	if got := hex.EncodeToString(sum.Sum(nil)); got != o.Checksum {
+		f.Close()
+		return nil, failure.Permanent(fmt.Errorf("offer %d: backup checksum %s, catalogue says %s", o.ID, got, o.Checksum))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, failure.Retryable(fmt.Errorf("offer %d: rewind backup: %w", o.ID, err))
+	}
+	return f, nil
+}
+
+func (s *Service) restoreStart(ctx context.Context, d *domains.Domain, plan deployPlan, got deployStep) (deployStep, error) {
+	if got.CourseID != 0 {
+		return got, nil
+	}
+	if id, err := existing(ctx, d, plan.Request.ShortName); err != nil || id != 0 {
+		return deployStep{Existing: id, CourseID: id}, err
+	}
+	started, err := d.Client.RestoreCourse(ctx, moodle.RestoreInput{DraftItemID: moodle.Int(got.DraftItem), CategoryID: moodle.Int(plan.CategoryID),
+		FullName: plan.Request.Name, ShortName: plan.Request.ShortName})
+	if err != nil {
+		return deployStep{}, fmt.Errorf("restore offer %d on %s: %w", plan.Offer.ID, d.Name(), err)
+	}
+	got.RestoreID = started.RestoreID
+	return got, nil
+}
+
+func (s *Service) restoreWait(ctx context.Context, run *jobs.Run, d *domains.Domain, plan deployPlan, got deployStep) (deployStep, error) {
+	if got.CourseID != 0 {
+		return got, nil
+	}
+	var st *moodle.RestoreStatus
+	err := s.poll(ctx, func(ctx context.Context) (bool, error) {
+		var err error
+		if st, err = d.Client.GetRestoreStatus(ctx, got.RestoreID); err != nil {
+			return false, err
+		}
+		run.Progress(3, 5, fmt.Sprintf("restore %s (%.0f%%)", st.Status, float64(st.Progress)*100))
+		return st.Status == moodle.StatusDone || st.Status == moodle.StatusFailed, nil
+	})
+	if err != nil {
+		return got, err
+	}
+	if st.Status == moodle.StatusDone && st.CourseID != 0 {
+		got.CourseID = int64(st.CourseID)
+		return got, nil
+	}
+	// A restore started twice (crash before its checkpoint) fails on the
+	// shortname the first one took: that course is ours.
+	if id, ferr := existing(ctx, d, plan.Request.ShortName); ferr != nil || id != 0 {
+		got.CourseID, got.Existing = id, id
+		return got, ferr
+	}
+	return got, failure.Permanent(fmt.Errorf("restore of offer %d on %s failed: %s", plan.Offer.ID, d.Name(), st.Error))
+}
+
+func (s *Service) recordDeploy(ctx context.Context, run *jobs.Run, plan deployPlan, got deployStep) error {
+	dom := plan.Request.TargetDomain
+	if err := s.st.PutCourseState(ctx, store.CourseState{Domain: dom, CourseID: got.CourseID, State: workflow.StateParcoursConstruction}); err != nil {
+		return err
+	}
+	params, _ := json.Marshal(map[string]any{"offer_id": plan.Offer.ID, "version": plan.Offer.Version, "source_domain": plan.SourceDomain,
+		"source_course_id": plan.Offer.CourseID, "request_id": plan.Request.ID})
+	if _, err := s.st.RecordTransition(ctx, store.CourseTransition{Domain: dom, CourseID: got.CourseID, Actor: plan.Request.DecidedBy,
+		Transition: "offer-deploy", To: workflow.StateParcoursConstruction, Params: params, JobID: run.ID()}); err != nil {
+		return err
+	}
+	md := store.CourseMetadata{RemoteMinutes: plan.Offer.RemoteMinutes, InPersonMinutes: plan.Offer.InPersonMinutes}
+	if err := s.st.SetCourseMetadata(ctx, dom, got.CourseID, md); err != nil {
+		return err
+	}
+	if _, err := s.st.UpdateOfferRequest(ctx, plan.Request.ID, store.RequestUpdate{State: store.RequestDeployed, CourseID: got.CourseID, JobID: run.ID()}); err != nil {
+		return err
+	}
+	return s.audit(ctx, plan.Request.DecidedBy, dom, "offer.deploy", fmt.Sprintf("course:%d", got.CourseID), "ok", run.ID(),
+		map[string]any{"request_id": plan.Request.ID, "offer_id": plan.Offer.ID, "existing": got.Existing != 0})
+}
+
+// notify tells the requester their parcours is ready. Moodle may answer
+// "not sent" after it stored the message; that is logged, not retried,
+// since retrying would send it twice.
+func (s *Service) notify(ctx context.Context, run *jobs.Run, d *domains.Domain, plan deployPlan, courseID int64) (bool, error) {
+	if plan.Request.RequesterUserID == 0 {
+		return false, nil
+	}
+	text := fmt.Sprintf("Votre parcours « %s » (%s) est disponible dans « Parcours de formation » : %s",
+		plan.Request.Name, plan.Request.ShortName, courseURL(d, courseID))
+	sent, err := d.Client.SendInstantMessages(ctx, []moodle.MessageInput{{ToUserID: moodle.Int(plan.Request.RequesterUserID), Text: text,
+		TextFormat: 2, ClientMsgID: fmt.Sprintf("offer-request-%d", plan.Request.ID)}})
+	if err != nil {
+		if failure.IsRetryable(err) {
+			return false, err
+		}
+		run.Logger().Warn().Err(err).Int64("user", plan.Request.RequesterUserID).Msg("requester not notified")
+		return false, nil
+	}
+	if len(sent) == 0 || sent[0].MsgID <= 0 {
+		run.Logger().Warn().Int64("user", plan.Request.RequesterUserID).Msg("requester not notified: message refused")
+		return false, nil
+	}
+	return true, nil
+}
