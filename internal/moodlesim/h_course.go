@@ -491,7 +491,10 @@ func (s *Site) updateCourse(in P) error {
 		}
 	}
 	s.applyCourseFields(co, in)
+	// update_course() stamps the course, which is how the bridge notices
+	// a shared parcours was modified since publication.
 	co.cacherev = s.now()
+	co.timemodified = co.cacherev
 	return nil
 }
 

@@ -215,10 +215,12 @@ func (c *call) userDetails(u *user, full bool, courseid int, fields map[string]b
 	out = out.addIf(want("fullname"), "fullname", u.firstname+" "+u.lastname)
 	out = out.addIf(want("email"), "email", u.email)
 	out = out.addIf(want("department"), "department", u.department)
+	// user_get_user_details() omits an empty institution.
+	out = out.addIf(u.institution != "" && want("institution"), "institution", u.institution)
 	out = out.addIf(want("idnumber"), "idnumber", u.idnumber)
 	out = out.addIf(want("firstaccess"), "firstaccess", u.firstaccess)
 	out = out.addIf(want("lastaccess"), "lastaccess", u.lastaccess)
-	out = out.addIf(courseid > 0 && want("lastcourseaccess"), "lastcourseaccess", 0)
+	out = out.addIf(courseid > 0 && want("lastcourseaccess"), "lastcourseaccess", c.s.lastCourseAccess[[2]int{courseid, u.id}])
 	if full {
 		out = append(out, o("auth", u.auth, "suspended", u.suspended, "confirmed", true, "lang", u.lang, "theme", u.theme,
 			"timezone", u.timezone, "mailformat", u.mailformat, "trackforums", 0)...)

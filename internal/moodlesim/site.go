@@ -142,6 +142,8 @@ type Site struct {
 	cmStates   map[[2]int]*cmState // cmid, user
 	selfDone   map[[2]int]int64    // course, user
 	courseDone map[[2]int]int64    // course, user (marked by local_bridge)
+	// lastCourseAccess is mdl_user_lastaccess: course, user -> time.
+	lastCourseAccess map[[2]int]int64
 	messages   int
 	convs      map[[2]int]int
 	backups    map[string]*asyncJob
@@ -235,6 +237,20 @@ func (s *Site) AddActivity(courseid int, name, modname string, completion int) (
 		return 0, errNoRecord("course", courseid)
 	}
 	return s.addModule(c, 0, modname, name, completion, 1, 0, ""), nil
+}
+
+// SetLastCourseAccess records a user's last access to a course, as a
+// visit to the course page does in Moodle (mdl_user_lastaccess).
+func (s *Site) SetLastCourseAccess(courseid, userid int, t int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastCourseAccess == nil {
+		s.lastCourseAccess = map[[2]int]int64{}
+	}
+	s.lastCourseAccess[[2]int{courseid, userid}] = t
+	if u := s.users[userid]; u != nil && t > u.lastaccess {
+		u.lastaccess = t
+	}
 }
 
 // SetCompletionCriteria replaces a course's completion criteria.
