@@ -144,10 +144,10 @@ type Site struct {
 	courseDone map[[2]int]int64    // course, user (marked by local_bridge)
 	// lastCourseAccess is mdl_user_lastaccess: course, user -> time.
 	lastCourseAccess map[[2]int]int64
-	messages   int
-	convs      map[[2]int]int
-	backups    map[string]*asyncJob
-	restores   map[string]*asyncJob
+	messages         int
+	convs            map[[2]int]int
+	backups          map[string]*asyncJob
+	restores         map[string]*asyncJob
 
 	mail        MailFailure
 	wsDisabled  bool
