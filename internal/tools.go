@@ -14,9 +14,9 @@ import (
 	_ "github.com/knadh/koanf/v2"
 	_ "github.com/robfig/cron/v3"
 	_ "github.com/rs/zerolog"
-	_ "golang.org/x/text/encoding/charmap"
-	_ "golang.org/x/text/encoding/unicode"
 	_ "github.com/signintech/gopdf"
 	_ "golang.org/x/image/font/gofont/goregular"
+	_ "golang.org/x/text/encoding/charmap"
+	_ "golang.org/x/text/encoding/unicode"
 	_ "modernc.org/sqlite"
 )

@@ -123,6 +123,7 @@ func (a *App) collectMetrics(w *api.MetricsWriter) {
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	mux := http.NewServeMux()
 	a.Health.Register(mux)
+	a.mountAPI(mux)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()

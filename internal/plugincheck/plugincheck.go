@@ -26,6 +26,10 @@ type Plugin struct {
 // CapabilityPrefix is how the plugin's capabilities start: local/bridge:.
 func (p Plugin) CapabilityPrefix() string { return p.Type + "/" + p.Name + ":" }
 
+// typeDirs maps the folders whose name is not the plugin type (Moodle
+// keeps blocks in blocks/, but their component is block_<name>).
+var typeDirs = map[string]string{"blocks": "block"}
+
 // FindPlugins lists the plugin directories under root (those holding version.php).
 func FindPlugins(root string) ([]Plugin, error) {
 	matches, err := filepath.Glob(filepath.Join(root, "*", "*", "version.php"))
@@ -36,6 +40,9 @@ func FindPlugins(root string) ([]Plugin, error) {
 	for _, m := range matches {
 		dir := filepath.Dir(m)
 		typ, name := filepath.Base(filepath.Dir(dir)), filepath.Base(dir)
+		if t, ok := typeDirs[typ]; ok {
+			typ = t
+		}
 		plugins = append(plugins, Plugin{Dir: dir, Type: typ, Name: name, Component: typ + "_" + name})
 	}
 	return plugins, nil
@@ -253,6 +260,15 @@ func Check(p Plugin) ([]string, error) {
 		return nil, err
 	}
 	problems = append(problems, more...)
+	more, err = checkTemplates(p, sources, en, fr)
+	if err != nil {
+		return nil, err
+	}
+	problems = append(problems, more...)
+	problems = append(problems, checkDependencies(p, sources)...)
+	if p.Type == "block" {
+		problems = append(problems, checkBlock(p, sources)...)
+	}
 	sort.Strings(problems)
 	return problems, nil
 }

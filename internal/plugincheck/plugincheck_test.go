@@ -154,3 +154,48 @@ func TestClassFileRejectsForeignNamespace(t *testing.T) {
 		t.Fatalf("%s %v", path, err)
 	}
 }
+
+// The blocks are found under blocks/ with block_ components and pass too
+// (TestProjectPluginsAreWellFormed checks them; this pins that they exist).
+func TestProjectBlocksAreFound(t *testing.T) {
+	plugins, err := FindPlugins(filepath.Join(repoRoot(t), "moodle-plugins"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]string{}
+	for _, p := range plugins {
+		found[p.Component] = p.CapabilityPrefix()
+	}
+	for _, b := range []string{"workflow", "offer", "csv", "tracking"} {
+		if found["block_bridge_"+b] != "block/bridge_"+b+":" {
+			t.Errorf("block_bridge_%s not found (found %v)", b, found)
+		}
+	}
+}
+
+// Each planted block mistake in testdata/brokenblock is reported, and nothing else.
+func TestBrokenBlockFixtureReportsEveryMistake(t *testing.T) {
+	plugins, err := FindPlugins("testdata/brokenblock")
+	if err != nil || len(plugins) != 1 || plugins[0].Component != "block_bad" {
+		t.Fatalf("plugins %v, err %v", plugins, err)
+	}
+	got, err := Check(plugins[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`action.php: handles a form without require_capability()`,
+		`action.php: handles a form without require_sesskey()`,
+		`block_bad.php: no class block_bad extends block_base`,
+		`block_bad.php: template block_bad/absent has no templates/absent.mustache`,
+		`block_bad.php: uses local_bridge, which version.php does not list in $plugin->dependencies`,
+		`db/access.php: blocks need the addinstance capability`,
+		`templates/main.mustache: no @template block_bad/main doc comment`,
+		`templates/main.mustache: string "nostring" missing from lang/en`,
+		`templates/main.mustache: string "nostring" missing from lang/fr`,
+	}
+	sort.Strings(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

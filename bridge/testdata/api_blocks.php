@@ -1,0 +1,84 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+// Driver for bridge/api_blocks_test.go: the PHP signing client and each block's data source
+// against a real `bridge serve`. Prints one JSON object.
+// Usage: php api_blocks.php <moodle-plugins dir> <bridge url> <domain> <secret> <course> <formateur id> <participant id>
+
+[$script, $plugins, $baseurl, $domain, $secret, $course, $formateur, $participant] = $argv;
+$course = (int)$course;
+$formateur = (int)$formateur;
+$participant = (int)$participant;
+foreach (['signer', 'bridge_client_exception', 'bridge_client', 'api_session'] as $class) {
+    require_once("$plugins/local/bridge/classes/$class.php");
+}
+foreach (['workflow', 'csv', 'tracking', 'offer'] as $block) {
+    require_once("$plugins/blocks/bridge_$block/classes/local/data_source.php");
+}
+
+use local_bridge\bridge_client;
+
+$client = new bridge_client($baseurl, $domain, $secret, 10);
+$out = [];
+$workflow = "/api/v1/courses/$course/workflow";
+
+// Signing interop: accepted when right, 401 otherwise.
+$out['ok'] = $client->request('GET', $workflow, [], null, $formateur);
+$p = $client->prepare('POST', "$workflow/open", [], '{}', $formateur);
+$p['body'] = '{"x":1}';
+$out['tampered_body'] = $client->send($p);
+$client->set_clock(function () {
+    return time() - 301;
+});
+$out['stale'] = $client->request('GET', $workflow, [], null, $formateur);
+$client->set_clock(null);
+$fixed = bin2hex(random_bytes(16));
+$client->set_nonce_source(function () use ($fixed) {
+    return $fixed;
+});
+$out['replay_first'] = $client->request('GET', $workflow, [], null, $formateur);
+$out['replay'] = $client->request('GET', $workflow, [], null, $formateur);
+$client->set_nonce_source(null);
+$out['wrong_secret'] = (new bridge_client($baseurl, $domain, $secret . 'x', 5))->request('GET', $workflow, [], null, $formateur);
+
+// Each block's data, as its template would receive it.
+$wf = new block_bridge_workflow\local\data_source($client, $formateur, 'fr');
+$out['workflow_formateur'] = $wf->fetch($course);
+$out['workflow_participant'] = (new block_bridge_workflow\local\data_source($client, $participant, 'fr'))->fetch($course);
+$out['workflow_refused'] = $wf->transition($course, 'open', []);
+
+$csv = new block_bridge_csv\local\data_source($client, $formateur, 'en');
+$file = "email;nom;prenom\nalice@ac-a.fr;ALICE;Alice\ninconnu@ac-a.fr;X;Y\n";
+$out['csv_preview'] = $csv->preview($course, $file);
+$out['csv_preview_participant'] = (new block_bridge_csv\local\data_source($client, $participant, 'en'))->preview($course, $file);
+$applied = $csv->apply($course, $file);
+$out['csv_apply'] = $applied;
+for ($i = 0; $i < 200; $i++) {
+    $data = $csv->fetch($course, [$applied['jobid']]);
+    if (!empty($data['jobs'][0]['finished'])) {
+        break;
+    }
+    usleep(50000);
+}
+$out['csv_block'] = $data;
+$report = $csv->report($course, $applied['jobid']);
+$out['csv_report'] = ['status' => $report['status'], 'type' => $report['type'], 'body' => $report['body']];
+
+$out['tracking'] = (new block_bridge_tracking\local\data_source($client, $formateur, 'fr'))->fetch($course);
+$out['tracking_participant'] = (new block_bridge_tracking\local\data_source($client, $participant, 'fr'))->fetch($course);
+$out['offer'] = (new block_bridge_offer\local\data_source($client, $formateur, 'fr'))->fetch($course);
+
+echo json_encode($out, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES), "\n";

@@ -1,0 +1,251 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/jobs"
+)
+
+func (s *Server) routesEnrol(mux *http.ServeMux) {
+	mux.HandleFunc("POST "+Prefix+"courses/{course}/enrol/preview", s.enrolPreview)
+	mux.HandleFunc("POST "+Prefix+"courses/{course}/enrol/apply", s.enrolApply)
+	mux.HandleFunc("GET "+Prefix+"courses/{course}/enrol/reports/{job}", s.enrolReport)
+}
+
+// PreviewAnswer is the dry run: every row's outcome, with the labels of
+// the statuses in the caller's language.
+type PreviewAnswer struct {
+	*enrol.Report
+	Labels map[enrol.Status]string `json:"labels"`
+}
+
+// enrolInput is an upload: the file (raw body or multipart field "file")
+// and the plan options from the query string.
+func (s *Server) enrolInput(w http.ResponseWriter, r *http.Request) (Caller, []byte, enrol.PlanOptions, bool) {
+	course, ok := pathInt(r, "course")
+	if !ok {
+		badRequest(w, "bad_course", "course id must be a positive integer")
+		return Caller{}, nil, enrol.PlanOptions{}, false
+	}
+	setAudit(r, "api.enrol."+strings.TrimPrefix(r.URL.Path[strings.LastIndex(r.URL.Path, "/"):], "/"), "course:"+strconv.FormatInt(course, 10))
+	c, ok := s.authorize(w, r, course, AccessFormateur, true)
+	if !ok {
+		return c, nil, enrol.PlanOptions{}, false
+	}
+	opts, err := s.planOptions(r, c, course)
+	if err != nil {
+		badRequest(w, "bad_options", err.Error())
+		return c, nil, opts, false
+	}
+	// Every extra session must be the caller's too.
+	for _, id := range opts.CourseIDs[1:] {
+		if _, ok := s.authorize(w, r, id, AccessFormateur, true); !ok {
+			return c, nil, opts, false
+		}
+	}
+	file, err := uploadedFile(r)
+	if err != nil || len(file) == 0 {
+		badRequest(w, "no_file", "send the CSV as the body or as the multipart field \"file\"")
+		return c, nil, opts, false
+	}
+	return c, file, opts, true
+}
+
+func uploadedFile(r *http.Request) ([]byte, error) {
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		return io.ReadAll(r.Body)
+	}
+	// The body is already in memory (the Verifier read it), so parsing
+	// keeps it there rather than spilling to temporary files.
+	mr, err := multipartReader(r.Body, params["boundary"])
+	if err != nil {
+		return nil, err
+	}
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			return nil, fmt.Errorf("multipart: no \"file\" part: %w", err)
+		}
+		if part.FormName() == "file" {
+			return io.ReadAll(part)
+		}
+	}
+}
+
+// planOptions reads the query. The domain's policy for unknown people
+// bounds the request: a block may ask "reject" where the domain creates,
+// never the reverse.
+func (s *Server) planOptions(r *http.Request, c Caller, course int64) (enrol.PlanOptions, error) {
+	q := r.URL.Query()
+	o := enrol.PlanOptions{CourseIDs: []int64{course}, Role: q.Get("role"), Group: q.Get("group"),
+		Unknown: q.Get("unknown"), KeepEstablishment: q.Get("keep_establishment") == "1"}
+	for _, v := range strings.Split(q.Get("sessions"), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 1 {
+			return o, fmt.Errorf("sessions: %q is not a course id", v)
+		}
+		if !slices.Contains(o.CourseIDs, id) {
+			o.CourseIDs = append(o.CourseIDs, id)
+		}
+	}
+	if v := q.Get("max_per_session"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return o, errors.New("max_per_session must be a positive integer")
+		}
+		o.MaxPerSession = n
+	}
+	var err error
+	if o.TimeStart, err = dayParam(q.Get("start")); err != nil {
+		return o, err
+	}
+	if o.TimeEnd, err = dayParam(q.Get("end")); err != nil {
+		return o, err
+	}
+	d, err := s.deps.Fleet.Get(c.Domain)
+	if err != nil {
+		return o, err
+	}
+	switch o.Unknown {
+	case "", "reject":
+	case "create":
+		if d.Config.Unknown != "create" {
+			return o, errors.New("this domain does not create unknown accounts")
+		}
+	default:
+		return o, errors.New("unknown must be reject or create")
+	}
+	return o.WithDomainDefaults(d.Config), nil
+}
+
+func dayParam(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	t, err := time.ParseInLocation(time.DateOnly, v, paris)
+	if err != nil {
+		return 0, fmt.Errorf("dates must be YYYY-MM-DD, got %q", v)
+	}
+	return t.Unix(), nil
+}
+
+var paris = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+func (s *Server) enrolPreview(w http.ResponseWriter, r *http.Request) {
+	c, file, opts, ok := s.enrolInput(w, r)
+	if !ok {
+		return
+	}
+	d, err := s.deps.Fleet.Get(c.Domain)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	plan, err := enrol.PlanFile(r.Context(), d.Client, bytes.NewReader(file), opts)
+	if err != nil {
+		s.failEnrol(w, r, err)
+		return
+	}
+	lang := langOf(r)
+	labels := map[enrol.Status]string{}
+	for _, st := range enrol.AllStatuses {
+		labels[st] = enrol.StatusMessage(st, lang)
+	}
+	writeJSON(w, http.StatusOK, PreviewAnswer{Report: enrol.NewReport(c.Domain, plan, true), Labels: labels})
+}
+
+func (s *Server) enrolApply(w http.ResponseWriter, r *http.Request) {
+	c, file, opts, ok := s.enrolInput(w, r)
+	if !ok {
+		return
+	}
+	sha := enrol.FileSHA256(file)
+	job, created, err := s.deps.Queue.Submit(r.Context(), jobs.Spec{Kind: enrol.KindApply, Domain: c.Domain,
+		Payload: enrol.JobPayload{File: file, Options: opts}, Key: enrol.JobKey(c.Domain, sha, opts), RequestedBy: actor(c)})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	setAuditJob(r, job.ID)
+	accepted(w, job, created, nil)
+}
+
+// failEnrol answers a file the reader or the options refuse with 400 and
+// the reader's own message (it names the line, never the data of others).
+func (s *Server) failEnrol(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *enrol.FileError
+	var oe *enrol.OptionError
+	switch {
+	case errors.As(err, &fe):
+		badRequest(w, "bad_file", fe.Error())
+	case errors.As(err, &oe):
+		badRequest(w, "bad_options", oe.Error())
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// enrolReport downloads an applied file's report (CSV by default, or
+// ?format=json): nominative, so formateurs only, and every download is
+// audited.
+func (s *Server) enrolReport(w http.ResponseWriter, r *http.Request) {
+	course, ok1 := pathInt(r, "course")
+	jobID, ok2 := pathInt(r, "job")
+	if !ok1 || !ok2 {
+		badRequest(w, "bad_id", "course and job ids must be positive integers")
+		return
+	}
+	auditNominativeRead(r, "api.enrol.report.download", fmt.Sprintf("course:%d job:%d", course, jobID))
+	c, ok := s.authorize(w, r, course, AccessFormateur, true)
+	if !ok {
+		return
+	}
+	rep, err := enrol.LoadReport(r.Context(), s.deps.Store, jobID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if rep.Domain != c.Domain || !slices.Contains(rep.CourseIDs, course) {
+		writeError(w, http.StatusNotFound, "not_found", nil)
+		return
+	}
+	setAuditJob(r, jobID)
+	if r.URL.Query().Get("format") == "json" {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		rep.WriteJSON(w)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="inscriptions-%d-job%d.csv"`, course, jobID))
+	w.Header().Set("Cache-Control", "no-store")
+	if err := rep.WriteCSV(w); err != nil {
+		s.log.Warn().Err(err).Msg("api: writing report")
+	}
+}
+
+// langOf is "en" when the block asks for English, "fr" otherwise.
+func langOf(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Query().Get("lang"), "en") {
+		return "en"
+	}
+	return "fr"
+}

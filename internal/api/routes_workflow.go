@@ -1,0 +1,119 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/magistere/bridge/internal/store"
+	"github.com/magistere/bridge/internal/workflow"
+)
+
+func (s *Server) routesWorkflow(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+Prefix+"courses/{course}/workflow", s.showWorkflow)
+	mux.HandleFunc("POST "+Prefix+"courses/{course}/workflow/{transition}", s.runTransition)
+	mux.HandleFunc("POST "+Prefix+"courses/{course}/sessions", s.createSessions)
+}
+
+// workflowView is the block's view: the state, and which options this
+// caller may use (a tuteur sees the state but no forms).
+type workflowView struct {
+	*workflow.View
+	Access string `json:"access"`
+	CanAct bool   `json:"can_act"`
+}
+
+func (s *Server) showWorkflow(w http.ResponseWriter, r *http.Request) {
+	course, ok := pathInt(r, "course")
+	if !ok {
+		badRequest(w, "bad_course", "course id must be a positive integer")
+		return
+	}
+	c, ok := s.authorize(w, r, course, AccessTuteur, false)
+	if !ok {
+		return
+	}
+	v, err := s.deps.Workflow.Show(r.Context(), c.Domain, course)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	acc, _ := s.courseAccess(r.Context(), c, course)
+	writeJSON(w, http.StatusOK, workflowView{View: v, Access: acc.String(), CanAct: acc >= AccessFormateur})
+}
+
+func (s *Server) runTransition(w http.ResponseWriter, r *http.Request) {
+	s.submitTransition(w, r, r.PathValue("transition"))
+}
+
+func (s *Server) createSessions(w http.ResponseWriter, r *http.Request) {
+	s.submitTransition(w, r, workflow.CreateSessions)
+}
+
+// jobAccepted is the answer of every long action: poll GET /jobs/{id}.
+type jobAccepted struct {
+	JobID    int64  `json:"job_id"`
+	State    string `json:"state"`
+	Created  bool   `json:"created"`
+	Warnings any    `json:"warnings,omitempty"`
+}
+
+func accepted(w http.ResponseWriter, job store.Job, created bool, warnings any) {
+	w.Header().Set("Location", Prefix+"jobs/"+strconv.FormatInt(job.ID, 10))
+	writeJSON(w, http.StatusAccepted, jobAccepted{JobID: job.ID, State: string(job.State), Created: created, Warnings: warnings})
+}
+
+func (s *Server) submitTransition(w http.ResponseWriter, r *http.Request, transition string) {
+	course, ok := pathInt(r, "course")
+	if !ok {
+		badRequest(w, "bad_course", "course id must be a positive integer")
+		return
+	}
+	setAudit(r, "api.workflow."+transition, "course:"+strconv.FormatInt(course, 10))
+	if !slices.Contains(workflow.Transitions, transition) {
+		writeError(w, http.StatusNotFound, "unknown_transition", nil)
+		return
+	}
+	c, ok := s.authorize(w, r, course, AccessFormateur, false)
+	if !ok {
+		return
+	}
+	var p workflow.Params
+	if err := decodeJSON(r, &p); err != nil {
+		badRequest(w, "bad_json", "the body must be a JSON object of transition parameters")
+		return
+	}
+	// Who creates is the signed caller, never a field of the body.
+	p.CreatorID = c.UserID
+	var warnings any
+	if transition == workflow.CreateSessions {
+		ws, err := s.deps.Workflow.CalendarWarnings(c.Domain, p)
+		if err != nil {
+			badRequest(w, "bad_params", "dates must be YYYY-MM-DD")
+			return
+		}
+		out := make([]workflow.Warning, 0, len(ws))
+		for _, w := range ws {
+			out = append(out, workflow.Warning{Code: w.Code, Date: w.Date.Format(time.DateOnly), FR: w.MessageFR, EN: w.MessageEN})
+		}
+		warnings = out
+	}
+	job, created, err := s.deps.Workflow.Submit(r.Context(), workflow.Request{
+		Transition: transition, Domain: c.Domain, CourseID: course, Params: p, RequestedBy: actor(c)})
+	var ref *workflow.Refusal
+	if errors.As(err, &ref) {
+		setAuditDetail(r, ref.Code)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	setAuditJob(r, job.ID)
+	accepted(w, job, created, warnings)
+}
+
+// rawJSON keeps a job result as the handler stored it.
+type rawJSON = json.RawMessage

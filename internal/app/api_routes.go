@@ -1,0 +1,57 @@
+package app
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/magistere/bridge/internal/api"
+	"github.com/magistere/bridge/internal/offer"
+	"github.com/magistere/bridge/internal/store"
+	"github.com/magistere/bridge/internal/tracking"
+	"github.com/magistere/bridge/internal/workflow"
+)
+
+// mountAPI serves the signed API of the Moodle plugins on mux. Each
+// domain signs with its own secret (domains[].secret). Nonces live in the
+// store on MySQL, where replicas share it; SQLite means one process, so
+// memory is enough.
+func (a *App) mountAPI(mux *http.ServeMux) {
+	a.NewAPI().Register(mux)
+}
+
+// NewAPI builds the API server over the app's store, fleet and queue.
+func (a *App) NewAPI() *api.Server {
+	secrets := map[string][]byte{}
+	for _, d := range a.Cfg.Domains {
+		if d.Secret != "" {
+			secrets[d.Name] = []byte(d.Secret)
+		}
+	}
+	var nonces api.NonceStore
+	if a.Store.Dialect() == store.MySQL {
+		nonces = api.NewDBNonceStore(a.Store, time.Minute)
+	}
+	log := a.Log.With().Str("component", "api").Logger()
+	return api.NewServer(api.Deps{
+		Store: a.Store, Queue: a.Queue, Fleet: a.Fleet,
+		Workflow: workflow.New(a.Store, a.Fleet, a.Queue),
+		Offer:    a.apiOffer(), Tracking: a.apiTracking(),
+	}, api.Options{
+		Secrets:        func(d string) ([]byte, bool) { s, ok := secrets[d]; return s, ok },
+		Nonces:         nonces,
+		MaxUploadBytes: int64(a.Cfg.API.MaxUploadMB) << 20,
+		RatePerMinute:  a.Cfg.API.RatePerMin,
+		MaxSkew:        time.Duration(a.Cfg.API.ClockSkewSec) * time.Second,
+		Logger:         &log,
+	})
+}
+
+// apiOffer and apiTracking adapt the offer and tracking services to the
+// API (see api_adapters.go).
+func (a *App) apiOffer() api.OfferService {
+	return offerAPI{svc: offer.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir), st: a.Store}
+}
+
+func (a *App) apiTracking() api.TrackingService {
+	return trackingAPI{svc: tracking.New(a.Store, a.Fleet), st: a.Store}
+}

@@ -1,0 +1,148 @@
+package plugincheck
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+var (
+	// {{#str}} id, component {{/str}} and {{#str}} id, component, a {{/str}}
+	reTemplateStr  = regexp.MustCompile(`\{\{#str\}\}\s*([a-zA-Z0-9_:/.-]+)\s*,\s*([a-z0-9_]+)`)
+	reTemplateDoc  = regexp.MustCompile(`@template\s+([a-z0-9_]+/[a-z0-9_]+)`)
+	reRenderUse    = regexp.MustCompile(`render_from_template\(\s*'([a-z0-9_]+)/([a-z0-9_]+)'`)
+	reDependency   = regexp.MustCompile(`(?s)\$plugin->dependencies\s*=\s*\[(.*?)\]`)
+	reNamespaceUse = regexp.MustCompile(`\\?\b((?:local|block|mod|tool)_[a-z0-9_]+)\\`)
+)
+
+// Templates maps each template of the plugin (name without .mustache) to
+// its content.
+func Templates(p Plugin) (map[string]string, error) {
+	matches, err := filepath.Glob(filepath.Join(p.Dir, "templates", "*.mustache"))
+	if err != nil {
+		return nil, fmt.Errorf("list templates of %s: %w", p.Component, err)
+	}
+	out := map[string]string{}
+	for _, m := range matches {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			return nil, fmt.Errorf("read template: %w", err)
+		}
+		out[strings.TrimSuffix(filepath.Base(m), ".mustache")] = string(b)
+	}
+	return out, nil
+}
+
+// checkTemplates: templates referenced from PHP exist, each documents its
+// own name, and the strings they use exist in both languages.
+func checkTemplates(p Plugin, sources map[string]string, en, fr map[string]bool) ([]string, error) {
+	templates, err := Templates(p)
+	if err != nil {
+		return nil, err
+	}
+	var problems []string
+	for _, file := range sortedKeys(sources) {
+		for _, m := range reRenderUse.FindAllStringSubmatch(sources[file], -1) {
+			if m[1] == p.Component && templates[m[2]] == "" {
+				problems = append(problems, fmt.Sprintf("%s: template %s/%s has no templates/%s.mustache", file, m[1], m[2], m[2]))
+			}
+		}
+	}
+	for _, name := range sortedKeys(templates) {
+		src := templates[name]
+		file := "templates/" + name + ".mustache"
+		if doc := reTemplateDoc.FindStringSubmatch(src); doc == nil || doc[1] != p.Component+"/"+name {
+			problems = append(problems, fmt.Sprintf("%s: no @template %s/%s doc comment", file, p.Component, name))
+		}
+		seen := map[string]bool{}
+		for _, m := range reTemplateStr.FindAllStringSubmatch(src, -1) {
+			id, comp := m[1], m[2]
+			if comp != p.Component || seen[id] {
+				continue
+			}
+			seen[id] = true
+			if !en[id] {
+				problems = append(problems, fmt.Sprintf("%s: string %q missing from lang/en", file, id))
+			}
+			if !fr[id] {
+				problems = append(problems, fmt.Sprintf("%s: string %q missing from lang/fr", file, id))
+			}
+		}
+	}
+	return problems, nil
+}
+
+// checkDependencies: a plugin using another plugin's classes declares it
+// in version.php, so Moodle refuses to install it alone.
+func checkDependencies(p Plugin, sources map[string]string) []string {
+	declared := map[string]bool{}
+	if b, err := os.ReadFile(filepath.Join(p.Dir, "version.php")); err == nil {
+		if m := reDependency.FindSubmatch(b); m != nil {
+			for _, d := range regexp.MustCompile(`'([a-z0-9_]+)'\s*=>`).FindAllSubmatch(m[1], -1) {
+				declared[string(d[1])] = true
+			}
+		}
+	}
+	used := map[string]string{}
+	for _, file := range sortedKeys(sources) {
+		for _, m := range reNamespaceUse.FindAllStringSubmatch(sources[file], -1) {
+			if m[1] != p.Component && used[m[1]] == "" {
+				used[m[1]] = file
+			}
+		}
+	}
+	var problems []string
+	for _, comp := range sortedKeys(used) {
+		if !declared[comp] {
+			problems = append(problems, fmt.Sprintf("%s: uses %s, which version.php does not list in $plugin->dependencies", used[comp], comp))
+		}
+	}
+	return problems
+}
+
+// checkBlock: a block has block_<name>.php declaring class block_<name>
+// extends block_base, the addinstance capability, and checks a capability
+// with sesskey in every page that handles a form.
+func checkBlock(p Plugin, sources map[string]string) []string {
+	var problems []string
+	main := p.Component + ".php"
+	src, ok := sources[main]
+	switch {
+	case !ok:
+		problems = append(problems, fmt.Sprintf("%s is missing", main))
+	case !regexp.MustCompile(`class\s+` + p.Component + `\s+extends\s+block_base\b`).MatchString(src):
+		problems = append(problems, fmt.Sprintf("%s: no class %s extends block_base", main, p.Component))
+	}
+	declared, err := DeclaredCapabilities(p)
+	if err != nil {
+		return append(problems, err.Error())
+	}
+	if !declared[p.CapabilityPrefix()+"addinstance"] {
+		problems = append(problems, "db/access.php: blocks need the addinstance capability")
+	}
+	var pages []string
+	for file := range sources {
+		if !strings.Contains(file, "/") && file != main && file != "version.php" && file != "settings.php" {
+			pages = append(pages, file)
+		}
+	}
+	sort.Strings(pages)
+	for _, file := range pages {
+		s := sources[file]
+		if !strings.Contains(s, "require_login(") {
+			problems = append(problems, file+": page without require_login()")
+		}
+		if strings.Contains(s, "$_POST") || strings.Contains(s, "optional_param") || strings.Contains(s, "required_param") {
+			if !strings.Contains(s, "require_sesskey()") {
+				problems = append(problems, file+": handles a form without require_sesskey()")
+			}
+			if !strings.Contains(s, "require_capability(") {
+				problems = append(problems, file+": handles a form without require_capability()")
+			}
+		}
+	}
+	return problems
+}

@@ -1,0 +1,7 @@
+<?php
+defined('MOODLE_INTERNAL') || die();
+$capabilities = [
+    'block/bad:view' => [
+        'captype' => 'read',
+    ],
+];

@@ -1,0 +1,3 @@
+<?php
+$string['pluginname'] = 'Bad';
+$string['bad:view'] = 'View';

@@ -1,0 +1,142 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+/**
+ * Data of block_bridge_csv, read from the bridge daemon.
+ *
+ * @package    block_bridge_csv
+ * @copyright  2025 m@gistère bridge contributors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+namespace block_bridge_csv\local;
+
+use local_bridge\api_session;
+use local_bridge\bridge_client;
+
+/**
+ * CSV enrolment: the full preview (every row's outcome), the apply job, the report.
+ * Plain PHP: tested against a running daemon without Moodle.
+ */
+class data_source {
+    /** Options the form may pass on to the bridge. */
+    private const OPTIONS = ['role', 'group', 'unknown', 'sessions', 'max_per_session', 'start', 'end'];
+
+    /** @var api_session */
+    private $api;
+
+    /**
+     * Constructor.
+     *
+     * @param bridge_client $client Signed client of this site.
+     * @param int $userid Acting Moodle user id.
+     * @param string $lang Moodle language code.
+     */
+    public function __construct(bridge_client $client, int $userid, string $lang = 'fr') {
+        $this->api = new api_session($client, $userid, $lang);
+    }
+
+    /**
+     * Block data: the apply jobs this user started and their reports.
+     *
+     * @param int $courseid Course id.
+     * @param int[] $jobids Jobs this user started here.
+     * @return array
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function fetch(int $courseid, array $jobids = []): array {
+        $jobs = $this->api->jobs($jobids);
+        foreach ($jobs as &$job) {
+            $job['hasreport'] = $job['finished'] && !$job['failed'];
+        }
+        return ['ok' => true, 'jobs' => $jobs, 'hasjobs' => !empty($jobs)];
+    }
+
+    /**
+     * Dry run of a file: every row with its outcome, and the counts.
+     *
+     * @param int $courseid Course id.
+     * @param string $csv File content.
+     * @param array $options Plan options (role, group, unknown, sessions...).
+     * @return array
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function preview(int $courseid, string $csv, array $options = []): array {
+        $r = $this->api->post("/api/v1/courses/$courseid/enrol/preview", $csv, self::options($options));
+        if ($r['status'] !== 200) {
+            return ['ok' => false, 'status' => $r['status'], 'message' => (string)($r['data']['message'] ?? '')];
+        }
+        $labels = $r['data']['labels'] ?? [];
+        $rows = [];
+        foreach ($r['data']['rows'] ?? [] as $row) {
+            $status = (string)$row['status'];
+            $rows[] = [
+                'line' => (int)$row['line'],
+                'email' => (string)($row['email'] ?? ''),
+                'name' => trim(($row['firstname'] ?? '') . ' ' . ($row['lastname'] ?? '')),
+                'status' => $status,
+                'label' => (string)($labels[$status] ?? $status),
+                'problem' => !in_array($status, ['will_enrol', 'will_create', 'already_enrolled', 'will_add_groups'], true),
+            ];
+        }
+        $counts = [];
+        foreach ($r['data']['counts']['by_status'] ?? [] as $status => $n) {
+            $counts[] = ['status' => $status, 'label' => (string)($labels[$status] ?? $status), 'count' => (int)$n];
+        }
+        return ['ok' => true, 'rows' => $rows, 'counts' => $counts, 'total' => (int)($r['data']['counts']['total'] ?? 0)];
+    }
+
+    /**
+     * Applies a previewed file as a job.
+     *
+     * @param int $courseid Course id.
+     * @param string $csv File content.
+     * @param array $options Same options as the preview.
+     * @return array ['status' => int, 'jobid' => int]
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function apply(int $courseid, string $csv, array $options = []): array {
+        $r = $this->api->post("/api/v1/courses/$courseid/enrol/apply", $csv, self::options($options));
+        return ['status' => $r['status'], 'jobid' => (int)($r['data']['job_id'] ?? 0)];
+    }
+
+    /**
+     * The report of an applied file, as CSV.
+     *
+     * @param int $courseid Course id.
+     * @param int $jobid The apply job.
+     * @return array ['status' => int, 'type' => string, 'body' => string]
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function report(int $courseid, int $jobid): array {
+        return $this->api->download('GET', "/api/v1/courses/$courseid/enrol/reports/$jobid");
+    }
+
+    /**
+     * Keeps the known options, as strings.
+     *
+     * @param array $options Raw options.
+     * @return array
+     */
+    private static function options(array $options): array {
+        $out = [];
+        foreach (self::OPTIONS as $name) {
+            if (isset($options[$name]) && (string)$options[$name] !== '') {
+                $out[$name] = (string)$options[$name];
+            }
+        }
+        return $out;
+    }
+}

@@ -1,0 +1,48 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+/**
+ * English strings of block_bridge_csv.
+ *
+ * @package    block_bridge_csv
+ * @copyright  2025 m@gistère bridge contributors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+defined('MOODLE_INTERNAL') || die();
+
+$string['bridge_csv:addinstance'] = 'Add a block "CSV enrolment"';
+$string['bridge_csv:enrol'] = 'Enrol participants from a CSV file';
+$string['bridge_csv:view'] = 'See the block "CSV enrolment"';
+$string['confirm'] = 'Enrol';
+$string['downloadreport'] = 'Download the report';
+$string['email'] = 'E-mail';
+$string['expired'] = 'The previewed file is no longer available: upload it again.';
+$string['failed'] = 'The bridge answered with an error ({$a}).';
+$string['file'] = 'CSV file';
+$string['forbidden'] = 'You cannot enrol in this course.';
+$string['fullname'] = 'Name';
+$string['group'] = 'Group (optional)';
+$string['jobs'] = 'Enrolments';
+$string['line'] = 'Line';
+$string['nofile'] = 'No file was received.';
+$string['outcome'] = 'Outcome';
+$string['pluginname'] = 'CSV enrolment';
+$string['preview'] = 'Preview';
+$string['privacy:metadata'] = 'The block stores no personal data; the bridge daemon keeps its own audit trail.';
+$string['submitted'] = 'Enrolment started: job {$a}.';
+$string['total'] = 'Rows';
+$string['unavailable'] = 'The bridge is not available right now.';

@@ -1,0 +1,107 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+/**
+ * Data of block_bridge_tracking, read from the bridge daemon.
+ *
+ * @package    block_bridge_tracking
+ * @copyright  2025 m@gistère bridge contributors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+namespace block_bridge_tracking\local;
+
+use local_bridge\api_session;
+use local_bridge\bridge_client;
+
+/**
+ * Participants' follow-up: aggregates for everyone allowed, the per-participant table
+ * (progress and last access, never time spent) for formateurs, "Formation terminée" and
+ * certificates. Plain PHP: tested against a running daemon without Moodle.
+ */
+class data_source {
+    /** @var api_session */
+    private $api;
+
+    /**
+     * Constructor.
+     *
+     * @param bridge_client $client Signed client of this site.
+     * @param int $userid Acting Moodle user id.
+     * @param string $lang Moodle language code.
+     */
+    public function __construct(bridge_client $client, int $userid, string $lang = 'fr') {
+        $this->api = new api_session($client, $userid, $lang);
+    }
+
+    /**
+     * Template data for a course.
+     *
+     * @param int $courseid Course id.
+     * @param int[] $jobids Unused (the block starts no long job).
+     * @return array
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function fetch(int $courseid, array $jobids = []): array {
+        $stats = $this->api->get("/api/v1/courses/$courseid/stats");
+        if ($stats['status'] !== 200) {
+            return ['ok' => false, 'status' => $stats['status'], 'forbidden' => $stats['status'] === 403,
+                'unavailable' => $stats['status'] === 501];
+        }
+        $data = ['ok' => true, 'stats' => $stats['data'], 'participants' => [], 'hasparticipants' => false];
+        // The table is nominative: the bridge answers 403 to anyone but formateurs and managers.
+        $progress = $this->api->get("/api/v1/courses/$courseid/progress");
+        if ($progress['status'] === 200) {
+            foreach ($progress['data']['participants'] ?? [] as $p) {
+                $data['participants'][] = [
+                    'id' => (int)($p['user_id'] ?? $p['id'] ?? 0),
+                    'name' => (string)($p['fullname'] ?? ''),
+                    'percent' => (int)($p['percent'] ?? 0),
+                    'lastaccess' => (int)($p['last_access'] ?? $p['lastaccess'] ?? 0),
+                    'done' => !empty($p['attended'] ?? $p['done'] ?? false),
+                ];
+            }
+            $data['hasparticipants'] = !empty($data['participants']);
+        }
+        return $data;
+    }
+
+    /**
+     * Records (or undoes) "Formation terminée" for participants.
+     *
+     * @param int $courseid Course id.
+     * @param int[] $userids Participants.
+     * @param bool $done True to mark, false to undo.
+     * @return array ['status' => int, 'data' => array|null]
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function attendance(int $courseid, array $userids, bool $done): array {
+        return $this->api->post("/api/v1/courses/$courseid/attendance",
+            ['user_ids' => array_map('intval', $userids), 'done' => $done]);
+    }
+
+    /**
+     * Attendance certificates of participants (PDF, or a zip for several).
+     *
+     * @param int $courseid Course id.
+     * @param int[] $userids Participants.
+     * @return array ['status' => int, 'type' => string, 'body' => string]
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function certificates(int $courseid, array $userids): array {
+        return $this->api->download('POST', "/api/v1/courses/$courseid/certificates", [],
+            json_encode(['user_ids' => array_map('intval', $userids)]));
+    }
+}

@@ -1,0 +1,118 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+/**
+ * Data of block_bridge_workflow, read from the bridge daemon.
+ *
+ * @package    block_bridge_workflow
+ * @copyright  2025 m@gistère bridge contributors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+namespace block_bridge_workflow\local;
+
+use local_bridge\api_session;
+use local_bridge\bridge_client;
+
+/**
+ * The course's lifecycle state, the transitions this user may run, and the jobs they started.
+ * Plain PHP: tested against a running daemon without Moodle.
+ */
+class data_source {
+    /** Transitions that take a name and a short name. */
+    private const NAMED = ['create-parcours', 'duplicate'];
+
+    /** @var api_session */
+    private $api;
+
+    /**
+     * Constructor.
+     *
+     * @param bridge_client $client Signed client of this site.
+     * @param int $userid Acting Moodle user id.
+     * @param string $lang Moodle language code.
+     */
+    public function __construct(bridge_client $client, int $userid, string $lang = 'fr') {
+        $this->api = new api_session($client, $userid, $lang);
+    }
+
+    /**
+     * Template data for a course.
+     *
+     * @param int $courseid Course id.
+     * @param int[] $jobids Jobs this user started here.
+     * @return array
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function fetch(int $courseid, array $jobids = []): array {
+        $r = $this->api->get("/api/v1/courses/$courseid/workflow");
+        if ($r['status'] !== 200) {
+            return ['ok' => false, 'status' => $r['status'], 'forbidden' => $r['status'] === 403];
+        }
+        $v = $r['data'];
+        $lang = $this->api->lang();
+        $allowed = [];
+        $refused = [];
+        foreach ($v['options'] ?? [] as $o) {
+            $item = [
+                'transition' => (string)$o['transition'],
+                'named' => in_array($o['transition'], self::NAMED, true),
+                'sessions' => $o['transition'] === 'create-sessions',
+            ];
+            if (!empty($o['allowed'])) {
+                $allowed[] = $item;
+            } else {
+                $item['reason'] = (string)($o['refusal'][$lang] ?? '');
+                $refused[] = $item;
+            }
+        }
+        return [
+            'ok' => true,
+            'state' => (string)$v['state'],
+            'label' => (string)$v['label'],
+            'canact' => !empty($v['can_act']),
+            'allowed' => $allowed,
+            'hasallowed' => !empty($allowed) && !empty($v['can_act']),
+            'refused' => $refused,
+            'jobs' => $this->api->jobs($jobids),
+        ];
+    }
+
+    /**
+     * Asks for a transition; the bridge runs it as a job.
+     *
+     * @param int $courseid Course id.
+     * @param string $transition e.g. open, trash, create-sessions.
+     * @param array $params Transition parameters (name, shortname, start, end, participants, max...).
+     * @return array ['status' => int, 'jobid' => int, 'refusal' => string, 'warnings' => string[]]
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function transition(int $courseid, string $transition, array $params): array {
+        $path = $transition === 'create-sessions' ? "/api/v1/courses/$courseid/sessions"
+            : "/api/v1/courses/$courseid/workflow/" . rawurlencode($transition);
+        $r = $this->api->post($path, $params);
+        $lang = $this->api->lang();
+        $warnings = [];
+        foreach ($r['data']['warnings'] ?? [] as $w) {
+            $warnings[] = (string)($w[$lang] ?? $w['code'] ?? '');
+        }
+        return [
+            'status' => $r['status'],
+            'jobid' => (int)($r['data']['job_id'] ?? 0),
+            'refusal' => (string)($r['data']['refusal'][$lang] ?? ''),
+            'warnings' => $warnings,
+        ];
+    }
+}
