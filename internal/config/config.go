@@ -103,6 +103,12 @@ type Domain struct {
 	// (circonscriptions, départements…), created by `domains bootstrap`.
 	SubCategories []SubCategory `koanf:"subcategories" json:"subcategories,omitempty"`
 	CreateAuth    string        `koanf:"create_auth" json:"create_auth"`
+	// ArchiveAfterDays archives a session automatically (job archive.auto)
+	// this many days after its end date; 0 turns automatic archiving off.
+	ArchiveAfterDays int `koanf:"archive_after_days" json:"archive_after_days"`
+	// TrashRetentionDays deletes a course left in the Corbeille this many
+	// days (after a verified backup, job archive.retention); 0 = never.
+	TrashRetentionDays int `koanf:"trash_retention_days" json:"trash_retention_days"`
 }
 
 // SubCategory is a configured category under one of the skeleton's

@@ -1,0 +1,46 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/magistere/bridge/internal/archive"
+	"github.com/magistere/bridge/internal/offer"
+	"github.com/magistere/bridge/internal/store"
+)
+
+// Archiving (archive.course, archive.unarchive), automatic archiving
+// (archive.auto) and the Corbeille's retention (archive.retention). Both
+// batch kinds are off unless scheduled in `schedules` (e.g. cron
+// "30 3 * * *", kind archive.auto or archive.retention, a domain or none
+// for every domain) and the domain sets archive_after_days or
+// trash_retention_days.
+func init() {
+	handlerSets = append(handlerSets, func(a *App) { NewArchiveService(a).Register(a.Registry) })
+}
+
+// NewArchiveService is the archive service wired to the app's store,
+// fleet, queue and data directory (backups under data_dir/archives and
+// data_dir/trash), unpublishing through package offer and counting
+// attendance from the store (package tracking's table).
+func NewArchiveService(a *App) *archive.Service {
+	s := archive.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)
+	s.SetCatalogue(offerCatalogue{StoreCatalogue: archive.StoreCatalogue{St: a.Store}, offers: offer.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)})
+	return s
+}
+
+// offerCatalogue unpublishes through package offer (which audits it) and
+// puts the exact snapshot back on unarchive: offer.Publish would re-derive
+// the entry from the course, and refuse a session not "en cours".
+type offerCatalogue struct {
+	archive.StoreCatalogue
+	offers *offer.Service
+}
+
+func (c offerCatalogue) Unpublish(ctx context.Context, domain string, courseID int64, actor string) error {
+	_, err := c.offers.Unpublish(ctx, domain, courseID, actor)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
