@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -256,6 +257,26 @@ type origin struct {
 	Visible    bool  `json:"visible"`
 }
 
+// setFrozenIfArchived freezes or unfreezes the course when the bridge's
+// archiving froze it (its active archive record says so), as a step.
+func (j *job) setFrozenIfArchived(freeze bool) error {
+	rec, err := j.s.st.ActiveArchiveRecord(j.run.Context(), j.e.d.Name(), j.p.CourseID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !rec.Froze) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	name := "unfreeze"
+	if freeze {
+		name = "freeze"
+	}
+	return j.run.Step(name, func(ctx context.Context) (any, error) {
+		_, err := j.e.d.Client.FreezeContext(ctx, moodle.Int(j.p.CourseID), freeze)
+		return nil, err
+	}, nil)
+}
+
 func applyTrash(ctx context.Context, j *job) (any, error) {
 	// The origin is read and checkpointed before the move, so a resumed
 	// job never mistakes the Corbeille for the origin.
@@ -267,6 +288,11 @@ func applyTrash(ctx context.Context, j *job) (any, error) {
 		}
 		return origin{CategoryID: int64(c.CategoryID), Visible: bool(c.Visible)}, nil
 	}, &o); err != nil {
+		return nil, err
+	}
+	// An archived session is frozen (read-only): Moodle refuses to move it
+	// until it is unfrozen. Restore freezes it again.
+	if err := j.setFrozenIfArchived(false); err != nil {
 		return nil, err
 	}
 	if err := j.run.Step("move", func(ctx context.Context) (any, error) {
@@ -304,6 +330,11 @@ func applyRestore(ctx context.Context, j *job) (any, error) {
 		return nil, j.update(ctx, moodle.CourseUpdate{ID: moodle.Int(j.p.CourseID), CategoryID: moodle.Int(category), Visible: intp(visible)})
 	}, nil); err != nil {
 		return nil, err
+	}
+	if state == StateSessionArchivee {
+		if err := j.setFrozenIfArchived(true); err != nil {
+			return nil, err
+		}
 	}
 	next := store.CourseState{CourseID: j.p.CourseID, State: state, Variant: j.from.OriginVariant, SourceCourseID: j.from.SourceCourseID}
 	return next.State, j.record("record", next, j.from.State)
