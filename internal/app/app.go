@@ -64,16 +64,40 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	})
 	a.Queue.OnSubmit(a.Pool.Notify)
 	a.Sched = jobs.NewScheduler(a.Queue, log, jobs.WithCatchUp())
-	for _, s := range cfg.Schedules {
-		payload := map[string]string{"domain": s.Domain}
-		if err := a.Sched.Add(s.Cron, s.Kind, func(time.Time) (any, error) { return payload, nil }, "cron:"+s.Name); err != nil {
-			st.Close()
-			return nil, &config.Error{Key: "schedules." + s.Name, Problem: err.Error()}
-		}
+	if err := a.addSchedules(); err != nil {
+		st.Close()
+		return nil, err
 	}
 	a.Health = api.NewHealth()
 	a.addChecks()
 	return a, nil
+}
+
+// addSchedules turns each configured schedule into cron entries. A
+// schedule naming no domain runs once per configured domain, so every job
+// kind receives the domain it acts on (as job domain and payload).
+func (a *App) addSchedules() error {
+	for _, s := range a.Cfg.Schedules {
+		if _, ok := a.Registry.Lookup(s.Kind); !ok {
+			return &config.Error{Key: "schedules." + s.Name + ".kind", Problem: fmt.Sprintf("no job kind %q (known: %v)", s.Kind, a.Registry.Kinds())}
+		}
+		names := []string{s.Domain}
+		if s.Domain == "" {
+			names = nil
+			for _, d := range a.Fleet.All() {
+				names = append(names, d.Name())
+			}
+		}
+		for _, domain := range names {
+			payload := map[string]string{"domain": domain}
+			err := a.Sched.AddEntry(jobs.Entry{Spec: s.Cron, Kind: s.Kind, Domain: domain, KeyPrefix: "cron:" + s.Name + ":" + domain,
+				Payload: func(time.Time) (any, error) { return payload, nil }})
+			if err != nil {
+				return &config.Error{Key: "schedules." + s.Name + ".cron", Problem: err.Error()}
+			}
+		}
+	}
+	return nil
 }
 
 // Close releases the store.
