@@ -75,7 +75,11 @@ func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		return finishEnrol(env, f, rep)
 	}
-	rep, err = applyInProcess(ctx, env, a, f.domain, enrol.JobPayload{File: file, Options: opts}, plan.FileSHA256)
+	payload, err := enrol.StoredPayload(ctx, a.Store, file, opts)
+	if err != nil {
+		return err
+	}
+	rep, err = applyInProcess(ctx, env, a, f.domain, payload, plan.FileSHA256)
 	if err != nil {
 		return err
 	}

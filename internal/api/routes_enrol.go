@@ -179,8 +179,13 @@ func (s *Server) enrolApply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sha := enrol.FileSHA256(file)
+	payload, err := enrol.StoredPayload(r.Context(), s.deps.Store, file, opts)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	job, created, err := s.deps.Queue.Submit(r.Context(), jobs.Spec{Kind: enrol.KindApply, Domain: c.Domain,
-		Payload: enrol.JobPayload{File: file, Options: opts}, Key: enrol.JobKey(c.Domain, sha, opts), RequestedBy: actor(c)})
+		Payload: payload, Key: enrol.JobKey(c.Domain, sha, opts), RequestedBy: actor(c)})
 	if err != nil {
 		s.fail(w, r, err)
 		return

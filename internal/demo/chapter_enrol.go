@@ -59,8 +59,12 @@ func chapterEnrol(e *Env) error {
 			e.Step("line %d %s: %s (%s)", row.Line, row.Email, enrol.StatusMessage(row.Status, "fr"), row.Detail)
 		}
 	}
+	payload, err := enrol.StoredPayload(e.Ctx, e.App.Store, file, opts)
+	if err != nil {
+		return err
+	}
 	job, err := e.RunJob(jobs.Spec{Kind: enrol.KindApply, Domain: AcademyA,
-		Payload: enrol.JobPayload{File: file, Options: opts}, Key: enrol.JobKey(AcademyA, plan.FileSHA256, opts)})
+		Payload: payload, Key: enrol.JobKey(AcademyA, plan.FileSHA256, opts)})
 	if err != nil {
 		return err
 	}

@@ -19,11 +19,36 @@ import (
 // KindApply is the job kind applying an enrolment file.
 const KindApply = "enrol.apply"
 
-// JobPayload is an enrol.apply job's payload: the file itself travels in
-// the job (base64 in JSON), so any replica can run it.
+// JobPayload is an enrol.apply job's payload. The file is kept in the
+// store (store.PutUpload) and named by its SHA-256, so any replica can run
+// the job and a large file does not bloat the jobs table; File may carry
+// a small file inline instead (tests, tools).
 type JobPayload struct {
-	File    []byte      `json:"file"`
-	Options PlanOptions `json:"options"`
+	FileSHA256 string      `json:"file_sha256,omitempty"`
+	File       []byte      `json:"file,omitempty"`
+	Options    PlanOptions `json:"options"`
+}
+
+// StoredPayload keeps the file in the store and returns the payload that
+// names it.
+func StoredPayload(ctx context.Context, st *store.Store, file []byte, opts PlanOptions) (JobPayload, error) {
+	key, err := st.PutUpload(ctx, file)
+	if err != nil {
+		return JobPayload{}, fmt.Errorf("enrol: keep the file for the job: %w", err)
+	}
+	return JobPayload{FileSHA256: key, Options: opts}, nil
+}
+
+// file returns the job's file, from the payload or the store.
+func (p JobPayload) file(ctx context.Context, st *store.Store) ([]byte, error) {
+	if p.FileSHA256 == "" {
+		return p.File, nil
+	}
+	data, err := st.GetUpload(ctx, p.FileSHA256)
+	if err != nil {
+		return nil, fmt.Errorf("enrol: the job's file: %w", err)
+	}
+	return data, nil
 }
 
 // JobRun is what the job handler needs of *jobs.Run.
@@ -80,7 +105,11 @@ func RunApplyJob(ctx context.Context, c *moodle.Client, st *store.Store, run Job
 	var plan Plan
 	run.Progress(0, 6, "plan")
 	err := run.Step("plan", func(ctx context.Context) (any, error) {
-		return PlanFile(ctx, c, bytes.NewReader(p.File), p.Options)
+		file, err := p.file(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		return PlanFile(ctx, c, bytes.NewReader(file), p.Options)
 	}, &plan)
 	if err != nil {
 		return nil, err

@@ -613,4 +613,36 @@ var migrations = []migration{
 			) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin`,
 		},
 	},
+	{
+		Version: 8,
+		Name:    "uploaded files",
+		SQLite: []string{
+			`CREATE TABLE IF NOT EXISTS uploads (
+				sha256 TEXT NOT NULL PRIMARY KEY,
+				size INTEGER NOT NULL,
+				chunks INTEGER NOT NULL,
+				created_at INTEGER NOT NULL
+			)`,
+			`CREATE TABLE IF NOT EXISTS upload_chunks (
+				sha256 TEXT NOT NULL,
+				seq INTEGER NOT NULL,
+				data BLOB NOT NULL,
+				PRIMARY KEY (sha256, seq)
+			)`,
+		},
+		MySQL: []string{
+			`CREATE TABLE IF NOT EXISTS uploads (
+				sha256 CHAR(64) NOT NULL PRIMARY KEY,
+				size BIGINT NOT NULL,
+				chunks INT NOT NULL,
+				created_at BIGINT NOT NULL
+			) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin`,
+			`CREATE TABLE IF NOT EXISTS upload_chunks (
+				sha256 CHAR(64) NOT NULL,
+				seq INT NOT NULL,
+				data MEDIUMBLOB NOT NULL,
+				PRIMARY KEY (sha256, seq)
+			) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin`,
+		},
+	},
 }
