@@ -17,6 +17,9 @@ step "dependencies"
 scripts/mariadb.sh
 # In CI the MySQL-backed tests must run: a missing database fails, never skips.
 if [ "${CI:-}" = "true" ]; then export BRIDGE_REQUIRE_MYSQL=1; fi
+# CI runs the long reliability tests (more kill points and fault seeds);
+# SHORT=1 keeps the quick subset.
+if [ "${CI:-}" = "true" ] && [ -z "${SHORT:-}" ]; then export BRIDGE_LONG_TESTS=1; fi
 export BRIDGE_TEST_MYSQL_DSN=${BRIDGE_TEST_MYSQL_DSN:-root@tcp(127.0.0.1:3306)/}
 if [ -x scripts/php-deps.sh ]; then scripts/php-deps.sh; fi
 # pdftotext (poppler-utils) checks the certificates' text; installed only when missing.
