@@ -83,14 +83,6 @@ func FuzzDecodeFormNeverPanics(f *testing.F) {
 			if strings.HasPrefix(k, "[") || k == "" {
 				continue
 			}
-			// KNOWN BUG (reported, params.go is not ours to edit): when every
-			// top-level name is a list index ("0=x"), listify turns the root
-			// into a list and DecodeForm panics on its type assertion. Real
-			// requests always start with wstoken/wsfunction; drop this filter
-			// once DecodeForm is fixed (testdata/fuzz keeps the input).
-			if head, _, _ := strings.Cut(k, "["); isIndex(head) {
-				continue
-			}
 			flat[k] = vs[0]
 		}
 		p, err := DecodeForm(flat)

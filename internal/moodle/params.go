@@ -186,7 +186,12 @@ func DecodeForm(values map[string]string) (Params, error) {
 		}
 		node[path[len(path)-1]] = val
 	}
-	return Params(listify(root).(map[string]any)), nil
+	// The top level is always named parameters, even when every name is
+	// a number ("0=x"): only nested levels become lists.
+	for k, v := range root {
+		root[k] = listify(v)
+	}
+	return Params(root), nil
 }
 
 func splitKey(key string) ([]string, error) {
