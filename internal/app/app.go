@@ -53,6 +53,7 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		return nil, err
 	}
 	a := &App{Cfg: cfg, Log: log, Store: st, Fleet: fleet, Registry: jobs.NewRegistry(), Queue: jobs.NewQueue(st)}
+	a.Queue.SetDefaultMaxAttempts(cfg.Jobs.MaxAttempts)
 	registerHandlers(a)
 	a.Pool = jobs.NewPool(st, a.Registry, jobs.PoolOptions{
 		Concurrency:   cfg.Jobs.Workers,

@@ -27,6 +27,17 @@ type Queue struct {
 	st       *store.Store
 	mu       sync.Mutex
 	onSubmit []func()
+	// maxAttempts applies to specs that leave MaxAttempts at 0 (the
+	// configuration's jobs.max_attempts); 0 means store.DefaultMaxAttempts.
+	maxAttempts int
+}
+
+// SetDefaultMaxAttempts sets the attempts of jobs submitted without their
+// own MaxAttempts.
+func (q *Queue) SetDefaultMaxAttempts(n int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.maxAttempts = n
 }
 
 // NewQueue returns a queue over st.
@@ -59,6 +70,11 @@ func (q *Queue) Submit(ctx context.Context, spec Spec) (store.Job, bool, error) 
 	payload, err := marshalPayload(spec.Payload)
 	if err != nil {
 		return store.Job{}, false, failure.Permanent(fmt.Errorf("jobs: submit %s: encode payload: %w", spec.Kind, err))
+	}
+	if spec.MaxAttempts == 0 {
+		q.mu.Lock()
+		spec.MaxAttempts = q.maxAttempts
+		q.mu.Unlock()
 	}
 	job, created, err := q.st.EnqueueJob(ctx, store.NewJob{
 		Kind: spec.Kind, Domain: spec.Domain, Payload: payload, IdempotencyKey: spec.Key,

@@ -4,6 +4,9 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/magistere/bridge/internal/store"
+	"github.com/magistere/bridge/internal/store/storetest"
 )
 
 func TestBackoffCapDoublesUpToMax(t *testing.T) {
@@ -78,5 +81,24 @@ func TestDefaultOwnerIsUnique(t *testing.T) {
 	a, b := DefaultOwner(), DefaultOwner()
 	if a == b || a == "" {
 		t.Fatalf("owners %q %q", a, b)
+	}
+}
+
+func TestQueueDefaultMaxAttempts(t *testing.T) {
+	st := storetest.SQLite(t)
+	q := NewQueue(st)
+	ctx := context.Background()
+	j, _, err := q.Submit(ctx, Spec{Kind: "k"})
+	if err != nil || j.MaxAttempts != store.DefaultMaxAttempts {
+		t.Fatalf("no default set: %d %v", j.MaxAttempts, err)
+	}
+	q.SetDefaultMaxAttempts(12)
+	j, _, err = q.Submit(ctx, Spec{Kind: "k"})
+	if err != nil || j.MaxAttempts != 12 {
+		t.Fatalf("configured default: %d %v", j.MaxAttempts, err)
+	}
+	j, _, err = q.Submit(ctx, Spec{Kind: "k", MaxAttempts: 3})
+	if err != nil || j.MaxAttempts != 3 {
+		t.Fatalf("spec's own attempts: %d %v", j.MaxAttempts, err)
 	}
 }
