@@ -53,7 +53,8 @@ func runDomainsBootstrap(ctx context.Context, env *cliEnv, args []string) error 
 	var reports []*domains.BootstrapReport
 	var errs []error
 	for _, d := range list {
-		rep, err := domains.Bootstrap(ctx, d, a.Store)
+		// Retry a site that answers 5xx or times out: bootstrap is idempotent.
+		rep, err := domains.BootstrapRetry(ctx, d, a.Store, 8, time.Second)
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/moodle"
@@ -225,4 +226,38 @@ func bootstrapRoles(ctx context.Context, d *Domain, st *store.Store) ([]Bootstra
 		out = append(out, item)
 	}
 	return out, nil
+}
+
+// BootstrapRetry runs Bootstrap again after a retryable failure (a
+// timeout, a 5xx), up to attempts runs with a capped exponential pause:
+// every run is idempotent, so a partial run is simply completed by the
+// next. The report marks as created what any run created.
+func BootstrapRetry(ctx context.Context, d *Domain, st *store.Store, attempts int, pause time.Duration) (*BootstrapReport, error) {
+	created := map[string]bool{}
+	var rep *BootstrapReport
+	var err error
+	for i := 1; i <= attempts; i++ {
+		rep, err = Bootstrap(ctx, d, st)
+		if rep != nil {
+			for _, c := range rep.Categories {
+				if c.Created {
+					created[c.Key] = true
+				}
+			}
+		}
+		if err == nil || !failure.IsRetryable(err) || i == attempts {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return rep, ctx.Err()
+		case <-time.After(min(pause<<(i-1), 30*time.Second)):
+		}
+	}
+	if rep != nil {
+		for i := range rep.Categories {
+			rep.Categories[i].Created = created[rep.Categories[i].Key]
+		}
+	}
+	return rep, err
 }
