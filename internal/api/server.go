@@ -109,6 +109,7 @@ func (s *Server) build() http.Handler {
 	s.routesParticipants(routes)
 	s.routesOffer(routes)
 	s.routesTracking(routes)
+	s.routesDigest(routes)
 	inner := s.limit(s.auditMutations(routes))
 	small, large := s.verifier(s.opts.MaxJSONBytes).Middleware(inner), s.verifier(s.opts.MaxUploadBytes).Middleware(inner)
 	outer := http.NewServeMux()

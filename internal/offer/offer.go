@@ -58,6 +58,7 @@ func (s *Service) Register(reg *jobs.Registry) {
 	reg.Register(KindShare, s.shareJob)
 	reg.Register(KindDeploy, s.deployJob)
 	reg.Register(KindCheckModified, s.checkModifiedJob)
+	reg.Register(KindDigest, s.digestJob)
 }
 
 // Refusal says why an operation is not allowed now, in French (for the

@@ -645,4 +645,132 @@ var migrations = []migration{
 			) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin`,
 		},
 	},
+	{
+		Version: 9,
+		Name:    "gaia drop files",
+		SQLite: []string{
+			`CREATE TABLE IF NOT EXISTS gaia_files (
+				domain TEXT NOT NULL,
+				sha256 TEXT NOT NULL,
+				kind TEXT NOT NULL,
+				name TEXT NOT NULL,
+				imported_at INTEGER NOT NULL,
+				rows_imported INTEGER NOT NULL,
+				PRIMARY KEY (domain, sha256)
+			)`,
+			`CREATE TABLE IF NOT EXISTS gaia_sessions (
+				domain TEXT NOT NULL,
+				session_key TEXT NOT NULL,
+				dispositif TEXT NOT NULL,
+				module TEXT NOT NULL,
+				groupe TEXT NOT NULL,
+				label TEXT NOT NULL,
+				starts_on TEXT NOT NULL,
+				ends_on TEXT NOT NULL,
+				place TEXT NOT NULL,
+				file_sha256 TEXT NOT NULL,
+				PRIMARY KEY (domain, session_key)
+			)`,
+			`CREATE TABLE IF NOT EXISTS gaia_people (
+				domain TEXT NOT NULL,
+				session_key TEXT NOT NULL,
+				role TEXT NOT NULL,
+				email TEXT NOT NULL,
+				lastname TEXT NOT NULL,
+				firstname TEXT NOT NULL,
+				idnumber TEXT NOT NULL,
+				establishment TEXT NOT NULL,
+				line INTEGER NOT NULL,
+				file_sha256 TEXT NOT NULL,
+				PRIMARY KEY (domain, session_key, role, email)
+			)`,
+			`CREATE TABLE IF NOT EXISTS gaia_links (
+				domain TEXT NOT NULL,
+				course_id INTEGER NOT NULL,
+				session_key TEXT NOT NULL,
+				linked_by TEXT NOT NULL,
+				linked_at INTEGER NOT NULL,
+				PRIMARY KEY (domain, course_id)
+			)`,
+		},
+		MySQL: []string{
+			`CREATE TABLE IF NOT EXISTS gaia_files (
+				domain VARCHAR(253) NOT NULL,
+				sha256 CHAR(64) NOT NULL,
+				kind VARCHAR(32) NOT NULL,
+				name VARCHAR(255) NOT NULL,
+				imported_at BIGINT NOT NULL,
+				rows_imported INT NOT NULL,
+				PRIMARY KEY (domain, sha256)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+			`CREATE TABLE IF NOT EXISTS gaia_sessions (
+				domain VARCHAR(253) NOT NULL,
+				session_key VARCHAR(191) NOT NULL,
+				dispositif VARCHAR(64) NOT NULL,
+				module VARCHAR(64) NOT NULL,
+				groupe VARCHAR(64) NOT NULL,
+				label VARCHAR(512) NOT NULL,
+				starts_on VARCHAR(10) NOT NULL,
+				ends_on VARCHAR(10) NOT NULL,
+				place VARCHAR(512) NOT NULL,
+				file_sha256 CHAR(64) NOT NULL,
+				PRIMARY KEY (domain, session_key)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+			`CREATE TABLE IF NOT EXISTS gaia_people (
+				domain VARCHAR(253) NOT NULL,
+				session_key VARCHAR(191) NOT NULL,
+				role VARCHAR(32) NOT NULL,
+				email VARCHAR(254) NOT NULL,
+				lastname VARCHAR(255) NOT NULL,
+				firstname VARCHAR(255) NOT NULL,
+				idnumber VARCHAR(255) NOT NULL,
+				establishment VARCHAR(255) NOT NULL,
+				line INT NOT NULL,
+				file_sha256 CHAR(64) NOT NULL,
+				PRIMARY KEY (domain, session_key, role, email)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+			`CREATE TABLE IF NOT EXISTS gaia_links (
+				domain VARCHAR(253) NOT NULL,
+				course_id BIGINT NOT NULL,
+				session_key VARCHAR(191) NOT NULL,
+				linked_by VARCHAR(255) NOT NULL,
+				linked_at BIGINT NOT NULL,
+				PRIMARY KEY (domain, course_id)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+		},
+	},
+	{
+		Version: 10,
+		Name:    "offer digest subscriptions and ledger",
+		SQLite: []string{
+			`CREATE TABLE IF NOT EXISTS offer_digest_subscriptions (
+				domain TEXT NOT NULL,
+				user_id INTEGER NOT NULL,
+				created_at INTEGER NOT NULL,
+				PRIMARY KEY (domain, user_id)
+			)`,
+			`CREATE TABLE IF NOT EXISTS offer_digests_sent (
+				domain TEXT NOT NULL,
+				user_id INTEGER NOT NULL,
+				period TEXT NOT NULL,
+				sent_at INTEGER NOT NULL,
+				PRIMARY KEY (domain, user_id, period)
+			)`,
+		},
+		MySQL: []string{
+			`CREATE TABLE IF NOT EXISTS offer_digest_subscriptions (
+				domain VARCHAR(100) NOT NULL,
+				user_id BIGINT NOT NULL,
+				created_at BIGINT NOT NULL,
+				PRIMARY KEY (domain, user_id)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+			`CREATE TABLE IF NOT EXISTS offer_digests_sent (
+				domain VARCHAR(100) NOT NULL,
+				user_id BIGINT NOT NULL,
+				period VARCHAR(16) NOT NULL,
+				sent_at BIGINT NOT NULL,
+				PRIMARY KEY (domain, user_id, period)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+		},
+	},
 }
