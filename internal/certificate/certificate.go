@@ -188,7 +188,7 @@ func Collective(r Report) (Document, error) {
 		func() error { return p.line("bold", 18, margin, "Relevé de présence") },
 		func() error { return p.line("bold", 13, margin, c.Title) },
 		func() error { return p.line("regular", 11, margin, "Référence : "+c.Reference) },
-		func() error { return p.line("regular", 11, margin, "Dates : du "+date(c.Start)+" au "+date(c.End)) },
+		func() error { return p.line("regular", 11, margin, "Dates : "+period(c.Start, c.End)) },
 		func() error {
 			return p.line("regular", 11, margin, "Durée annoncée à distance : "+Duration(c.RemoteMinutes))
 		},
@@ -247,7 +247,7 @@ func Individual(c Course, who Person, issued time.Time) (Document, error) {
 		{"bold", 16, name},
 		{"regular", 12, establishmentLine(who.Etablissement)},
 		{"regular", 12, "a suivi la formation « " + c.Title + " » (" + c.Reference + "),"},
-		{"regular", 12, "du " + date(c.Start) + " au " + date(c.End) + ", d'une durée annoncée à distance de " + Duration(c.RemoteMinutes) + "."},
+		{"regular", 12, period(c.Start, c.End) + ", d'une durée annoncée à distance de " + Duration(c.RemoteMinutes) + "."},
 		{"regular", 12, "Statut : Formation terminée."},
 		{"regular", 12, ""},
 		{"regular", 11, "Délivrée le " + date(issued) + "."},
@@ -303,4 +303,18 @@ func Zip(docs []Document) ([]byte, error) {
 		return nil, fmt.Errorf("certificate: zip: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// period words a session's dates: "du 2/3/2026 au 30/3/2026", or "à partir
+// du 2/3/2026" when the session has no end date yet.
+func period(start, end time.Time) string {
+	switch {
+	case start.IsZero() && end.IsZero():
+		return "dates non précisées"
+	case end.IsZero():
+		return "à partir du " + date(start)
+	case start.IsZero():
+		return "jusqu'au " + date(end)
+	}
+	return "du " + date(start) + " au " + date(end)
 }
