@@ -49,6 +49,7 @@ func createUsers(c *call, p P) (any, error) {
 		u, err := s.newUser(in)
 		if err != nil {
 			for _, id := range created {
+				s.unindex(s.users[id])
 				delete(s.users, id) // the transaction rolls back; the ids stay used
 			}
 			return nil, err
@@ -68,10 +69,8 @@ func (s *Site) newUser(in P) (*user, error) {
 			return nil, errInvalidParam("The field " + f + " cannot be blank")
 		}
 	}
-	for _, u := range s.users {
-		if u.username == in.Str("username") && !u.deleted {
-			return nil, errInvalidParam("Username already exists: " + in.Str("username"))
-		}
+	if s.userNamed(in.Str("username")) != nil {
+		return nil, errInvalidParam("Username already exists: " + in.Str("username"))
 	}
 	auth := in.Str("auth")
 	if !knownAuth[auth] {
@@ -85,10 +84,8 @@ func (s *Site) newUser(in P) (*user, error) {
 	if !reEmail.MatchString(email) {
 		return nil, errInvalidParam("Email address is invalid: " + email)
 	}
-	for _, u := range s.users {
-		if !u.deleted && strings.EqualFold(u.email, email) {
-			return nil, errInvalidParam("Email address already exists: " + email)
-		}
+	if s.userWithEmail(email) != nil {
+		return nil, errInvalidParam("Email address already exists: " + email)
 	}
 	if internal && in.Str("password") != "" {
 		if msg := passwordPolicy(in.Str("password")); msg != "" {
@@ -101,6 +98,7 @@ func (s *Site) newUser(in P) (*user, error) {
 	u.id = s.nextID("user")
 	u.contextID = s.newContext(ctxUser, u.id)
 	s.users[u.id] = u
+	s.index(u)
 	return u, nil
 }
 
@@ -182,20 +180,21 @@ func updateUsers(c *call, p P) (any, error) {
 				return nil, errMoodle(msg, "error/"+msg)
 			}
 		}
+		s.unindex(u)
 		s.applyUserFields(u, in)
+		s.index(u)
 	}
 	return o("warnings", warnings), nil
 }
 
 func (s *Site) userUpdateConflict(u *user, in P) obj {
-	for _, other := range s.users {
-		if other.id == u.id || other.deleted {
-			continue
-		}
-		if in.Has("username") && other.username == in.Str("username") {
+	if in.Has("username") {
+		if other := s.userNamed(in.Str("username")); other != nil && other.id != u.id {
 			return o("item", "user", "itemid", u.id, "warningcode", "usernameexists", "message", "Username already exists: "+in.Str("username"))
 		}
-		if in.Has("email") && strings.EqualFold(other.email, in.Str("email")) {
+	}
+	if in.Has("email") {
+		if other := s.userWithEmail(in.Str("email")); other != nil && other.id != u.id {
 			return o("item", "user", "itemid", u.id, "warningcode", "useremailduplicate", "message", "Duplicate email address: "+in.Str("email"))
 		}
 	}

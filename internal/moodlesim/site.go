@@ -3,6 +3,7 @@ package moodlesim
 import (
 	"math/rand"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -134,6 +135,10 @@ type Site struct {
 	courses    map[int]*course
 	modules    map[int]*module
 	users      map[int]*user
+	// byUsername and byEmail index the live users (lower-cased e-mail), so
+	// uniqueness checks stay O(1) on sites of 100,000 accounts.
+	byUsername map[string]int
+	byEmail    map[string]int
 	enrolments map[int]map[int]*userEnrolment // course -> user
 	roles      map[int]map[int]map[int]bool   // context -> user -> role
 	groups     map[int]*group
@@ -170,7 +175,7 @@ func newSite(name string, srv *Server, seed int64) *Site {
 	s := &Site{
 		name: name, srv: srv, seq: map[string]int{}, contexts: map[int]*mcontext{},
 		categories: map[int]*category{}, courses: map[int]*course{}, modules: map[int]*module{},
-		users: map[int]*user{}, enrolments: map[int]map[int]*userEnrolment{},
+		users: map[int]*user{}, byUsername: map[string]int{}, byEmail: map[string]int{}, enrolments: map[int]map[int]*userEnrolment{},
 		roles: map[int]map[int]map[int]bool{}, groups: map[int]*group{}, cohorts: map[int]*cohort{},
 		cmStates: map[[2]int]*cmState{}, selfDone: map[[2]int]int64{}, courseDone: map[[2]int]int64{},
 		convs: map[[2]int]int{}, backups: map[string]*asyncJob{}, restores: map[string]*asyncJob{},
@@ -205,6 +210,8 @@ func (s *Site) install() {
 	s.seq["course"] = 1
 	s.users[1] = &user{id: 1, contextID: 4, username: "guest", firstname: "Guest user", lastname: " ", email: "root@localhost", auth: "manual", lang: "en", timezone: "99", mailformat: 1}
 	s.users[2] = &user{id: 2, contextID: 5, username: "admin", firstname: "Admin", lastname: "User", email: "admin@example.com", auth: "manual", lang: "en", timezone: "99", mailformat: 1}
+	s.index(s.users[1])
+	s.index(s.users[2])
 	s.seq["user"] = 2
 	s.seq["course_sections"] = 0
 }
@@ -488,4 +495,36 @@ func nullable(p *string) any {
 		return nil
 	}
 	return *p
+}
+
+// index records a live user's username and e-mail; unindex forgets them
+// (before a change of either, or a rolled-back create).
+func (s *Site) index(u *user) {
+	s.byUsername[u.username] = u.id
+	s.byEmail[strings.ToLower(u.email)] = u.id
+}
+
+func (s *Site) unindex(u *user) {
+	if s.byUsername[u.username] == u.id {
+		delete(s.byUsername, u.username)
+	}
+	if e := strings.ToLower(u.email); s.byEmail[e] == u.id {
+		delete(s.byEmail, e)
+	}
+}
+
+// userNamed and userWithEmail return the live user holding that username
+// or e-mail (case-insensitive), or nil.
+func (s *Site) userNamed(username string) *user {
+	if u := s.users[s.byUsername[username]]; u != nil && !u.deleted && u.username == username {
+		return u
+	}
+	return nil
+}
+
+func (s *Site) userWithEmail(email string) *user {
+	if u := s.users[s.byEmail[strings.ToLower(email)]]; u != nil && !u.deleted && strings.EqualFold(u.email, email) {
+		return u
+	}
+	return nil
 }
