@@ -3,6 +3,7 @@ package moodlesim
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -243,12 +244,56 @@ func getUsersByField(c *call, p P) (any, error) {
 		values[fold(v)] = true
 	}
 	out := []obj{}
-	for _, u := range c.s.sortedUsers() {
-		if values[fold(userField(u, field))] && u.id != 1 {
+	for _, u := range c.s.usersMatching(field, p.Strs("values"), values) {
+		if u.id != 1 {
 			out = append(out, c.userDetails(u, true, 0, nil))
 		}
 	}
 	return out, nil
+}
+
+// usersMatching returns the live users whose field matches one of the
+// values as the database collation does (folded: case and accents
+// ignored), in id order (Moodle's ORDER BY id). Plain ASCII usernames and
+// e-mails are found through the index; anything else is scanned.
+func (s *Site) usersMatching(field string, raw []string, folded map[string]bool) []*user {
+	indexed := field == "username" || field == "email"
+	for _, v := range raw {
+		if !isASCII(v) {
+			indexed = false
+		}
+	}
+	var out []*user
+	if !indexed {
+		for _, u := range s.sortedUsers() {
+			if folded[fold(userField(u, field))] {
+				out = append(out, u)
+			}
+		}
+		return out
+	}
+	seen := map[int]bool{}
+	for _, v := range raw {
+		u := s.userWithEmail(v)
+		if field == "username" {
+			u = s.userNamed(strings.ToLower(v))
+		}
+		if u != nil && !seen[u.id] && folded[fold(userField(u, field))] {
+			seen[u.id] = true
+			out = append(out, u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func userField(u *user, field string) string {
