@@ -1,0 +1,329 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/magistere/bridge/internal/app"
+	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/gaia"
+	"github.com/magistere/bridge/internal/jobs"
+	"github.com/magistere/bridge/internal/store"
+)
+
+// GAIA drop files: import (skipping files already imported), link a
+// session course to a GAIA session, and re-sync its people (job gaia.sync).
+func init() {
+	register(&command{name: "gaia import", summary: "import GAIA Formations/Intervenants/Stagiaires files (skips files already imported)", run: runGaiaImport})
+	register(&command{name: "gaia link", summary: "link a session course to a GAIA session (dispositif/module/groupe)", run: runGaiaLink(true)})
+	register(&command{name: "gaia unlink", summary: "remove a course's GAIA session link", run: runGaiaLink(false)})
+	register(&command{name: "gaia sync", summary: "enrol the GAIA participants and formateurs of a domain's linked courses", run: runGaiaSync})
+	register(&command{name: "gaia status", summary: "a domain's imported GAIA files and course links", run: runGaiaStatus})
+}
+
+// gaiaFilesFailed makes import exit 1 after reporting every file.
+type gaiaFilesFailed struct{ n int }
+
+func (e *gaiaFilesFailed) Error() string { return fmt.Sprintf("%d file(s) could not be imported", e.n) }
+
+// withGaiaDomain opens the app and checks the domain is configured.
+func withGaiaDomain(ctx context.Context, env *cliEnv, domain string, fn func(a *app.App) error) error {
+	if domain == "" {
+		return usagef("--domain is required")
+	}
+	a, err := env.openApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if _, err := a.Fleet.Get(domain); err != nil {
+		return usagef("%v", err)
+	}
+	return fn(a)
+}
+
+type gaiaImportLine struct {
+	File     string         `json:"file"`
+	Kind     string         `json:"kind,omitempty"`
+	SHA256   string         `json:"sha256,omitempty"`
+	Encoding string         `json:"encoding,omitempty"`
+	Rows     int            `json:"rows"`
+	Skipped  bool           `json:"skipped,omitempty"`
+	Previous string         `json:"previous,omitempty"`
+	Problems []gaia.Problem `json:"problems,omitempty"`
+	Error    string         `json:"error,omitempty"`
+}
+
+func runGaiaImport(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "gaia import", "--domain D [--kind formations|intervenants|stagiaires] FILE...")
+	domain := fs.String("domain", "", "domain (Moodle site) name")
+	kind := fs.String("kind", "", "file kind, when neither the file name nor its header tells it")
+	files, err := parseFlagsAndFiles(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return usagef("no file to import")
+	}
+	return withGaiaDomain(ctx, env, *domain, func(a *app.App) error {
+		var lines []gaiaImportLine
+		failed := 0
+		for _, path := range files {
+			l := importOneGaiaFile(ctx, a.Store, *domain, *kind, path)
+			if l.Error != "" {
+				failed++
+			}
+			lines = append(lines, l)
+		}
+		if env.format == "json" {
+			if err := json.NewEncoder(env.stdout).Encode(map[string]any{"domain": *domain, "files": lines}); err != nil {
+				return err
+			}
+		} else {
+			for _, l := range lines {
+				printGaiaImport(env, l)
+			}
+		}
+		if failed > 0 {
+			return &gaiaFilesFailed{failed}
+		}
+		return nil
+	})
+}
+
+// parseFlagsAndFiles parses flags placed before, between or after the
+// file names and returns the files.
+func parseFlagsAndFiles(fs *flag.FlagSet, args []string) ([]string, error) {
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%v", err)
+		}
+		if fs.NArg() == 0 {
+			return files, nil
+		}
+		files, args = append(files, fs.Arg(0)), fs.Args()[1:]
+	}
+}
+
+// importOneGaiaFile reads, parses and imports one file; an error is
+// recorded on the line so the other files still go in.
+func importOneGaiaFile(ctx context.Context, st *store.Store, domain, kind, path string) gaiaImportLine {
+	l := gaiaImportLine{File: path}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		l.Error = fmt.Sprintf("read: %v", err)
+		return l
+	}
+	f, err := gaia.Parse(path, data, kind)
+	if err != nil {
+		l.Error = err.Error()
+		return l
+	}
+	l.Kind, l.SHA256, l.Encoding, l.Rows, l.Problems = f.Kind, f.SHA256, f.Encoding, f.Rows(), f.Problems
+	out, err := gaia.Import(ctx, st, domain, f)
+	if err != nil {
+		l.Error = err.Error()
+		return l
+	}
+	if out.Skipped {
+		l.Skipped, l.Rows, l.Problems = true, 0, nil
+		l.Previous = fmt.Sprintf("%s on %s", out.Previous.Name, out.Previous.ImportedAt.Local().Format("2006-01-02 15:04"))
+	}
+	return l
+}
+
+func printGaiaImport(env *cliEnv, l gaiaImportLine) {
+	w := env.stdout
+	switch {
+	case l.Error != "":
+		fmt.Fprintf(w, "%s: NOT imported: %s\n", l.File, l.Error)
+	case l.Skipped:
+		fmt.Fprintf(w, "%s: skipped, already imported (%s)\n", l.File, l.Previous)
+	default:
+		fmt.Fprintf(w, "%s: %s, %d row(s) imported (%s), %d bad line(s) skipped\n", l.File, l.Kind, l.Rows, l.Encoding, len(l.Problems))
+		for _, p := range l.Problems {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+	}
+}
+
+func runGaiaLink(link bool) func(context.Context, *cliEnv, []string) error {
+	return func(ctx context.Context, env *cliEnv, args []string) error {
+		name, usage := "gaia unlink", "--domain D --course C"
+		if link {
+			name, usage = "gaia link", "--domain D --course C --session DISPOSITIF/MODULE/GROUPE"
+		}
+		fs := newFlags(env, name, usage)
+		domain := fs.String("domain", "", "domain (Moodle site) name")
+		course := fs.Int64("course", 0, "the session's course id")
+		session := fs.String("session", "", "GAIA session key dispositif/module/groupe")
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		if *course <= 0 || (link && *session == "") {
+			return usagef("usage: bridge %s %s", name, usage)
+		}
+		return withGaiaDomain(ctx, env, *domain, func(a *app.App) error {
+			if link {
+				return gaiaLink(ctx, env, a, *domain, *course, *session)
+			}
+			if err := a.Store.UnlinkGaiaSession(ctx, *domain, *course); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("course %d is not linked to a GAIA session", *course)
+				}
+				return err
+			}
+			auditGaia(ctx, a, *domain, "gaia.unlink", *course, "")
+			fmt.Fprintf(env.stdout, "course %d unlinked\n", *course)
+			return nil
+		})
+	}
+}
+
+func gaiaLink(ctx context.Context, env *cliEnv, a *app.App, domain string, course int64, raw string) error {
+	parts := strings.Split(raw, "/")
+	if len(parts) != 3 {
+		return usagef("--session wants dispositif/module/groupe, got %q", raw)
+	}
+	key := gaia.SessionKey(parts[0], parts[1], parts[2])
+	known, err := a.Store.GaiaSessionKnown(ctx, domain, key)
+	if err != nil {
+		return err
+	}
+	if !known {
+		return fmt.Errorf("no imported GAIA file of %s names session %s: import the files first", domain, key)
+	}
+	err = a.Store.LinkGaiaSession(ctx, store.GaiaLink{Domain: domain, CourseID: course, SessionKey: key, LinkedBy: requestedBy()})
+	if errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("%v (gaia unlink first)", err)
+	}
+	if err != nil {
+		return err
+	}
+	auditGaia(ctx, a, domain, "gaia.link", course, key)
+	label := ""
+	if s, err := a.Store.GetGaiaSession(ctx, domain, key); err == nil && s.Label != "" {
+		label = fmt.Sprintf(" (%s, %s → %s)", s.Label, s.StartsOn, s.EndsOn)
+	}
+	fmt.Fprintf(env.stdout, "course %d linked to GAIA session %s%s\n", course, key, label)
+	return nil
+}
+
+func auditGaia(ctx context.Context, a *app.App, domain, action string, course int64, key string) {
+	params, _ := json.Marshal(map[string]string{"session": key})
+	if _, err := a.Store.RecordAudit(ctx, store.AuditEntry{Actor: requestedBy(), Domain: domain, Action: action,
+		Target: fmt.Sprintf("course:%d", course), Params: params, Outcome: "ok"}); err != nil {
+		a.Log.Warn().Err(err).Str("action", action).Msg("audit not recorded")
+	}
+}
+
+func runGaiaSync(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "gaia sync", "--domain D [--dry-run]")
+	domain := fs.String("domain", "", "domain (Moodle site) name")
+	dryRun := fs.Bool("dry-run", false, "show what the sync would do, change nothing")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return withGaiaDomain(ctx, env, *domain, func(a *app.App) error {
+		var res gaia.SyncResult
+		if *dryRun {
+			s, err := a.GaiaSyncer(*domain)
+			if err != nil {
+				return err
+			}
+			r, err := s.Sync(ctx, enrol.Direct{Ctx: ctx}, true)
+			if err != nil {
+				return err
+			}
+			res = *r
+		} else {
+			job, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: gaia.KindSync, Domain: *domain,
+				Payload: gaia.SyncPayload{Domain: *domain}, RequestedBy: requestedBy()})
+			if err != nil {
+				return err
+			}
+			done, err := runJobLocally(ctx, env, a, job)
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(done.Result, &res); err != nil {
+				return fmt.Errorf("job %d result: %w", done.ID, err)
+			}
+		}
+		return printGaiaSync(env, res)
+	})
+}
+
+func printGaiaSync(env *cliEnv, r gaia.SyncResult) error {
+	if env.format == "json" {
+		return json.NewEncoder(env.stdout).Encode(r)
+	}
+	w := env.stdout
+	verb := "synced"
+	if r.DryRun {
+		verb = "dry run"
+	}
+	fmt.Fprintf(w, "%s: %s, %d linked course(s)\n", r.Domain, verb, len(r.Courses))
+	for _, c := range r.Courses {
+		fmt.Fprintf(w, "course %d ← GAIA %s: %d participant(s), %d formateur(s), %d change(s)", c.CourseID, c.Session, c.Participants, c.Formateurs, c.Changed)
+		if c.Note != "" {
+			fmt.Fprintf(w, " (%s)", c.Note)
+		}
+		fmt.Fprintln(w)
+		if c.Counts.Total > 0 {
+			fmt.Fprint(w, indentLines(c.Counts.Table("fr")))
+		}
+		for _, p := range c.Problems {
+			fmt.Fprintf(w, "  not enrolled: %s (%s) %s\n", p.Email, enrol.StatusMessage(p.Status, "fr"), p.Detail)
+		}
+		for _, id := range c.Absent {
+			fmt.Fprintf(w, "  no longer in GAIA, still enrolled: user %d\n", id)
+		}
+	}
+	return nil
+}
+
+func indentLines(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "  " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n  ") + "\n"
+}
+
+func runGaiaStatus(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "gaia status", "--domain D")
+	domain := fs.String("domain", "", "domain (Moodle site) name")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return withGaiaDomain(ctx, env, *domain, func(a *app.App) error {
+		files, err := a.Store.ListGaiaFiles(ctx, *domain)
+		if err != nil {
+			return err
+		}
+		links, err := a.Store.ListGaiaLinks(ctx, *domain)
+		if err != nil {
+			return err
+		}
+		if env.format == "json" {
+			return json.NewEncoder(env.stdout).Encode(map[string]any{"files": files, "links": links})
+		}
+		for _, f := range files {
+			fmt.Fprintf(env.stdout, "file %s %s %d row(s) imported %s sha256 %s\n", f.Name, f.Kind, f.Rows,
+				f.ImportedAt.Local().Format("2006-01-02 15:04"), f.SHA256[:12])
+		}
+		for _, l := range links {
+			fmt.Fprintf(env.stdout, "course %d ← GAIA %s (by %s)\n", l.CourseID, l.SessionKey, l.LinkedBy)
+		}
+		return nil
+	})
+}
