@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -80,4 +82,38 @@ func TestUnknownScheduledKindIsAConfigError(t *testing.T) {
 	if err == nil || !errors.As(err, &ce) || ce.Key != "schedules.typo.kind" {
 		t.Fatalf("want a config error on schedules.typo.kind, got %v", err)
 	}
+}
+
+// The documented example configuration loads, and every job kind its
+// schedules name exists.
+func TestExampleConfigurationOpens(t *testing.T) {
+	dir := t.TempDir()
+	example, err := os.ReadFile("../../config/bridge.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "secrets"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"national.token", "national.secret", "ac-rennes.token", "ac-rennes.secret"} {
+		if err := os.WriteFile(filepath.Join(dir, "secrets", name), []byte("secret-"+name), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "bridge.yaml")
+	if err := os.WriteFile(path, example, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, []string{"BRIDGE_DATA_DIR=" + dir})
+	if err != nil {
+		t.Fatalf("example configuration: %v", err)
+	}
+	if len(cfg.Schedules) == 0 || len(cfg.Domains) != 2 {
+		t.Fatalf("example lost its schedules or domains: %+v", cfg)
+	}
+	a, err := app.Open(context.Background(), cfg, zerolog.Nop(), app.Options{})
+	if err != nil {
+		t.Fatalf("open with the example configuration: %v", err)
+	}
+	a.Close()
 }
