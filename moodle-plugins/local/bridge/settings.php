@@ -33,9 +33,10 @@ if ($hassiteconfig) {
     $settings->add(new admin_setting_configtext('local_bridge/bridgeurl',
         get_string('bridgeurl', 'local_bridge'), get_string('bridgeurl_desc', 'local_bridge'), '', PARAM_URL));
 
-    // Same character set as the daemon accepts in X-Bridge-Domain.
+    // Same character set as the daemon accepts in X-Bridge-Domain. Empty must validate too: it is the
+    // default applied at install, and an invalid default is never stored (the client then says "not configured").
     $settings->add(new admin_setting_configtext('local_bridge/domain',
-        get_string('domain', 'local_bridge'), get_string('domain_desc', 'local_bridge'), '', '/^[A-Za-z0-9._:-]{1,253}$/'));
+        get_string('domain', 'local_bridge'), get_string('domain_desc', 'local_bridge'), '', '/^([A-Za-z0-9._:-]{1,253})?$/'));
 
     $settings->add(new admin_setting_configpasswordunmask('local_bridge/sharedsecret',
         get_string('sharedsecret', 'local_bridge'), get_string('sharedsecret_desc', 'local_bridge'), ''));

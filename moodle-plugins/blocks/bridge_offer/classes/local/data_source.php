@@ -61,8 +61,10 @@ class data_source {
         }
         $offers = [];
         foreach ($r['data']['offers'] ?? $r['data']['items'] ?? [] as $o) {
+            // The bridge sends the announced duration in two parts (remote, in person), not a total.
+            $minutes = (int)($o['total_minutes'] ?? ((int)($o['remote_minutes'] ?? 0) + (int)($o['inperson_minutes'] ?? 0)));
             $offers[] = ['id' => (int)$o['id'], 'title' => (string)($o['title'] ?? ''),
-                'summary' => (string)($o['summary'] ?? ''), 'minutes' => (int)($o['total_minutes'] ?? 0)];
+                'summary' => (string)($o['summary'] ?? ''), 'minutes' => $minutes];
         }
         $data = ['ok' => true, 'query' => $query, 'offers' => $offers, 'hasoffers' => !empty($offers),
             'requests' => [], 'jobs' => $this->api->jobs($jobids)];

@@ -59,7 +59,10 @@ class data_source {
     public function fetch(int $courseid, array $jobids = []): array {
         $r = $this->api->get("/api/v1/courses/$courseid/workflow");
         if ($r['status'] !== 200) {
-            return ['ok' => false, 'status' => $r['status'], 'forbidden' => $r['status'] === 403];
+            // A 409 says why the bridge will not handle this course (outside the lifecycle's categories, domain
+            // not bootstrapped): show that reason rather than "not available".
+            $refusal = $r['status'] === 409 ? (string)($r['data']['refusal'][$this->api->lang()] ?? '') : '';
+            return ['ok' => false, 'status' => $r['status'], 'forbidden' => $r['status'] === 403, 'refusal' => $refusal];
         }
         $v = $r['data'];
         $lang = $this->api->lang();

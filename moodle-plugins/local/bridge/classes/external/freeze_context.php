@@ -64,7 +64,10 @@ class freeze_context extends external_api {
         $params = self::validate_parameters(self::execute_parameters(), ['courseid' => $courseid, 'freeze' => $freeze]);
         $context = \context_course::instance($params['courseid']);
         self::validate_context($context);
-        require_capability('local/bridge:use', $context);
+        // A frozen context refuses every write capability but moodle/site:managecontextlocks, local/bridge:use
+        // included (admins too, with contextlockappliestoadmin): check it where it still applies, at the nearest
+        // unfrozen parent, or a frozen course could never be unfrozen through the bridge.
+        require_capability('local/bridge:use', self::nearest_unlocked($context));
         require_capability('moodle/site:managecontextlocks', $context);
         // Without the site setting the lock would be stored but not enforced: say so rather than pretend.
         if (empty($CFG->contextlocking)) {
@@ -72,6 +75,19 @@ class freeze_context extends external_api {
         }
         $context->set_locked((bool)$params['freeze']);
         return ['frozen' => $context->is_locked()];
+    }
+
+    /**
+     * The context itself, or its nearest ancestor that is not frozen.
+     *
+     * @param \context $context Starting context.
+     * @return \context
+     */
+    private static function nearest_unlocked(\context $context): \context {
+        while ($context->is_locked() && ($parent = $context->get_parent_context())) {
+            $context = $parent;
+        }
+        return $context;
     }
 
     /**

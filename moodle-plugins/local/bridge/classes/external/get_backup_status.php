@@ -77,14 +77,15 @@ class get_backup_status extends external_api {
         if ($result['status'] !== async_operation::DONE) {
             return $result;
         }
-        // MODE_ASYNC course backups are stored in the course's backup area (backup_helper::store_backup_file).
         $filename = async_operation::backup_filename($courseid, $backupid);
-        $file = get_file_storage()->get_file($context->id, 'backup', 'course', 0, '/', $filename);
+        $file = self::find_backup_file($record, $context, $filename);
         if (!$file) {
             return ['status' => async_operation::FAILED, 'error' => get_string('backupfilemissing', 'local_bridge')] + $result;
         }
         require_capability('moodle/backup:downloadfile', $context);
-        $url = \moodle_url::make_webservice_pluginfile_url($context->id, 'backup', 'course', null, '/', $filename);
+        // Neither area uses an item id in its pluginfile URL.
+        $url = \moodle_url::make_webservice_pluginfile_url($file->get_contextid(), $file->get_component(),
+            $file->get_filearea(), null, '/', $filename);
         return [
             'progress' => 1.0,
             'filename' => $filename,
@@ -92,6 +93,30 @@ class get_backup_status extends external_api {
             'contenthash' => $file->get_contenthash(),
             'fileurl' => $url->out(false),
         ] + $result;
+    }
+
+    /**
+     * The finished backup's file.
+     *
+     * backup_helper::store_backup_file() puts an async backup without user data (the bridge's case) in the
+     * "backup" area of the user who ran it, which pluginfile.php serves to that user only (the token's owner);
+     * with user data, it goes to the course's backup area.
+     *
+     * @param \stdClass $record backup_controllers record (userid).
+     * @param \context_course $context Course backed up.
+     * @param string $filename Backup file name.
+     * @return \stored_file|null
+     */
+    private static function find_backup_file(\stdClass $record, \context_course $context, string $filename): ?\stored_file {
+        $fs = get_file_storage();
+        $usercontext = \context_user::instance((int)$record->userid, IGNORE_MISSING);
+        if ($usercontext) {
+            $file = $fs->get_file($usercontext->id, 'user', 'backup', 0, '/', $filename);
+            if ($file) {
+                return $file;
+            }
+        }
+        return $fs->get_file($context->id, 'backup', 'course', 0, '/', $filename) ?: null;
     }
 
     /**

@@ -145,8 +145,10 @@ class restore_course extends external_api {
             async_operation::set_setting_if_unlocked($plan, 'course_fullname', $fullname);
             async_operation::set_setting_if_unlocked($plan, 'course_shortname', $shortname);
             async_operation::set_setting_if_unlocked($plan, 'users', false);
-            // A successful precheck moves the controller to "awaiting" and saves it.
-            if (!$rc->execute_precheck()) {
+            // A successful precheck moves the controller to "awaiting" and saves it. The plan runs later in
+            // the adhoc task, which creates its own temp tables: drop the precheck's now (true), or this
+            // request ends with "existing temptables found" and leaves them behind.
+            if (!$rc->execute_precheck(true)) {
                 $results = $rc->get_precheck_results();
                 if (!empty($results['errors'])) {
                     throw new \moodle_exception('restoreprecheckfailed', 'local_bridge', '', implode('; ', $results['errors']));
