@@ -37,10 +37,12 @@ func Open(dsn, prefix string) (*DB, error) {
 		return nil, failure(fmt.Errorf("moodledb: invalid DSN"), false)
 	}
 	cfg.ParseTime = false
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
+	// Moodle's tables are utf8mb4 (unicode_ci). The driver's Charset
+	// option sends SET NAMES; a "charset" entry in Params would be sent as
+	// a session variable, which MariaDB refuses.
+	if err := cfg.Apply(mysql.Charset("utf8mb4", "utf8mb4_unicode_ci")); err != nil {
+		return nil, failure(fmt.Errorf("moodledb: charset: %w", err), false)
 	}
-	cfg.Params["charset"] = "utf8mb4"
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, failure(fmt.Errorf("moodledb: connector: %w", err), false)

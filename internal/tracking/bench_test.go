@@ -63,7 +63,7 @@ func synthesize(tb testing.TB, db *sql.DB, base int64, n, size int) []int64 {
 func BenchmarkSync(b *testing.B) {
 	const sessions, size, wsSample = 500, 30, 10
 	w := newWorld(b)
-	db := moodleDB(b)
+	db, dsn := moodleDB(b)
 	var wsIDs []int64
 	for i := 0; i < wsSample; i++ {
 		id, _, _ := w.session(b, size, 4, fmt.Sprint("bench", i))
@@ -73,7 +73,7 @@ func BenchmarkSync(b *testing.B) {
 	dbIDs := append(append([]int64{}, wsIDs...), synthesize(b, db, 100000, sessions-wsSample, size)...)
 	st := storetest.SQLite(b)
 	ctx := context.Background()
-	dbSrc, wsSrc := dbSource(b, db), WSSource{Client: w.c, Roles: testRoles}
+	dbSrc, wsSrc := dbSource(b, dsn), WSSource{Client: w.c, Roles: testRoles}
 	var dbTime, wsTime time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

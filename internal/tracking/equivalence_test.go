@@ -11,7 +11,7 @@ import (
 // both sources give identical progress.
 func TestDatabaseAndWebServicesAgree(t *testing.T) {
 	w := newWorld(t)
-	db := moodleDB(t)
+	db, dsn := moodleDB(t)
 	var ids []int64
 	for _, tag := range []string{"a", "b", "c"} {
 		id, _, _ := w.session(t, 7, 3, tag)
@@ -23,7 +23,7 @@ func TestDatabaseAndWebServicesAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	viaDB, err := dbSource(t, db).Progress(ctx, ids)
+	viaDB, err := dbSource(t, dsn).Progress(ctx, ids)
 	if err != nil {
 		t.Fatal(err)
 	}

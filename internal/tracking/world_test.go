@@ -116,8 +116,10 @@ func (w *world) session(tb testing.TB, n, activities int, tag string) (int64, in
 	return int64(courseID), int64(made[0].ID), ids
 }
 
-// moodleDB opens a fresh MariaDB database holding the project's Moodle DDL.
-func moodleDB(tb testing.TB) *sql.DB {
+// moodleDB opens a fresh MariaDB database holding the project's Moodle
+// DDL; it returns the loader's handle and the database's DSN, which the
+// bridge opens the way it does in production (moodledb.Open).
+func moodleDB(tb testing.TB) (*sql.DB, string) {
 	tb.Helper()
 	dsn := storetest.MySQLDSN(tb)
 	db, err := sql.Open("mysql", dsn+"?multiStatements=true")
@@ -138,7 +140,7 @@ func moodleDB(tb testing.TB) *sql.DB {
 	if _, err := db.Exec(`INSERT INTO mdl_role (id, shortname) VALUES (1, 'manager'), (3, 'editingteacher'), (4, 'teacher'), (5, 'student')`); err != nil {
 		tb.Fatal(err)
 	}
-	return db
+	return db, dsn
 }
 
 // inserter batches rows into multi-row INSERTs.
@@ -242,11 +244,12 @@ func (w *world) mirror(tb testing.TB, db *sql.DB, courseIDs []int64) {
 	}
 }
 
-func dbSource(tb testing.TB, db *sql.DB) DBSource {
+func dbSource(tb testing.TB, dsn string) DBSource {
 	tb.Helper()
-	mdb, err := moodledb.New(db, "mdl_")
+	mdb, err := moodledb.Open(dsn, "mdl_")
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { mdb.Close() })
 	return DBSource{DB: mdb, Roles: testRoles}
 }
