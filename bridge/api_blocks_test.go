@@ -165,6 +165,22 @@ domains:
 	if tr["ok"] != true || len(stats["buckets"].([]any)) != 6 || len(parts) != 2 {
 		t.Errorf("tracking block: %v", tr)
 	}
+	// "Formation terminée" marked from the block shows in its table.
+	var markedID float64
+	json.Unmarshal(got["tracking_marked"], &markedID)
+	doneCount := 0
+	for _, p := range parts {
+		row := p.(map[string]any)
+		if row["done"] == true {
+			doneCount++
+			if row["id"] != markedID {
+				t.Errorf("participant %v shown as attended, but %v was marked", row["id"], markedID)
+			}
+		}
+	}
+	if markedID == 0 || doneCount != 1 {
+		t.Errorf("after marking participant %v, %d rows show \"Formation terminée\": %v", markedID, doneCount, parts)
+	}
 	if strings.Contains(string(got["tracking"]), "time_spent") || strings.Contains(string(got["tracking"]), "timespent") {
 		t.Error("the tracking block must never carry time spent")
 	}

@@ -77,7 +77,12 @@ $out['csv_block'] = $data;
 $report = $csv->report($course, $applied['jobid']);
 $out['csv_report'] = ['status' => $report['status'], 'type' => $report['type'], 'body' => $report['body']];
 
-$out['tracking'] = (new block_bridge_tracking\local\data_source($client, $formateur, 'fr'))->fetch($course);
+$tracking = new block_bridge_tracking\local\data_source($client, $formateur, 'fr');
+$before = $tracking->fetch($course);
+$first = $before['participants'][0]['id'] ?? 0;
+$out['tracking_mark'] = $tracking->attendance($course, [$first], true);
+$out['tracking'] = $tracking->fetch($course);
+$out['tracking_marked'] = $first;
 $out['tracking_participant'] = (new block_bridge_tracking\local\data_source($client, $participant, 'fr'))->fetch($course);
 $out['offer'] = (new block_bridge_offer\local\data_source($client, $formateur, 'fr'))->fetch($course);
 

@@ -67,6 +67,9 @@ func (o offerAPI) Decide(ctx context.Context, domain string, id int64, approve b
 type trackingAPI struct {
 	svc *tracking.Service
 	st  *store.Store
+	// mirror reports whether a domain mirrors "Formation terminée" to
+	// Moodle's course completion (domains[].attendance_mirror).
+	mirror func(domain string) bool
 }
 
 func (t trackingAPI) Stats(ctx context.Context, domain string, courseID int64) (any, error) {
@@ -88,6 +91,9 @@ type progressRow struct {
 	Percent    int    `json:"percent"`
 	Completed  bool   `json:"completed"`
 	LastAccess int64  `json:"last_access"`
+	// Attended is "Formation terminée": the formateur's decision, apart
+	// from the progress bar.
+	Attended bool `json:"attended"`
 }
 
 func (t trackingAPI) Progress(ctx context.Context, domain string, courseID, acting int64) (any, error) {
@@ -95,16 +101,20 @@ func (t trackingAPI) Progress(ctx context.Context, domain string, courseID, acti
 	if err != nil {
 		return nil, err
 	}
+	attended, err := t.st.Attendance(ctx, domain, courseID)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]progressRow, 0, len(sess.Participants))
 	for _, p := range sess.Participants {
 		rows = append(rows, progressRow{UserID: p.UserID, FullName: p.FirstName + " " + p.LastName, Percent: p.Percent(),
-			Completed: p.Completed, LastAccess: p.LastAccess})
+			Completed: p.Completed, LastAccess: p.LastAccess, Attended: attended[p.UserID]})
 	}
 	return map[string]any{"course_id": courseID, "monitored": sess.Monitored, "participants": rows}, nil
 }
 
 func (t trackingAPI) SetAttendance(ctx context.Context, domain string, courseID, acting int64, userIDs []int64, done bool) (any, error) {
-	res, err := t.svc.SetAttendance(ctx, domain, courseID, acting, userIDs, done, false)
+	res, err := t.svc.SetAttendance(ctx, domain, courseID, acting, userIDs, done, t.mirror != nil && t.mirror(domain))
 	if err != nil {
 		return nil, err
 	}

@@ -53,5 +53,9 @@ func (a *App) apiOffer() api.OfferService {
 }
 
 func (a *App) apiTracking() api.TrackingService {
-	return trackingAPI{svc: tracking.New(a.Store, a.Fleet), st: a.Store}
+	mirror := func(domain string) bool {
+		d, err := a.Fleet.Get(domain)
+		return err == nil && d.Config.AttendanceMirror
+	}
+	return trackingAPI{svc: tracking.New(a.Store, a.Fleet), st: a.Store, mirror: mirror}
 }

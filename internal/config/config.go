@@ -109,6 +109,9 @@ type Domain struct {
 	// TrashRetentionDays deletes a course left in the Corbeille this many
 	// days (after a verified backup, job archive.retention); 0 = never.
 	TrashRetentionDays int `koanf:"trash_retention_days" json:"trash_retention_days"`
+	// AttendanceMirror also marks Moodle's course completion (through
+	// local_bridge) when a formateur marks "Formation terminée" in a block.
+	AttendanceMirror bool `koanf:"attendance_mirror" json:"attendance_mirror"`
 }
 
 // SubCategory is a configured category under one of the skeleton's
