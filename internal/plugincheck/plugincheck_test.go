@@ -186,7 +186,7 @@ func TestBrokenBlockFixtureReportsEveryMistake(t *testing.T) {
 	want := []string{
 		`action.php: handles a form without require_capability()`,
 		`action.php: handles a form without require_sesskey()`,
-		`block_bad.php: no class block_bad extends block_base`,
+		`block_bad.php: no class block_bad extends block_base (or local_bridge's bridge_block)`,
 		`block_bad.php: template block_bad/absent has no templates/absent.mustache`,
 		`block_bad.php: uses local_bridge, which version.php does not list in $plugin->dependencies`,
 		`db/access.php: blocks need the addinstance capability`,
@@ -195,6 +195,27 @@ func TestBrokenBlockFixtureReportsEveryMistake(t *testing.T) {
 		`templates/main.mustache: string "nostring" missing from lang/fr`,
 	}
 	sort.Strings(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A block built on local_bridge's bridge_block must declare the view
+// capability the base class checks and every capability its data source's
+// CAPABILITY_FLAGS name.
+func TestBridgeBlockFixtureReportsMissingCapabilities(t *testing.T) {
+	plugins, err := FindPlugins("testdata/brokenbridgeblock")
+	if err != nil || len(plugins) != 1 || plugins[0].Component != "block_thin" {
+		t.Fatalf("plugins %v, err %v", plugins, err)
+	}
+	got, err := Check(plugins[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"classes/local/data_source.php: CAPABILITY_FLAGS uses block/thin:go, not declared in db/access.php",
+		"db/access.php: bridge_block checks the view capability, which is not declared",
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

@@ -113,12 +113,15 @@ func checkBlock(p Plugin, sources map[string]string) []string {
 	switch {
 	case !ok:
 		problems = append(problems, fmt.Sprintf("%s is missing", main))
-	case !regexp.MustCompile(`class\s+` + p.Component + `\s+extends\s+block_base\b`).MatchString(src):
-		problems = append(problems, fmt.Sprintf("%s: no class %s extends block_base", main, p.Component))
+	case !regexp.MustCompile(`class\s+` + p.Component + `\s+extends\s+(\\?block_base|\\local_bridge\\local\\bridge_block)\b`).MatchString(src):
+		problems = append(problems, fmt.Sprintf("%s: no class %s extends block_base (or local_bridge's bridge_block)", main, p.Component))
 	}
 	declared, err := DeclaredCapabilities(p)
 	if err != nil {
 		return append(problems, err.Error())
+	}
+	if strings.Contains(src, `local_bridge\local\bridge_block`) {
+		problems = append(problems, checkBridgeBlock(p, sources, declared)...)
 	}
 	if !declared[p.CapabilityPrefix()+"addinstance"] {
 		problems = append(problems, "db/access.php: blocks need the addinstance capability")
@@ -142,6 +145,32 @@ func checkBlock(p Plugin, sources map[string]string) []string {
 			if !strings.Contains(s, "require_capability(") {
 				problems = append(problems, file+": handles a form without require_capability()")
 			}
+		}
+	}
+	return problems
+}
+
+var capabilityFlag = regexp.MustCompile(`'([a-z_]+)'\s*=>\s*'([a-z_]+)'`)
+
+// checkBridgeBlock: a block built on local_bridge's bridge_block needs the
+// view capability the base class checks, and a data source whose
+// CAPABILITY_FLAGS name declared capabilities.
+func checkBridgeBlock(p Plugin, sources map[string]string, declared map[string]bool) []string {
+	var problems []string
+	if !declared[p.CapabilityPrefix()+"view"] {
+		problems = append(problems, "db/access.php: bridge_block checks the view capability, which is not declared")
+	}
+	ds, ok := sources["classes/local/data_source.php"]
+	if !ok {
+		return append(problems, "classes/local/data_source.php is missing (bridge_block instantiates it)")
+	}
+	line := regexp.MustCompile(`CAPABILITY_FLAGS\s*=\s*\[([^\]]*)\]`).FindStringSubmatch(ds)
+	if line == nil {
+		return append(problems, "classes/local/data_source.php: no CAPABILITY_FLAGS constant (bridge_block reads it)")
+	}
+	for _, m := range capabilityFlag.FindAllStringSubmatch(line[1], -1) {
+		if !declared[p.CapabilityPrefix()+m[2]] {
+			problems = append(problems, fmt.Sprintf("classes/local/data_source.php: CAPABILITY_FLAGS uses %s%s, not declared in db/access.php", p.CapabilityPrefix(), m[2]))
 		}
 	}
 	return problems

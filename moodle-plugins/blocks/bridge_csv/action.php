@@ -24,7 +24,7 @@
 require_once(__DIR__ . '/../../config.php');
 
 use block_bridge_csv\local\data_source;
-use block_bridge_csv\local\job_tracker;
+use local_bridge\local\block_jobs;
 
 $courseid = required_param('courseid', PARAM_INT);
 $step = required_param('step', PARAM_ALPHA);
@@ -77,7 +77,7 @@ if ($step === 'confirm') {
     }
     $result = $source->apply($courseid, $pending['csv'], $pending['options']);
     if ($result['jobid'] > 0) {
-        job_tracker::add($courseid, $result['jobid']);
+        block_jobs::add('block_bridge_csv', $courseid, $result['jobid']);
         redirect($returnurl, get_string('submitted', 'block_bridge_csv', $result['jobid']), null,
             \core\output\notification::NOTIFY_SUCCESS);
     }

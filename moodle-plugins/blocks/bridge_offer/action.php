@@ -24,7 +24,7 @@
 require_once(__DIR__ . '/../../config.php');
 
 use block_bridge_offer\local\data_source;
-use block_bridge_offer\local\job_tracker;
+use local_bridge\local\block_jobs;
 
 $courseid = required_param('courseid', PARAM_INT);
 $step = optional_param('step', 'search', PARAM_ALPHA);
@@ -41,8 +41,9 @@ if ($step === 'search') {
     $PAGE->set_url(new moodle_url('/blocks/bridge_offer/action.php', ['courseid' => $courseid, 'q' => $query]));
     $PAGE->set_context($context);
     $PAGE->set_title(get_string('pluginname', 'block_bridge_offer'));
-    $data = $source->fetch($courseid, job_tracker::job_ids($courseid), $query);
-    $data += \block_bridge_offer\local\page_context::build($context, $courseid);
+    $data = $source->fetch($courseid, block_jobs::ids('block_bridge_offer', $courseid), $query);
+    $data += \local_bridge\local\bridge_block::page_context('block_bridge_offer', $context, $courseid,
+        data_source::CAPABILITY_FLAGS);
     echo $OUTPUT->header();
     echo $OUTPUT->render_from_template('block_bridge_offer/main', $data);
     echo $OUTPUT->footer();
@@ -59,7 +60,7 @@ if ($step === 'request') {
     $result = $source->decide($courseid, required_param('requestid', PARAM_INT), $step === 'approve',
         optional_param('reason', '', PARAM_TEXT));
     if (!empty($result['data']['job_id'])) {
-        job_tracker::add($courseid, (int)$result['data']['job_id']);
+        block_jobs::add('block_bridge_offer', $courseid, (int)$result['data']['job_id']);
     }
 } else {
     throw new moodle_exception('invalidparameter', 'debug');

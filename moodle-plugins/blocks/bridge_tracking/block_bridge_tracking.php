@@ -26,59 +26,7 @@ defined('MOODLE_INTERNAL') || die();
 
 /**
  * The block. Data comes from \block_bridge_tracking\local\data_source (plain PHP, tested without Moodle);
- * this class only checks capabilities and renders the Mustache template.
+ * \local_bridge\local\bridge_block checks the capability, calls the bridge and renders the template.
  */
-class block_bridge_tracking extends block_base {
-    /**
-     * Sets the title.
-     */
-    public function init() {
-        $this->title = get_string('pluginname', 'block_bridge_tracking');
-    }
-
-    /**
-     * Only on course pages: everything the bridge does is per course.
-     *
-     * @return array
-     */
-    public function applicable_formats() {
-        return ['course-view' => true, 'site' => false, 'my' => false];
-    }
-
-    /**
-     * One instance per course.
-     *
-     * @return bool
-     */
-    public function instance_allow_multiple() {
-        return false;
-    }
-
-    /**
-     * Builds the content from the bridge's answer.
-     *
-     * @return stdClass
-     */
-    public function get_content() {
-        global $USER, $OUTPUT;
-        if ($this->content !== null) {
-            return $this->content;
-        }
-        $this->content = (object)['text' => '', 'footer' => ''];
-        $course = $this->page->course;
-        if (empty($course->id) || $course->id == SITEID || !has_capability('block/bridge_tracking:view', $this->context)) {
-            return $this->content;
-        }
-        $coursecontext = context_course::instance($course->id);
-        try {
-            $source = new \block_bridge_tracking\local\data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id,
-                current_language());
-            $data = $source->fetch((int)$course->id, \block_bridge_tracking\local\job_tracker::job_ids((int)$course->id));
-        } catch (\local_bridge\bridge_client_exception | \InvalidArgumentException $e) {
-            $data = ['ok' => false, 'unreachable' => true];
-        }
-        $data += \block_bridge_tracking\local\page_context::build($coursecontext, (int)$course->id);
-        $this->content->text = $OUTPUT->render_from_template('block_bridge_tracking/main', $data);
-        return $this->content;
-    }
+class block_bridge_tracking extends \local_bridge\local\bridge_block {
 }

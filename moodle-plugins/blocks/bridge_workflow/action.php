@@ -24,7 +24,7 @@
 require_once(__DIR__ . '/../../config.php');
 
 use block_bridge_workflow\local\data_source;
-use block_bridge_workflow\local\job_tracker;
+use local_bridge\local\block_jobs;
 
 $courseid = required_param('courseid', PARAM_INT);
 $transition = required_param('transition', PARAM_ALPHAEXT);
@@ -53,7 +53,7 @@ $returnurl = new moodle_url('/course/view.php', ['id' => $courseid]);
 $source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language());
 $result = $source->transition($courseid, $transition, $params);
 if ($result['jobid'] > 0) {
-    job_tracker::add($courseid, $result['jobid']);
+    block_jobs::add('block_bridge_workflow', $courseid, $result['jobid']);
     $message = get_string('submitted', 'block_bridge_workflow', $result['jobid']);
     if ($result['warnings']) {
         $message .= ' ' . implode(' ', $result['warnings']);

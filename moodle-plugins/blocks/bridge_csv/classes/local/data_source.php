@@ -31,6 +31,9 @@ use local_bridge\bridge_client;
  * Plain PHP: tested against a running daemon without Moodle.
  */
 class data_source {
+    /** Template flags and the block capability each one reflects (read by local_bridge's bridge_block). */
+    public const CAPABILITY_FLAGS = ['canenrol' => 'enrol'];
+
     /** Options the form may pass on to the bridge. */
     private const OPTIONS = ['role', 'group', 'unknown', 'sessions', 'max_per_session', 'start', 'end'];
 

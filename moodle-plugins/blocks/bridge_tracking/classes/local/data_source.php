@@ -32,6 +32,9 @@ use local_bridge\bridge_client;
  * certificates. Plain PHP: tested against a running daemon without Moodle.
  */
 class data_source {
+    /** Template flags and the block capability each one reflects (read by local_bridge's bridge_block). */
+    public const CAPABILITY_FLAGS = ['canattendance' => 'attendance', 'cancertificates' => 'certificates'];
+
     /** @var api_session */
     private $api;
 

@@ -31,6 +31,9 @@ use local_bridge\bridge_client;
  * Plain PHP: tested against a running daemon without Moodle.
  */
 class data_source {
+    /** Template flags and the block capability each one reflects (read by local_bridge's bridge_block). */
+    public const CAPABILITY_FLAGS = ['canmanage' => 'manage'];
+
     /** Transitions that take a name and a short name. */
     private const NAMED = ['create-parcours', 'duplicate'];
 

@@ -15,45 +15,47 @@
 // along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
 
 /**
- * Jobs started from block_bridge_offer, kept in the session of the user.
+ * Jobs a user started from a bridge block, kept in their session.
  *
- * @package    block_bridge_offer
+ * @package    local_bridge
  * @copyright  2025 m@gistère bridge contributors
  * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
  */
 
-namespace block_bridge_offer\local;
+namespace local_bridge\local;
 
 /**
- * Remembers, per course, the bridge jobs this user started, so the block shows their progress.
+ * Remembers, per block and course, the bridge jobs this user started, so the block shows their progress.
  */
-class job_tracker {
+class block_jobs {
     /** Only the most recent jobs are shown. */
     private const KEEP = 5;
 
     /**
      * Records a job id.
      *
+     * @param string $component Block component, e.g. block_bridge_csv.
      * @param int $courseid Course id.
      * @param int $jobid Bridge job id.
      */
-    public static function add(int $courseid, int $jobid): void {
+    public static function add(string $component, int $courseid, int $jobid): void {
         global $SESSION;
-        $all = $SESSION->block_bridge_offer_jobs ?? [];
-        $ids = $all[$courseid] ?? [];
+        $all = $SESSION->local_bridge_jobs ?? [];
+        $ids = $all[$component][$courseid] ?? [];
         array_unshift($ids, $jobid);
-        $all[$courseid] = array_slice(array_values(array_unique($ids)), 0, self::KEEP);
-        $SESSION->block_bridge_offer_jobs = $all;
+        $all[$component][$courseid] = array_slice(array_values(array_unique($ids)), 0, self::KEEP);
+        $SESSION->local_bridge_jobs = $all;
     }
 
     /**
-     * Job ids of a course, newest first.
+     * Job ids of a block in a course, newest first.
      *
+     * @param string $component Block component.
      * @param int $courseid Course id.
      * @return int[]
      */
-    public static function job_ids(int $courseid): array {
+    public static function ids(string $component, int $courseid): array {
         global $SESSION;
-        return array_map('intval', ($SESSION->block_bridge_offer_jobs ?? [])[$courseid] ?? []);
+        return array_map('intval', ($SESSION->local_bridge_jobs ?? [])[$component][$courseid] ?? []);
     }
 }
