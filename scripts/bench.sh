@@ -82,8 +82,8 @@ mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/
   echo "Produced by \`scripts/bench.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) CPU(s), $cpu, $mem RAM; $(go version | cut -d' ' -f3)."
   echo "Moodle is the in-process simulator (\`internal/moodlesim\`) with ${BRIDGE_BENCH_LATENCY} added to every call,"
   echo "the fixed cost of one web-service call recorded on a real Moodle 4.5; peak heap includes the simulator."
-  echo "The simulator checks e-mail and username uniqueness by scanning every account (quadratic), which slows"
-  echo "the 20,000-row runs on both paths. The queue's 1 and 3 processes share the machine's cores with MariaDB:"
+  echo "The plan of 100,000 rows matches every row against an existing account (the simulator holds them all)."
+  echo "The queue's 1 and 3 processes share the machine's cores with MariaDB:"
   echo "on 2 cores the drain rate is CPU-bound, and it includes the idle pick-up (poll period 1 s)."
   echo
   cat "$table"
