@@ -191,6 +191,30 @@ domains:
 	if of := field("offer"); of["ok"] != true || of["hasoffers"] != false {
 		t.Errorf("offer block: %v", of)
 	}
+	// Weekly digest: subscribe, then unsubscribe, as the formateur; the
+	// block's data follows the daemon's state.
+	digestState := func(name string) any {
+		d, _ := field(name)["digest"].(map[string]any)
+		if d == nil {
+			return nil
+		}
+		return d["subscribed"]
+	}
+	if st := digestState("offer"); st != false {
+		t.Errorf("offer block before subscribing: digest.subscribed %v, want false", st)
+	}
+	if d := field("digest_subscribe"); d["status"] != float64(200) {
+		t.Errorf("digest subscribe: %v", d)
+	}
+	if st := digestState("offer_subscribed"); st != true {
+		t.Errorf("offer block after subscribing: digest.subscribed %v, want true (%s)", st, got["offer_subscribed"])
+	}
+	if d := field("digest_unsubscribe"); d["status"] != float64(200) {
+		t.Errorf("digest unsubscribe: %v", d)
+	}
+	if st := digestState("offer_unsubscribed"); st != false {
+		t.Errorf("offer block after unsubscribing: digest.subscribed %v, want false (%s)", st, got["offer_unsubscribed"])
+	}
 	if strings.Contains(daemon.output(), secret) {
 		t.Error("the shared secret appears in the daemon's output")
 	}

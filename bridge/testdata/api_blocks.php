@@ -84,6 +84,12 @@ $out['tracking_mark'] = $tracking->attendance($course, [$first], true);
 $out['tracking'] = $tracking->fetch($course);
 $out['tracking_marked'] = $first;
 $out['tracking_participant'] = (new block_bridge_tracking\local\data_source($client, $participant, 'fr'))->fetch($course);
-$out['offer'] = (new block_bridge_offer\local\data_source($client, $formateur, 'fr'))->fetch($course);
+$offer = new block_bridge_offer\local\data_source($client, $formateur, 'fr');
+$out['offer'] = $offer->fetch($course);
+// Weekly digest of new offers: the formateur opts in, then out, from the block.
+$out['digest_subscribe'] = $offer->digest(true);
+$out['offer_subscribed'] = $offer->fetch($course);
+$out['digest_unsubscribe'] = $offer->digest(false);
+$out['offer_unsubscribed'] = $offer->fetch($course);
 
 echo json_encode($out, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES), "\n";

@@ -14,7 +14,7 @@
 // You should have received a copy of the GNU General Public License
 // along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
 /**
- * Handler of block_bridge_offer: search (GET), request a parcours, approve or reject (POST).
+ * Handler of block_bridge_offer: search (GET), request a parcours, approve or reject, weekly digest (POST).
  *
  * @package    block_bridge_offer
  * @copyright  2025 m@gistère bridge contributors
@@ -61,6 +61,16 @@ if ($step === 'request') {
         optional_param('reason', '', PARAM_TEXT));
     if (!empty($result['data']['job_id'])) {
         block_jobs::add('block_bridge_offer', $courseid, (int)$result['data']['job_id']);
+    }
+} else if ($step === 'digest') {
+    // Everyone who sees the block may opt themself in or out; the bridge signs for this user only.
+    require_capability('block/bridge_offer:view', $context);
+    $subscribe = required_param('subscribe', PARAM_BOOL);
+    $result = $source->digest((bool)$subscribe);
+    if ($result['status'] >= 200 && $result['status'] < 300) {
+        $message = $subscribe ? get_string('digestsubscribed', 'block_bridge_offer')
+            : get_string('digestunsubscribed', 'block_bridge_offer');
+        redirect($returnurl, $message, null, \core\output\notification::NOTIFY_SUCCESS);
     }
 } else {
     throw new moodle_exception('invalidparameter', 'debug');

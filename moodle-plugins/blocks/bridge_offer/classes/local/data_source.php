@@ -36,6 +36,10 @@ class data_source {
 
     /** @var api_session */
     private $api;
+    /** @var bridge_client signed client, for the verbs api_session does not offer (DELETE) */
+    private $client;
+    /** @var int acting Moodle user id */
+    private $userid;
 
     /**
      * Constructor.
@@ -46,10 +50,12 @@ class data_source {
      */
     public function __construct(bridge_client $client, int $userid, string $lang = 'fr') {
         $this->api = new api_session($client, $userid, $lang);
+        $this->client = $client;
+        $this->userid = $userid;
     }
 
     /**
-     * Template data: search results and, for gestionnaires, the pending requests.
+     * Template data: search results, the user's digest subscription and, for gestionnaires, the pending requests.
      *
      * @param int $courseid Course holding the block.
      * @param int[] $jobids Deployments this user started.
@@ -80,6 +86,11 @@ class data_source {
             }
         }
         $data['hasrequests'] = !empty($data['requests']);
+        // The weekly digest of new offers: only shown when the bridge tells this user's state.
+        $digest = $this->api->get('/api/v1/offer/digest');
+        if ($digest['status'] === 200 && is_array($digest['data'])) {
+            $data['digest'] = ['subscribed' => !empty($digest['data']['subscribed'])];
+        }
         return $data;
     }
 
@@ -109,5 +120,19 @@ class data_source {
     public function decide(int $courseid, int $requestid, bool $approve, string $reason): array {
         $decision = $approve ? 'approve' : 'reject';
         return $this->api->post("/api/v1/courses/$courseid/offer/requests/$requestid/$decision", ['reason' => $reason]);
+    }
+
+    /**
+     * Subscribes the acting user to the weekly digest of new offers, or unsubscribes them.
+     *
+     * @param bool $subscribe True to receive the digest, false to stop it.
+     * @return array ['status' => int, 'data' => array|null]
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function digest(bool $subscribe): array {
+        if ($subscribe) {
+            return $this->api->post('/api/v1/offer/digest', []);
+        }
+        return $this->client->request('DELETE', '/api/v1/offer/digest', ['lang' => $this->api->lang()], null, $this->userid);
     }
 }
