@@ -57,6 +57,7 @@ func checkTemplates(p Plugin, sources map[string]string, en, fr map[string]bool)
 		if doc := reTemplateDoc.FindStringSubmatch(src); doc == nil || doc[1] != p.Component+"/"+name {
 			problems = append(problems, fmt.Sprintf("%s: no @template %s/%s doc comment", file, p.Component, name))
 		}
+		problems = append(problems, checkCommentEnds(file, src)...)
 		seen := map[string]bool{}
 		for _, m := range reTemplateStr.FindAllStringSubmatch(src, -1) {
 			id, comp := m[1], m[2]
@@ -174,4 +175,29 @@ func checkBridgeBlock(p Plugin, sources map[string]string, declared map[string]b
 		}
 	}
 	return problems
+}
+
+// checkCommentEnds: a Mustache comment ends at its first "}}", so JSON in
+// an example context ending with "}}" closes it early and the rest of the
+// comment is printed on the page. Each comment must end on a line of its own.
+func checkCommentEnds(file, src string) []string {
+	var problems []string
+	rest := src
+	for {
+		start := strings.Index(rest, "{{!")
+		if start < 0 {
+			return problems
+		}
+		rest = rest[start+3:]
+		end := strings.Index(rest, "}}")
+		if end < 0 {
+			return append(problems, file+": unterminated {{! comment")
+		}
+		lineStart := strings.LastIndexByte(rest[:end], '\n') + 1
+		if strings.TrimSpace(rest[lineStart:end]) != "" && strings.Contains(rest[:end], "\n") {
+			line := strings.Count(src[:len(src)-len(rest)+end], "\n") + 1
+			problems = append(problems, fmt.Sprintf("%s:%d: a comment ends inside text (\"}}\" in an example?): the rest is printed on the page", file, line))
+		}
+		rest = rest[end+2:]
+	}
 }
