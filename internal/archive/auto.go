@@ -190,25 +190,38 @@ func (s *Service) autoJob(ctx context.Context, run *jobs.Run) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := BatchResult{Listed: list, Outcomes: []Outcome{}}
 	who := run.RequestedBy()
 	if who == "" {
 		who = KindAuto
 	}
+	return eachListed(ctx, run, list, "archiving", func(st stepper, c Candidate, out *Outcome) error {
+		req := Request{Domain: c.Domain, CourseID: c.CourseID, Access: p.Access, Backup: p.Backup, Notify: p.Notify, RequestedBy: who}
+		r, err := s.archiveSteps(ctx, st, req)
+		out.Archive = &r
+		return err
+	})
+}
+
+// eachListed runs act on every listed course in order, each under its own
+// step prefix, and records its outcome: done, or skipped with the reason
+// (see skipOrFail); a retryable error stops the job so it resumes later.
+func eachListed(ctx context.Context, run *jobs.Run, list []Candidate, verb string, act func(stepper, Candidate, *Outcome) error) (BatchResult, error) {
+	res := BatchResult{Listed: list, Outcomes: []Outcome{}}
 	for i, c := range list {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
-		run.Progress(i, len(list), fmt.Sprintf("archiving course %d on %s", c.CourseID, c.Domain))
-		req := Request{Domain: c.Domain, CourseID: c.CourseID, Access: p.Access, Backup: p.Backup, Notify: p.Notify, RequestedBy: who}
-		r, err := s.archiveSteps(ctx, stepper{run: run, prefix: fmt.Sprintf("%s:%d:", c.Domain, c.CourseID)}, req)
+		run.Progress(i, len(list), fmt.Sprintf("%s course %d on %s", verb, c.CourseID, c.Domain))
 		out := Outcome{Domain: c.Domain, CourseID: c.CourseID}
-		if skip, err := skipOrFail(err); err != nil {
+		err := act(stepper{run: run, prefix: fmt.Sprintf("%s:%d:", c.Domain, c.CourseID)}, c, &out)
+		skip, err := skipOrFail(err)
+		if err != nil {
 			return res, err
-		} else if skip != "" {
-			out.Skipped = skip
+		}
+		if skip != "" {
+			out.Skipped, out.Archive, out.Backup = skip, nil, nil
 		} else {
-			out.Done, out.Archive = true, &r
+			out.Done = true
 		}
 		res.Outcomes = append(res.Outcomes, out)
 	}

@@ -76,25 +76,11 @@ func (s *Service) retentionJob(ctx context.Context, run *jobs.Run) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	res := BatchResult{Listed: list, Outcomes: []Outcome{}}
-	for i, c := range list {
-		if ctx.Err() != nil {
-			return res, ctx.Err()
-		}
-		run.Progress(i, len(list), fmt.Sprintf("purging course %d on %s", c.CourseID, c.Domain))
-		b, err := s.purge(ctx, stepper{run: run, prefix: fmt.Sprintf("%s:%d:", c.Domain, c.CourseID)}, c)
-		out := Outcome{Domain: c.Domain, CourseID: c.CourseID}
-		if skip, err := skipOrFail(err); err != nil {
-			return res, err
-		} else if skip != "" {
-			out.Skipped = skip
-		} else {
-			out.Done, out.Backup = true, &b
-		}
-		res.Outcomes = append(res.Outcomes, out)
-	}
-	run.Progress(len(list), len(list), "done")
-	return res, nil
+	return eachListed(ctx, run, list, "purging", func(st stepper, c Candidate, out *Outcome) error {
+		b, err := s.purge(ctx, st, c)
+		out.Backup = &b
+		return err
+	})
 }
 
 // purge backs a trashed course up, verifies the file on disk against its
