@@ -81,7 +81,7 @@ func (s *Store) SaveArchiveRecord(ctx context.Context, r ArchiveRecord) (Archive
 		WHERE domain = ? AND course_id = ? AND job_id = ?`, r.Domain, r.CourseID, r.JobID))
 }
 
-func scanArchive(row scanner) (ArchiveRecord, error) {
+func scanArchive(row rowScanner) (ArchiveRecord, error) {
 	var (
 		r                      ArchiveRecord
 		visible, froze         int

@@ -96,7 +96,7 @@ func insertReportRows(ctx context.Context, tx *sql.Tx, id int64, rows []EnrolRep
 
 const enrolReportColumns = "id, job_id, domain, course_id, file_sha256, dry_run, created_at, counts"
 
-func scanEnrolReport(row interface{ Scan(...any) error }) (EnrolReport, error) {
+func scanEnrolReport(row rowScanner) (EnrolReport, error) {
 	var (
 		r       EnrolReport
 		jobID   sql.NullInt64
@@ -139,20 +139,7 @@ func (s *Store) ListEnrolReports(ctx context.Context, domain string, courseID in
 	if courseID != 0 {
 		q, args = q+" AND course_id = ?", append(args, courseID)
 	}
-	rows, err := s.rdb.QueryContext(ctx, q+" ORDER BY created_at DESC, id DESC LIMIT ?", append(args, limit)...)
-	if err != nil {
-		return nil, wrap("list enrol reports", err)
-	}
-	defer rows.Close()
-	var out []EnrolReport
-	for rows.Next() {
-		r, err := scanEnrolReport(rows)
-		if err != nil {
-			return nil, wrap("list enrol reports: scan", err)
-		}
-		out = append(out, r)
-	}
-	return out, wrap("list enrol reports", rows.Err())
+	return queryAll(ctx, s.rdb, "list enrol reports", scanEnrolReport, q+" ORDER BY created_at DESC, id DESC LIMIT ?", append(args, limit)...)
 }
 
 // EnrolReportRows returns a report's rows in file order, from offset;

@@ -75,8 +75,6 @@ const jobColumns = `id, kind, domain, payload, idempotency_key, state, attempts,
 	lease_owner, lease_expires_at, progress_done, progress_total, progress_message, result,
 	last_error, requested_by, created_at, updated_at, finished_at`
 
-type rowScanner interface{ Scan(dest ...any) error }
-
 func scanJob(r rowScanner) (Job, error) {
 	var (
 		j                                                 Job

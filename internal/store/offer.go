@@ -99,7 +99,7 @@ const offerColumns = `id, kind, scope, domain, course_id, title, summary, origin
 	remote_minutes, inperson_minutes, demo_url, version, checksum, file_path, file_size, course_modified, modified,
 	published_by, published_at, updated_at`
 
-func scanOffer(r scanner) (Offer, error) {
+func scanOffer(r rowScanner) (Offer, error) {
 	var (
 		o                  Offer
 		publics, keywords  string
@@ -285,20 +285,7 @@ func (s *Store) ListSharedOffers(ctx context.Context, domain string) ([]Offer, e
 		q += ` AND domain = ?`
 		args = append(args, domain)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, wrap("list shared offers", err)
-	}
-	defer rows.Close()
-	var out []Offer
-	for rows.Next() {
-		o, err := scanOffer(rows)
-		if err != nil {
-			return nil, wrap("list shared offers", err)
-		}
-		out = append(out, o)
-	}
-	return out, wrap("list shared offers", rows.Err())
+	return queryAll(ctx, s.db, "list shared offers", scanOffer, q+` ORDER BY id`, args...)
 }
 
 // Request states of "Demander la mise à disposition".
@@ -332,7 +319,7 @@ type OfferRequest struct {
 const requestColumns = `id, offer_id, target_domain, requested_by, requester_user_id, name, shortname, category_id, state,
 	reason, decided_by, course_id, job_id, created_at, updated_at`
 
-func scanRequest(r scanner) (OfferRequest, error) {
+func scanRequest(r rowScanner) (OfferRequest, error) {
 	var (
 		q        OfferRequest
 		cat, upd int64
@@ -384,20 +371,7 @@ func (s *Store) ListOfferRequests(ctx context.Context, targetDomain, state strin
 		q += ` AND state = ?`
 		args = append(args, state)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id DESC`, args...)
-	if err != nil {
-		return nil, wrap("list offer requests", err)
-	}
-	defer rows.Close()
-	var out []OfferRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, wrap("list offer requests", err)
-		}
-		out = append(out, r)
-	}
-	return out, wrap("list offer requests", rows.Err())
+	return queryAll(ctx, s.db, "list offer requests", scanRequest, q+` ORDER BY id DESC`, args...)
 }
 
 // RequestUpdate is a state change of a request; zero fields are kept.

@@ -139,9 +139,7 @@ func boolInt(b bool) int {
 	return 0
 }
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanCourseState(r scanner) (CourseState, error) {
+func scanCourseState(r rowScanner) (CourseState, error) {
 	var (
 		c       CourseState
 		visible int
@@ -175,20 +173,7 @@ func (s *Store) ListCourseStates(ctx context.Context, domain string, states ...s
 			args = append(args, st)
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, q+" ORDER BY course_id", args...)
-	if err != nil {
-		return nil, wrap("list course states", err)
-	}
-	defer rows.Close()
-	var out []CourseState
-	for rows.Next() {
-		c, err := scanCourseState(rows)
-		if err != nil {
-			return nil, wrap("list course states", err)
-		}
-		out = append(out, c)
-	}
-	return out, wrap("list course states", rows.Err())
+	return queryAll(ctx, s.db, "list course states", scanCourseState, q+" ORDER BY course_id", args...)
 }
 
 // CourseTransition is one entry of a course's lifecycle trail.
