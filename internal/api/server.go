@@ -20,6 +20,7 @@ import (
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/jobs"
+	"github.com/magistere/bridge/internal/logging"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/workflow"
 )
@@ -178,7 +179,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	setAuditDetail(r, err.Error())
-	s.log.Warn().Err(err).Str("path", clip(r.URL.Path, 200)).Msg("api request failed")
+	s.log.Warn().Err(err).Str("request_id", logging.RequestID(r.Context())).Str("path", clip(r.URL.Path, 200)).Msg("api request failed")
 	if failure.IsRetryable(err) {
 		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable, "unavailable", nil)

@@ -18,6 +18,7 @@ import (
 	"github.com/magistere/bridge/internal/config"
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/jobs"
+	"github.com/magistere/bridge/internal/logging"
 	"github.com/magistere/bridge/internal/store"
 )
 
@@ -149,7 +150,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	mux := http.NewServeMux()
 	a.Health.Register(mux)
 	a.mountAPI(mux)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: logging.AccessLog(a.Log, mux), ReadHeaderTimeout: 10 * time.Second}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 	a.Sched.Start()
