@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/offer"
@@ -87,7 +86,7 @@ func runOfferShare(ctx context.Context, env *cliEnv, args []string) error {
 func finishJob(ctx context.Context, env *cliEnv, a *app.App, j store.Job, async bool) error {
 	if !async && j.State != store.JobSucceeded {
 		var err error
-		if j, err = waitJob(ctx, env, a, j); err != nil {
+		if j, err = runJobLocally(ctx, env, a, j); err != nil {
 			return err
 		}
 	}
@@ -99,35 +98,6 @@ func finishJob(ctx context.Context, env *cliEnv, a *app.App, j store.Job, async 
 		fmt.Fprintf(env.stdout, "  result: %s\n", j.Result)
 	}
 	return nil
-}
-
-func waitJob(ctx context.Context, env *cliEnv, a *app.App, j store.Job) (store.Job, error) {
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { a.Pool.Run(runCtx); close(done) }()
-	defer func() { cancel(); <-done }()
-	last := ""
-	for {
-		var err error
-		if j, err = a.Store.GetJob(ctx, j.ID); err != nil {
-			return j, err
-		}
-		if line := progressText(j); env.format == "text" && line != last && j.ProgressTotal > 0 {
-			fmt.Fprintf(env.stderr, "  %s\n", line)
-			last = line
-		}
-		switch j.State {
-		case store.JobSucceeded:
-			return j, nil
-		case store.JobFailed, store.JobCancelled:
-			return j, fmt.Errorf("job %d %s: %s", j.ID, j.State, j.LastError)
-		}
-		select {
-		case <-ctx.Done():
-			return j, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }
 
 func runOfferUnshare(ctx context.Context, env *cliEnv, args []string) error {

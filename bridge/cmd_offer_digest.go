@@ -100,7 +100,7 @@ func runDigestRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if j, err = waitJob(ctx, env, a, j); err != nil {
+	if j, err = runJobLocally(ctx, env, a, j); err != nil {
 		return err
 	}
 	var res offer.DigestResult
