@@ -33,7 +33,7 @@ func runArchive(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "archive", "--domain D --course C [--category ID] [--access readonly|none] [--backup] [--notify] [--dry-run]")
 	var req archive.Request
 	fs.StringVar(&req.Domain, "domain", "", "domain (Moodle site) name")
-	fs.Int64Var(&req.CourseID, "course", 0, "the session's course id")
+	courseVar(fs, env, &req.CourseID, &req.Domain, "course", "the session")
 	fs.Int64Var(&req.CategoryID, "category", 0, "an Archive sub-category id (default: Archive itself)")
 	fs.StringVar(&req.Access, "access", archive.AccessReadOnly, "readonly: participants keep read-only access; none: hidden")
 	fs.BoolVar(&req.Backup, "backup", false, "keep a final backup (.mbz, SHA-256) in data_dir/archives")
@@ -124,7 +124,7 @@ func runUnarchive(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "unarchive", "--domain D --course C [--dry-run]")
 	var req archive.UnarchiveRequest
 	fs.StringVar(&req.Domain, "domain", "", "domain (Moodle site) name")
-	fs.Int64Var(&req.CourseID, "course", 0, "the archived session's course id")
+	courseVar(fs, env, &req.CourseID, &req.Domain, "course", "the archived session")
 	dryRun := fs.Bool("dry-run", false, "show what unarchiving would restore, change nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return err

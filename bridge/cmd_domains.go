@@ -74,3 +74,28 @@ func printReports(w io.Writer, reports []domains.Report) {
 		}
 	}
 }
+
+func init() {
+	register(&command{name: "domains functions", summary: "list the web-service functions to put in each site's external service", run: runDomainsFunctions})
+}
+
+// runDomainsFunctions prints what an administrator adds to the site's
+// "bridge" external service: one function a line, local_bridge's marked,
+// so the README's setup step (and scripts/real-moodle.sh) has one source.
+func runDomainsFunctions(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "domains functions", "[--core-only]")
+	coreOnly := fs.Bool("core-only", false, "leave out local_bridge's functions")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if env.format == "json" {
+		return json.NewEncoder(env.stdout).Encode(domains.Needs)
+	}
+	for _, n := range domains.Needs {
+		if n.Plugin && *coreOnly {
+			continue
+		}
+		fmt.Fprintln(env.stdout, n.Function)
+	}
+	return nil
+}

@@ -90,7 +90,7 @@ func parseEnrolFlags(env *cliEnv, args []string) (*enrolFlags, error) {
 	f := &enrolFlags{}
 	fs := newFlags(env, "enrol", enrolUsage)
 	fs.StringVar(&f.domain, "domain", "", "domain (Moodle site) name")
-	fs.StringVar(&f.courses, "course", "", "course id, or several session ids separated by commas")
+	fs.StringVar(&f.courses, "course", "", "the course (id, shortname or idnumber), or several sessions separated by commas")
 	fs.StringVar(&f.csv, "csv", "", "the enrolment file (CSV, GAIA export, list of e-mails)")
 	fs.StringVar(&f.role, "role", "", "participant, formateur or tuteur for rows without a Rôle column (default participant)")
 	fs.StringVar(&f.group, "group", "", "group to add everyone to (created when missing)")
@@ -107,6 +107,17 @@ func parseEnrolFlags(env *cliEnv, args []string) (*enrolFlags, error) {
 	fs.StringVar(&f.lang, "lang", "fr", "language of the counts table: fr or en")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
+	}
+	if f.courses != "" {
+		ids, err := resolveCourseNames(env, f.domain, strings.Split(f.courses, ","))
+		if err != nil {
+			return nil, err
+		}
+		parts := make([]string, len(ids))
+		for i, id := range ids {
+			parts[i] = strconv.FormatInt(id, 10)
+		}
+		f.courses = strings.Join(parts, ",")
 	}
 	switch {
 	case f.domain == "" || f.courses == "" || f.csv == "":

@@ -164,7 +164,8 @@ func runGaiaLink(link bool) func(context.Context, *cliEnv, []string) error {
 		}
 		fs := newFlags(env, name, usage)
 		domain := fs.String("domain", "", "domain (Moodle site) name")
-		course := fs.Int64("course", 0, "the session's course id")
+		course := new(int64)
+		courseVar(fs, env, course, domain, "course", "the session")
 		session := fs.String("session", "", "GAIA session key dispositif/module/groupe")
 		if err := parseFlags(fs, args); err != nil {
 			return err

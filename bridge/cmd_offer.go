@@ -54,13 +54,15 @@ func splitList(s string) []string {
 	return out
 }
 
-func courseFlags(fs *flag.FlagSet) (*string, *int64) {
-	return fs.String("domain", "", "domain (required)"), fs.Int64("course", 0, "Moodle course id (required)")
+func courseFlags(env *cliEnv, fs *flag.FlagSet) (*string, *int64) {
+	domain, course := fs.String("domain", "", "domain (required)"), new(int64)
+	courseVar(fs, env, course, domain, "course", "the course (required)")
+	return domain, course
 }
 
 func runOfferShare(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "offer share", "--domain D --course C --origin O [--collection C --public P,P --keywords K,K] [--async]")
-	domain, course := courseFlags(fs)
+	domain, course := courseFlags(env, fs)
 	indexing := indexingFlags(fs)
 	async := fs.Bool("async", false, "only queue the job and print its id")
 	if err := parseFlags(fs, args); err != nil {
@@ -111,7 +113,7 @@ func runOfferUnpublish(ctx context.Context, env *cliEnv, args []string) error {
 func offerRemove(ctx context.Context, env *cliEnv, args []string, name string,
 	remove func(*offer.Service, context.Context, string, int64, string) (store.Offer, error)) error {
 	fs := newFlags(env, name, "--domain D --course C")
-	domain, course := courseFlags(fs)
+	domain, course := courseFlags(env, fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -132,7 +134,7 @@ func offerRemove(ctx context.Context, env *cliEnv, args []string, name string,
 
 func runOfferPublish(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "offer publish", "--domain D --course C [--scope national|local] [--origin O --collection C --public P,P --keywords K,K]")
-	domain, course := courseFlags(fs)
+	domain, course := courseFlags(env, fs)
 	scope := fs.String("scope", store.ScopeNational, "national or local")
 	indexing := indexingFlags(fs)
 	if err := parseFlags(fs, args); err != nil {

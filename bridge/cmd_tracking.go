@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,11 +34,9 @@ type trackingFlags struct {
 	as     *int64
 }
 
-func addTrackingFlags(fs interface {
-	String(string, string, string) *string
-	Int64(string, int64, string) *int64
-}, withAs bool) trackingFlags {
-	f := trackingFlags{domain: fs.String("domain", "", "domain (required)"), course: fs.Int64("course", 0, "Moodle course id")}
+func addTrackingFlags(env *cliEnv, fs *flag.FlagSet, withAs bool) trackingFlags {
+	f := trackingFlags{domain: fs.String("domain", "", "domain (required)"), course: new(int64)}
+	courseVar(fs, env, f.course, f.domain, "course", "the course")
 	if withAs {
 		f.as = fs.Int64("as", 0, "acting Moodle user id: a formateur or manager of the course (required)")
 	}
@@ -67,7 +66,7 @@ func withTracking(ctx context.Context, env *cliEnv, fn func(a *app.App, svc *tra
 
 func runTrackingSync(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "tracking sync", "--domain D [--course C]")
-	f := addTrackingFlags(fs, false)
+	f := addTrackingFlags(env, fs, false)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -97,7 +96,7 @@ func runTrackingSync(ctx context.Context, env *cliEnv, args []string) error {
 
 func runTrackingShow(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "tracking show", "--domain D [--course C] [--svg FILE]")
-	f := addTrackingFlags(fs, false)
+	f := addTrackingFlags(env, fs, false)
 	svg := fs.String("svg", "", "also write the progress distribution as an SVG chart")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -144,7 +143,7 @@ func printStats(env *cliEnv, st tracking.Stats) {
 
 func runTrackingList(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "tracking list", "--domain D --course C --as USERID")
-	f := addTrackingFlags(fs, true)
+	f := addTrackingFlags(env, fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -175,7 +174,7 @@ func runAttendance(present bool) func(context.Context, *cliEnv, []string) error 
 	name := map[bool]string{true: "attendance mark", false: "attendance unmark"}[present]
 	return func(ctx context.Context, env *cliEnv, args []string) error {
 		fs := newFlags(env, name, "--domain D --course C --users ID,ID… --as USERID [--mirror]")
-		f := addTrackingFlags(fs, true)
+		f := addTrackingFlags(env, fs, true)
 		users := fs.String("users", "", "comma-separated Moodle user ids of participants (required)")
 		mirror := fs.Bool("mirror", false, "also set Moodle's course completion (local_bridge_mark_course_complete)")
 		if err := parseFlags(fs, args); err != nil {
@@ -231,7 +230,7 @@ func parseIDs(s string) ([]int64, error) {
 
 func runCertificates(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "certificates", "--domain D --course C --out DIR --as USERID [--remote-minutes N] [--comment TEXT]")
-	f := addTrackingFlags(fs, true)
+	f := addTrackingFlags(env, fs, true)
 	out := fs.String("out", "", "output directory (required)")
 	minutes := fs.Int("remote-minutes", 0, "announced remote duration in minutes (default: the course's metadata)")
 	comment := fs.String("comment", "", "comment printed on the collective report")

@@ -88,7 +88,8 @@ func printBootstrap(env *cliEnv, r *domains.BootstrapReport) {
 func runWorkflowShow(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "workflow show", "--domain D --course C")
 	domain := fs.String("domain", "", "domain (required)")
-	course := fs.Int64("course", 0, "Moodle course id (required)")
+	course := new(int64)
+	courseVar(fs, env, course, domain, "course", "the course (required)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -138,10 +139,10 @@ type paramFlags struct {
 	course           *int64
 }
 
-func bindParams(fs *flag.FlagSet, courseFlag string) *paramFlags {
-	pf := &paramFlags{}
+func bindParams(env *cliEnv, fs *flag.FlagSet, courseFlag string) *paramFlags {
+	pf := &paramFlags{course: new(int64)}
 	pf.domain = fs.String("domain", "", "domain (required)")
-	pf.course = fs.Int64(courseFlag, 0, "Moodle course id (required)")
+	courseVar(fs, env, pf.course, pf.domain, courseFlag, "the course (required)")
 	fs.StringVar(&pf.p.Name, "name", "", "name of the new course or sessions")
 	fs.StringVar(&pf.p.ShortName, "shortname", "", "shortname of the new course (create-parcours, duplicate)")
 	fs.Int64Var(&pf.p.CategoryID, "category", 0, "destination sub-category id (default: the lifecycle's category)")
@@ -189,14 +190,14 @@ func runWorkflowRun(ctx context.Context, env *cliEnv, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			fs := newFlags(env, "workflow run", usage)
-			bindParams(fs, "course")
+			bindParams(env, fs, "course")
 			return parseFlags(fs, args)
 		}
 		return usagef("expected a transition: %s", strings.Join(workflow.Transitions, ", "))
 	}
 	tr := args[0]
 	fs := newFlags(env, "workflow run "+tr, "--domain D --course C [flags]")
-	pf := bindParams(fs, "course")
+	pf := bindParams(env, fs, "course")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -247,7 +248,7 @@ func submitAndWait(ctx context.Context, env *cliEnv, a *app.App, req workflow.Re
 
 func runSessionsCreate(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "sessions create", "--domain D --from C --name N --start YYYY-MM-DD --end YYYY-MM-DD [--participants P --max M] [--formateurs id,id] [--remote-minutes N]")
-	pf := bindParams(fs, "from")
+	pf := bindParams(env, fs, "from")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -45,12 +45,44 @@ if [ -x scripts/php-checks.sh ]; then
   scripts/php-checks.sh
 fi
 
+# The end-to-end suite runs on real Moodle sites installed from the shared
+# tarball (or MOODLE_TREE). In CI a missing tarball or a failed install fails.
+tarball=${MOODLE_TARBALL:-../shared/moodle/moodle-4.5.5plus.tar.xz}
+e2e_env=""
+if [ -n "${MOODLE_TREE:-}" ] || [ -f "$tarball" ]; then
+  step "real Moodle sites"
+  if scripts/real-moodle.sh start --plain-site sanslb; then
+    e2e_env="${RM_WORK:-/var/tmp/bridge-real-moodle}/env"
+    # Leave no php -S, task loop or database behind (RM_KEEP=1 keeps them for the next run).
+    if [ -z "${RM_KEEP:-}" ]; then trap 'scripts/real-moodle.sh stop || true' EXIT; fi
+  elif [ "${CI:-}" = "true" ]; then
+    echo "test.sh: the real Moodle sites could not be installed (see the line above); CI needs them" >&2
+    exit 1
+  fi
+elif [ "${CI:-}" = "true" ]; then
+  echo "test.sh: no Moodle tarball at $tarball and no MOODLE_TREE: the end-to-end suite cannot run in CI" >&2
+  exit 1
+fi
+
 step "go test"
 timeout_flag=${GO_TEST_TIMEOUT:-20m}
-go test -count=1 -timeout "$timeout_flag" -p 2 ./... 2>&1 | tee /tmp/bridge-go-test.log
+log=$(mktemp /tmp/bridge-go-test.XXXXXX)
+go test -count=1 -timeout "$timeout_flag" -p 2 $(go list ./... | grep -v '/e2e$') 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-passed=$(grep -c '^ok ' /tmp/bridge-go-test.log || true)
-failed=$(grep -c '^FAIL\s' /tmp/bridge-go-test.log || true)
+passed=$(grep -c '^ok ' "$log" || true)
+failed=$(grep -c '^FAIL\s' "$log" || true)
+
+step "end-to-end suite (real Moodle and moodlesim)"
+e2e_log=$(mktemp /tmp/bridge-e2e.XXXXXX)
+BRIDGE_E2E_ENV=$e2e_env go test -count=1 -timeout "$timeout_flag" -v ./e2e 2>&1 >"$e2e_log" || e2e_status=$?
+e2e_status=${e2e_status:-0}
+# The failures in full, then every scenario's verdict.
+if [ "$e2e_status" -ne 0 ]; then grep -vE '^(=== (RUN|PAUSE|CONT)|--- PASS)' "$e2e_log" | tail -n 300; fi
+grep -E '^(--- (PASS|FAIL)|ok |FAIL|e2e:)' "$e2e_log" || true
+
 echo
 echo "go test: $passed packages passed, $failed failed"
-exit "$status"
+grep -E '^e2e: [0-9]+ passed, [0-9]+ failed' "$e2e_log" || grep -E '^e2e: did not run' "$e2e_log" \
+  || { echo "e2e: 0 passed, 1 failed (the suite printed no result)"; e2e_status=1; }
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+exit "$e2e_status"

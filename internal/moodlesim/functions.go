@@ -48,7 +48,8 @@ var extraService = []string{
 	"core_completion_override_activity_completion_status",
 }
 
-// pluginFunctions are local_bridge's functions: installed on every profile.
+// pluginFunctions are local_bridge's functions: on every release profile,
+// served by each site that has the plugin (not Options.PlainSites).
 var pluginFunctions = []string{
 	"local_bridge_backup_course", "local_bridge_get_backup_status", "local_bridge_restore_course",
 	"local_bridge_get_restore_status", "local_bridge_enable_self_enrolment",
@@ -191,4 +192,18 @@ func Functions(release string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// hasFunction reports whether the site has the component providing name:
+// local_bridge's functions exist only where the plugin is installed.
+func (s *Site) hasFunction(name string) bool {
+	if !strings.HasPrefix(name, "local_bridge_") {
+		return true
+	}
+	for _, plain := range s.srv.opts.PlainSites {
+		if plain == s.name {
+			return false
+		}
+	}
+	return true
 }

@@ -40,6 +40,9 @@ func siteInfo(c *call, p P) (any, error) {
 	rel := c.srv.release
 	fns := []obj{}
 	for _, name := range rel.callable() {
+		if !c.s.hasFunction(name) {
+			continue
+		}
 		fns = append(fns, o("name", name, "version", rel.functionVersion(name)))
 	}
 	admin := c.s.users[adminID]

@@ -26,6 +26,9 @@ type Options struct {
 	Debug   bool             // add debuginfo to exceptions (debug=DEVELOPER)
 	Faults  FaultSpec        // injected failures (zero = none)
 	Now     func() time.Time // clock; nil = time.Now
+	// PlainSites are sites without local_bridge installed: its functions
+	// are unknown there, as on a real site without the plugin.
+	PlainSites []string
 }
 
 // Server serves one or more simulated Moodle sites over HTTP.
@@ -266,7 +269,7 @@ func (srv *Server) dispatch(site *Site, base string, params *phpArr) (any, *fnDe
 		return nil, nil, errInvalidParam("Missing function name")
 	}
 	site.countCall(name)
-	if !srv.release.exists[name] {
+	if !srv.release.exists[name] || !site.hasFunction(name) {
 		return nil, nil, errUnknownFunction(name)
 	}
 	fn := registry[name]

@@ -1,0 +1,204 @@
+package e2e
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/magistere/bridge/internal/moodle"
+)
+
+// categoryID finds a bootstrapped category's id by its idnumber key as
+// `domains bootstrap` prints it ("category session  id 5 …").
+func (e *env) categoryID(out, key string) int64 {
+	e.t.Helper()
+	m := regexp.MustCompile(`category ` + key + `\s+id (\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		e.t.Fatalf("[%s] no %s category in:\n%s", e.tg.kind, key, out)
+	}
+	var id int64
+	fmt.Sscan(m[1], &id)
+	return id
+}
+
+// bootstrap runs `domains bootstrap` on one domain and returns its output.
+func (e *env) bootstrap(domain string) string {
+	return e.ok("domains", "bootstrap", "--domain", domain)
+}
+
+// gabarit bootstraps the domain and makes a gabarit course there by hand,
+// as a designer would in Moodle, with one section of content.
+func (e *env) gabarit(domain, shortname string) (out string, courseID int64) {
+	e.t.Helper()
+	out = e.bootstrap(domain)
+	cat := e.categoryID(out, "gabarit")
+	c := e.course(domain, shortname)
+	if c != nil {
+		return out, c.ID
+	}
+	created, err := e.tg.site(domain).client.CreateCourses(e.ctx, []moodle.CourseInput{{
+		FullName: "Gabarit " + shortname, ShortName: shortname, CategoryID: moodle.Int(cat),
+		StartDate: 1788220800, // 2026-09-01 00:00 Paris
+	}})
+	if err != nil {
+		e.t.Fatalf("[%s] creating gabarit %s: %v", e.tg.kind, shortname, err)
+	}
+	return out, int64(created[0].ID)
+}
+
+func TestDomainsCheck(t *testing.T) {
+	run(t, "domains-check", func(e *env) *state {
+		r := e.bridge("domains", "check")
+		// sanslb lacks local_bridge: the command says so and fails.
+		if r.code != 1 || !strings.Contains(r.stdout, "MISSING local_bridge_freeze_context") {
+			e.t.Fatalf("domains check: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		st := newState()
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if strings.HasPrefix(line, "  ") {
+				st.set("check "+strings.TrimSpace(line), "yes")
+			} else if name, rest, ok := strings.Cut(line, " ("); ok {
+				st.set("check "+name, "%v", strings.Contains(rest, "reachable, Moodle 4.5.5+"))
+			}
+		}
+		if !strings.Contains(e.ok("domains", "check", "--domain", "academie"), "every function the bridge uses is available") {
+			e.t.Error("academie: a function is missing from the token's service")
+		}
+		return st
+	})
+}
+
+func TestBootstrapTwice(t *testing.T) {
+	run(t, "bootstrap-twice", func(e *env) *state {
+		first := e.bootstrap("academie")
+		second := e.bootstrap("academie")
+		if !strings.Contains(second, "academie: 0 categories created, 0 records changed") {
+			e.t.Fatalf("second bootstrap changed something:\n%s", second)
+		}
+		for _, key := range []string{"gabarit", "parcours", "session", "archive", "corbeille"} {
+			if e.categoryID(first, key) != e.categoryID(second, key) {
+				e.t.Errorf("category %s has another id the second time", key)
+			}
+		}
+		st := newState()
+		e.snapCategories(st, "academie")
+		return st
+	})
+}
+
+func TestBootstrapAfterRename(t *testing.T) {
+	run(t, "bootstrap-after-rename", func(e *env) *state {
+		out := e.bootstrap("national")
+		session := e.categoryID(out, "session")
+		// An administrator renames the category in Moodle.
+		if err := e.tg.site("national").client.UpdateCategories(e.ctx, []moodle.CategoryUpdate{{ID: moodle.Int(session), Name: "Sessions (renommée)"}}); err != nil {
+			e.t.Fatal(err)
+		}
+		again := e.bootstrap("national")
+		if !strings.Contains(again, "national: 0 categories created") || e.categoryID(again, "session") != session {
+			e.t.Fatalf("bootstrap after a rename made another category:\n%s", again)
+		}
+		st := newState()
+		e.snapCategories(st, "national")
+		// Put the name back for the scenarios that follow.
+		e.tg.site("national").client.UpdateCategories(e.ctx, []moodle.CategoryUpdate{{ID: moodle.Int(session), Name: "Session de formation"}})
+		return st
+	})
+}
+
+func TestCreateParcours(t *testing.T) {
+	run(t, "create-parcours", func(e *env) *state {
+		gab := nm("E2E-GAB1")
+		e.gabarit("academie", gab)
+		parc := nm("E2E-PARC1")
+		out := e.ok("workflow", "run", "create-parcours", "--domain", "academie", "--course", gab, "--shortname", parc, "--name", "Parcours lecture")
+		if !strings.Contains(out, "succeeded") {
+			e.t.Fatalf("create-parcours: %s", out)
+		}
+		// Again with the same arguments: the same course, nothing new.
+		e.ok("workflow", "run", "create-parcours", "--domain", "academie", "--course", gab, "--shortname", parc, "--name", "Parcours lecture")
+		show := e.ok("workflow", "show", "--domain", "academie", "--course", parc)
+		if !strings.Contains(show, "parcours_construction") {
+			e.t.Errorf("workflow show of the new parcours:\n%s", show)
+		}
+		st := newState()
+		e.snapCourse(st, "academie", gab)
+		e.snapCourse(st, "academie", parc)
+		st.set("state "+parc, "%s", stateWord(show))
+		return st
+	})
+}
+
+// stateWord is the recorded state in `workflow show` output.
+func stateWord(show string) string {
+	m := regexp.MustCompile(`: ([a-z_]+) \(`).FindStringSubmatch(show)
+	if m == nil {
+		return "?"
+	}
+	return m[1]
+}
+
+// parcours makes a gabarit and a parcours from it on a domain.
+func (e *env) parcours(domain, base string) string {
+	gab, parc := nm(base+"-GAB"), nm(base)
+	e.gabarit(domain, gab)
+	e.ok("workflow", "run", "create-parcours", "--domain", domain, "--course", gab, "--shortname", parc, "--name", "Parcours "+base)
+	return parc
+}
+
+func TestSessionsCreate(t *testing.T) {
+	run(t, "sessions-create", func(e *env) *state {
+		parc := e.parcours("academie", "E2E-SESS")
+		args := []string{"sessions", "create", "--domain", "academie", "--from", parc, "--name", "Lecture",
+			"--start", "2027-01-11", "--end", "2027-03-12", "--participants", "90", "--max", "25"}
+		out := e.ok(args...)
+		if n := strings.Count(out, "(created)"); n != 4 {
+			e.t.Fatalf("90 participants at 25 per session: %d sessions created, want 4\n%s", n, out)
+		}
+		// The same command again: nothing created, nothing changed.
+		again := e.ok(args...)
+		if strings.Contains(again, "(created)") {
+			e.t.Fatalf("re-run created sessions:\n%s", again)
+		}
+		st := newState()
+		e.snapCourse(st, "academie", parc)
+		for i := 1; i <= 4; i++ {
+			e.snapCourse(st, "academie", fmt.Sprintf("%s-S%d", parc, i))
+		}
+		e.snapCourse(st, "academie", parc+"-S5")
+		return st
+	})
+}
+
+func TestOpenGuards(t *testing.T) {
+	run(t, "open-guards", func(e *env) *state {
+		parc := e.parcours("academie", "E2E-OPEN")
+		e.ok("sessions", "create", "--domain", "academie", "--from", parc, "--name", "Ouverture",
+			"--start", "2027-01-11", "--end", "2027-03-12", "--participants", "10", "--max", "25")
+		sess := parc + "-S1"
+		// Opening without metadata is refused, and the course is untouched.
+		r := e.bridge("workflow", "run", "open", "--domain", "academie", "--course", sess)
+		if r.code != 1 || !strings.Contains(r.stderr, "metadata_missing") {
+			e.t.Fatalf("open without metadata: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		before := newState()
+		e.snapCourse(before, "academie", sess)
+		e.ok("workflow", "run", "set-metadata", "--domain", "academie", "--course", sess,
+			"--remote-minutes", "180", "--inperson-minutes", "360", "--objectives", "Lire et comprendre")
+		// A formateur is required too.
+		r = e.bridge("workflow", "run", "open", "--domain", "academie", "--course", sess)
+		if r.code == 0 {
+			e.t.Fatalf("open without a formateur succeeded:\n%s", r.stdout)
+		}
+		st := newState()
+		e.snapCourse(st, "academie", sess)
+		st.set("open refused", "%v", r.code != 0)
+		if d := before.diff(st); d != "" {
+			e.t.Errorf("a refused open changed the course:\n%s", d)
+		}
+		show := e.ok("workflow", "show", "--domain", "academie", "--course", sess)
+		st.set("state "+sess, "%s", stateWord(show))
+		return st
+	})
+}
