@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func courseFieldsIn() []pkey {
@@ -106,9 +107,14 @@ func (s *Site) newCourse(in P) (*course, error) {
 		newsitems: in.Int("newsitems"), maxbytes: in.Int("maxbytes"), showreports: in.Int("showreports"), visible: 1,
 		groupmode: in.Int("groupmode"), groupmodeforce: in.Int("groupmodeforce"), enablecompletion: 1,
 		hiddensections: 1, lang: in.Str("lang"), theme: in.Str("forcetheme"), timecreated: now, timemodified: now,
-		cacherev: now, startdate: now,
+		cacherev: now, startdate: midnightLondon(now),
 	}
 	s.applyCourseFields(co, in)
+	// core_course_create_courses: a course given no end date ends
+	// moodlecourse/courseduration (a year by default) after its start.
+	if !in.Has("enddate") {
+		co.enddate = co.startdate + 31536000
+	}
 	co.id = s.nextID("course")
 	co.contextID = s.newContext(ctxCourse, co.id)
 	co.sortorder = cat.sortorder + s.countInCategory(cat.id) + 1
@@ -667,4 +673,15 @@ func importCourse(c *call, p P) (any, error) {
 		}
 	}
 	return nil, nil
+}
+
+// midnightLondon is usergetmidnight(time()) on a fresh site, whose
+// timezone the installer sets to Europe/London.
+func midnightLondon(ts int64) int64 {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		loc = time.UTC
+	}
+	t := time.Unix(ts, 0).In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc).Unix()
 }
