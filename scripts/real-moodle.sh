@@ -86,10 +86,16 @@ unpack() {
 # Bump when install_site changes what a fresh site holds.
 install_format=1
 
-# The snapshot key changes with the Moodle code, the plugins, the setup and
-# the install format: a changed key reinstalls the site.
+# The snapshot key changes with the Moodle code, the plugins and the install
+# format: a changed key reinstalls the site. The setup key changes with
+# setup.php and the bridge's function list: a changed one only re-runs the
+# (idempotent) setup on the snapshot, in seconds.
+setup_key() {
+  { cat "$repo/scripts/real-moodle/setup.php"; sed -n '/^var Needs/,/^}/p' "$repo/internal/domains/functions.go"; } \
+    | sha256sum | cut -c1-16
+}
 snapshot_key() {
-  { cat "$work/code/stamp"; echo "$install_format"; cat "$repo/scripts/real-moodle/setup.php";
+  { cat "$work/code/stamp"; echo "$install_format";
     (cd "$repo/moodle-plugins" && find . -type f -print0 | sort -z | xargs -0 sha256sum);
     echo "$dbport $baseport"; } | sha256sum | cut -c1-16
 }
@@ -184,15 +190,21 @@ install_site() { # $1 site, $2 with plugins
     die "installing $name failed: $(grep -m1 -iE 'error|exception' "$log" || tail -n1 "$log") (log: $log)"
   fi
   mv "$dir/config.php.keep" "$dir/moodle/config.php"
-  local functions
+  setup_site "$name"
+  echo "$(snapshot_key) $plugins" >"$dir/snapshot.key"
+}
+
+# setup_site configures the bridge's service, role, user and token, then
+# snapshots the site (database dump and dataroot).
+setup_site() {
+  local name=$1 dir=$work/sites/$1 db="moodle_${1//-/_}" log=$logdir/install-$1.log functions
   functions=$(cd "$repo" && go run ./bridge domains functions | paste -sd, -) || die "could not list the bridge's functions"
   site_php "$name" "$repo/scripts/real-moodle/setup.php" --functions="$functions" \
     --tokenfile="$dir/token" --domain="$name" >>"$log" 2>&1 || die "configuring $name failed (log: $log)"
-  # Snapshot: the database dump and the dataroot.
   mariadb-dump --no-defaults -uroot --socket="$sock" --single-transaction --skip-comments "$db" >"$dir/snapshot.sql" \
     || die "could not dump $db"
   rm -rf "$dir/snapshot-data"; cp -a "$dir/data" "$dir/snapshot-data"
-  echo "$(snapshot_key) $plugins" >"$dir/snapshot.key"
+  setup_key >"$dir/setup.key"
 }
 
 restore_site() { # back to the snapshot: database and dataroot
@@ -280,6 +292,10 @@ cmd_start() {
     if [ -f "$work/sites/$name/snapshot.key" ] && [ "$(cat "$work/sites/$name/snapshot.key")" = "$key $want" ] \
         && [ -d "$work/sites/$name/moodle" ]; then
       restore_site "$name"
+      if [ "$(cat "$work/sites/$name/setup.key" 2>/dev/null)" != "$(setup_key)" ]; then
+        say "re-running the bridge setup on $name (setup.php or the function list changed)"
+        setup_site "$name"
+      fi
     else
       stop_site "$name"
       install_site "$name" "$want" &

@@ -62,6 +62,8 @@ $caps = [
     'moodle/user:manageownfiles', 'moodle/user:ignoreuserquota',
     'moodle/site:managecontextlocks', 'moodle/course:overridecompletion', 'report/completion:view',
     'moodle/grade:viewall', 'moodle/site:sendmessage',
+    // core_completion_get_activities_completion_status about another user checks it.
+    'report/progress:view',
     // core_course_duplicate_course sets every backup setting, users=0 included, and a
     // setting locked by permission refuses any value (setting_locked_by_permission):
     // these are needed although the function does not declare them.
