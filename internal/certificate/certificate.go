@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	_ "time/tzdata" // Europe/Paris on hosts without a zoneinfo database
 
 	"github.com/signintech/gopdf"
 	"golang.org/x/image/font/gofont/gobold"
@@ -72,11 +73,22 @@ func Duration(minutes int) string {
 	return fmt.Sprintf("%d h %02d", h, m)
 }
 
+// paris is the time zone of every date printed: Moodle stores a session's
+// start as midnight in Paris, which is the day before in UTC (printing
+// the UTC day made certificates start one day early).
+var paris = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris") // time/tzdata embeds it
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
 func date(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.Format("02/01/2006")
+	return t.In(paris).Format("02/01/2006")
 }
 
 // page wraps gopdf with the few layout helpers the documents need.

@@ -22,3 +22,14 @@ func TestPeriodWording(t *testing.T) {
 		}
 	}
 }
+
+// A session starting on 7 September in Paris is stored as 22:00 UTC the
+// day before; the certificate must still say the 7th.
+func TestPeriodParisDays(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	start := time.Date(2026, 9, 7, 0, 0, 0, 0, paris).UTC()
+	end := time.Date(2026, 10, 9, 0, 0, 0, 0, paris).UTC()
+	if got, want := period(start, end), "du 07/09/2026 au 09/10/2026"; got != want {
+		t.Errorf("period = %q, want %q", got, want)
+	}
+}

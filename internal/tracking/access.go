@@ -129,11 +129,16 @@ func (s *Service) SetAttendance(ctx context.Context, domain string, courseID, ac
 	if err != nil {
 		return nil, err
 	}
-	var out []AttendanceResult
+	// Every id is checked before anything is recorded: a list with one
+	// wrong id (a typo, the formateur's own id) changes nothing, rather
+	// than marking the participants listed before it.
 	for _, id := range userIDs {
 		if !participants[id] {
-			return out, failure.Permanent(fmt.Errorf("tracking: user %d is not a participant of course %d", id, courseID))
+			return nil, failure.Permanent(fmt.Errorf("tracking: user %d is not a participant of course %d", id, courseID))
 		}
+	}
+	var out []AttendanceResult
+	for _, id := range userIDs {
 		r, err := s.setOne(ctx, d.Client, domain, courseID, acting, id, present, mirror)
 		if err != nil {
 			return out, err
