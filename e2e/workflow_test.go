@@ -208,3 +208,36 @@ func TestOpenGuards(t *testing.T) {
 		return st
 	})
 }
+
+// TestSessionsRerunOtherArgs: a re-run with other arguments for sessions
+// that exist refuses, names the difference, and changes nothing — not the
+// name, not the dates, not the recorded state (integrity issue, case 1).
+func TestSessionsRerunOtherArgs(t *testing.T) {
+	run(t, "sessions-rerun-other-args", func(e *env) *state {
+		parc := e.parcours("academie", "E2E-RERUN")
+		e.ok("sessions", "create", "--domain", "academie", "--from", parc, "--name", "Lecture",
+			"--start", "2027-01-11", "--end", "2027-03-12", "--participants", "40", "--max", "25")
+		before := newState()
+		for i := 1; i <= 2; i++ {
+			e.snapCourse(before, "academie", fmt.Sprintf("%s-S%d", parc, i))
+		}
+		stateBefore := stateWord(e.ok("workflow", "show", "--domain", "academie", "--course", parc+"-S1"))
+		r := e.bridge("sessions", "create", "--domain", "academie", "--from", parc, "--name", "RENAMED",
+			"--start", "2027-05-03", "--end", "2027-06-30", "--participants", "40", "--max", "25")
+		if r.code != 1 || !strings.Contains(r.stderr, "session_exists") || !strings.Contains(r.stderr, "start 2027-01-11 (you asked 2027-05-03)") {
+			e.t.Fatalf("re-run with other dates: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		after := newState()
+		for i := 1; i <= 2; i++ {
+			e.snapCourse(after, "academie", fmt.Sprintf("%s-S%d", parc, i))
+		}
+		if d := before.diff(after); d != "" {
+			e.t.Errorf("a refused re-run changed the sessions:\n%s", d)
+		}
+		if got := stateWord(e.ok("workflow", "show", "--domain", "academie", "--course", parc+"-S1")); got != stateBefore {
+			e.t.Errorf("recorded state went from %s to %s", stateBefore, got)
+		}
+		after.set("refused", "%v", r.code == 1)
+		return after
+	})
+}

@@ -149,8 +149,14 @@ func (j *job) makeSession(ctx context.Context, parcours *moodle.Course, n int, c
 	if err != nil {
 		return c, err
 	}
-	// Dates and name are set on every (re)run: a copy is not visible until
-	// opened, and opening keeps the planned start date.
+	if c.Existing {
+		if settled, err := j.sessionAlreadyMade(ctx, c, fullname, start, end); settled || err != nil {
+			return c, err
+		}
+	}
+	// Dates and name are set on a new copy, and when this job resumes one
+	// it made before a crash: a copy is not visible until opened, and
+	// opening keeps the planned start date.
 	if err := j.update(ctx, moodle.CourseUpdate{ID: moodle.Int(c.CourseID), FullName: fullname, StartDate: &start, EndDate: &end}); err != nil {
 		return c, err
 	}
@@ -190,4 +196,50 @@ func (j *job) copyMetadata(ctx context.Context, session int64) error {
 		return nil
 	}
 	return j.s.st.SetCourseMetadata(ctx, j.e.d.Name(), session, md)
+}
+
+// sessionAlreadyMade decides about a session that exists before this
+// job's step: made by this very job (resumed after a crash: carry on),
+// made earlier with the same name and dates (nothing to do), or made
+// earlier with others (refused: a re-run never rewrites a session that
+// may be running, nor resets its recorded state).
+func (j *job) sessionAlreadyMade(ctx context.Context, c Copied, fullname string, start, end int64) (bool, error) {
+	if _, err := j.s.st.GetCourseState(ctx, j.e.d.Name(), c.CourseID); err != nil {
+		return false, nil // no record: a copy whose step did not finish
+	}
+	trail, err := j.s.st.ListTransitions(ctx, j.e.d.Name(), c.CourseID)
+	if err != nil {
+		return false, err
+	}
+	for _, t := range trail {
+		if t.Transition == CreateSessions && t.JobID == j.run.ID() {
+			return false, nil
+		}
+	}
+	cur, err := getCourse(ctx, j.e.d, c.CourseID)
+	if err != nil {
+		return false, err
+	}
+	var fr, en []string
+	if cur.FullName != fullname {
+		fr = append(fr, fmt.Sprintf("nom « %s » (demandé : « %s »)", cur.FullName, fullname))
+		en = append(en, fmt.Sprintf("name %q (you asked %q)", cur.FullName, fullname))
+	}
+	day := func(ts int64) string { return time.Unix(ts, 0).In(j.s.loc).Format(time.DateOnly) }
+	if int64(cur.StartDate) != start {
+		fr = append(fr, fmt.Sprintf("début %s (demandé : %s)", day(int64(cur.StartDate)), day(start)))
+		en = append(en, fmt.Sprintf("start %s (you asked %s)", day(int64(cur.StartDate)), day(start)))
+	}
+	if int64(cur.EndDate) != end {
+		fr = append(fr, fmt.Sprintf("fin %s (demandée : %s)", day(int64(cur.EndDate)), day(end)))
+		en = append(en, fmt.Sprintf("end %s (you asked %s)", day(int64(cur.EndDate)), day(end)))
+	}
+	if len(en) == 0 {
+		return true, nil
+	}
+	return true, &Refusal{Code: "session_exists",
+		FR: fmt.Sprintf("la session %s existe déjà avec : %s ; elle n'est pas modifiée : changer ses dates dans Moodle, ou choisir un autre --pattern",
+			c.ShortName, strings.Join(fr, ", ")),
+		EN: fmt.Sprintf("session %s already exists with %s; it is left unchanged: change its dates in Moodle, or choose another --pattern",
+			c.ShortName, strings.Join(en, ", "))}
 }
