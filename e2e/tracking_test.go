@@ -530,3 +530,98 @@ func TestOpenSelfEnrolment(t *testing.T) {
 		return st
 	})
 }
+
+var wsErrorCode = regexp.MustCompile(`local_bridge_mark_course_complete: (\w+):`)
+
+// moodleErr is a web-service error's code, "ok" without an error.
+func moodleErr(err error) string {
+	var me *moodle.Error
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &me):
+		return me.ErrorCode
+	}
+	return err.Error()
+}
+
+func TestTrackingHandChanges(t *testing.T) {
+	runDB(t, "tracking-hand-changes", func(e *env) *state {
+		ts := e.trackedSession("E2E-HAND", 3)
+		p := ts.parts
+		c := e.tg.site("academie").client
+		e.ok("workflow", "run", "set-metadata", "--domain", "academie", "--course", ts.short,
+			"--remote-minutes", "90", "--inperson-minutes", "0", "--objectives", "Changements à la main")
+		e.ok("attendance", "mark", "--domain", "academie", "--course", ts.short, "--as", ts.as(), "--users", ids(p[0], p[1]))
+		st := newState()
+		// By hand in Moodle: P2 is unenrolled.
+		if err := c.UnenrolUsers(e.ctx, []moodle.Unenrolment{{UserID: moodle.Int(p[1]), CourseID: moodle.Int(ts.id)}}); err != nil {
+			e.t.Fatalf("[%s] unenrol P2: %v", e.tg.kind, err)
+		}
+		rows := e.snapList(st, ts, "list")
+		if _, ok := rows["P2"]; ok || len(rows) != 2 {
+			e.t.Errorf("[%s] tracking list after P2's unenrolment: %v", e.tg.kind, rows)
+		}
+		// Moodle refuses to complete the course of a user who is not enrolled.
+		_, err := c.MarkCourseComplete(e.ctx, moodle.Int(ts.id), moodle.Int(p[1]), true)
+		st.set("mark_course_complete unenrolled", "%s", moodleErr(err))
+		if err == nil {
+			e.t.Errorf("[%s] local_bridge_mark_course_complete completed an unenrolled user", e.tg.kind)
+		}
+		// Unmarking the unenrolled participant is refused (not a participant).
+		r := e.bridge("attendance", "unmark", "--domain", "academie", "--course", ts.short, "--as", ts.as(), "--users", ids(p[1]))
+		st.set("unmark unenrolled", "exit %d", r.code)
+		// Certificates cover the enrolled participants only, with an
+		// announced duration given on the command line.
+		dir := filepath.Join(e.dir, "certs")
+		out := e.ok("certificates", "--domain", "academie", "--course", ts.short, "--out", dir, "--as", ts.as(),
+			"--remote-minutes", "150", "--comment", "Session écourtée")
+		if n := strings.Count(out, "attestation-"); n != 1 {
+			e.t.Errorf("[%s] certificates after P2's unenrolment: %d individual files\n%s", e.tg.kind, n, out)
+		}
+		for _, f := range strings.Fields(out) {
+			if strings.Contains(f, "releve-presence") {
+				text := e.pdfText(f)
+				for _, want := range []string{"Inscrits : 2 — Présents : 1", "2 h 30", "Commentaire : Session écourtée"} {
+					if !strings.Contains(text, want) {
+						e.t.Errorf("[%s] collective report lacks %q:\n%s", e.tg.kind, want, text)
+					}
+				}
+			}
+		}
+		// Completion disabled by hand: mirroring fails, the error says why,
+		// and Moodle holds no completion.
+		zero := 0
+		if _, err := c.UpdateCourses(e.ctx, []moodle.CourseUpdate{{ID: moodle.Int(ts.id), EnableCompletion: &zero}}); err != nil {
+			e.t.Fatalf("[%s] disable completion: %v", e.tg.kind, err)
+		}
+		r = e.bridge("attendance", "mark", "--domain", "academie", "--course", ts.short, "--as", ts.as(), "--users", ids(p[2]), "--mirror")
+		code := "none"
+		if m := wsErrorCode.FindStringSubmatch(r.stderr); m != nil {
+			code = m[1]
+		}
+		st.set("mark --mirror without completion", "exit %d error %s", r.code, code)
+		if r.code == 0 {
+			e.t.Errorf("[%s] mark --mirror on a course without completion succeeded:\n%s", e.tg.kind, r.stdout)
+		}
+		if db := e.realDB("academie"); db != nil && e.completedInDB(ts, p[2]) != 0 {
+			e.t.Errorf("mark --mirror on a course without completion completed P3")
+		}
+		// …nor does the bridge record a decision Moodle refused.
+		if after := e.list(ts); !strings.HasSuffix(after["P3"], "terminee=false") {
+			e.t.Errorf("[%s] a refused mark --mirror recorded P3 as attending: %q", e.tg.kind, after["P3"])
+		}
+		// By hand: the formateur is unenrolled, and loses access to the
+		// nominative outputs.
+		if err := c.UnenrolUsers(e.ctx, []moodle.Unenrolment{{UserID: moodle.Int(ts.formateur), CourseID: moodle.Int(ts.id)}}); err != nil {
+			e.t.Fatalf("[%s] unenrol the formateur: %v", e.tg.kind, err)
+		}
+		r = e.bridge("tracking", "list", "--domain", "academie", "--course", ts.short, "--as", ts.as())
+		st.set("list by a former formateur", "exit %d forbidden=%v", r.code, strings.Contains(r.stderr, "not a formateur or manager"))
+		if r.code == 0 {
+			e.t.Errorf("[%s] an unenrolled formateur read the enrolment list", e.tg.kind)
+		}
+		e.snapCourse(st, "academie", ts.short)
+		return st
+	})
+}

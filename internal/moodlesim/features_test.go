@@ -423,7 +423,7 @@ func TestSelfEnrolmentAndCompletionMarks(t *testing.T) {
 	if status["completionstatus"].(map[string]any)["completed"] != true {
 		t.Fatalf("course not completed after the only criterion: %v", status)
 	}
-	if code := errorCode(s.call("local_bridge_mark_course_complete", vals("courseid", itoa(courseID), "userid", "2", "complete", "1"))); code != "notenroled" {
+	if code := errorCode(s.call("local_bridge_mark_course_complete", vals("courseid", itoa(courseID), "userid", "2", "complete", "1"))); code != "usernotenrolled" {
 		t.Fatalf("marking a user who is not enrolled: %q", code)
 	}
 	mark := s.mustOK("local_bridge_mark_course_complete", vals("courseid", itoa(courseID), "userid", "3", "complete", "1")).(map[string]any)

@@ -212,8 +212,14 @@ func bridgeMarkCourseComplete(c *call, p P) (any, error) {
 	if co.frozen {
 		return nil, errNoPermission("Mark users as complete")
 	}
+	// As local_bridge's mark_course_complete.php: completion enabled on
+	// the course, then the user enrolled, each with the plugin's own
+	// error string.
+	if co.enablecompletion != 1 {
+		return nil, errMoodle("completionnotenabled", "Completion tracking is not enabled for this course.")
+	}
 	if !s.isEnrolled(co.id, u.id) {
-		return nil, errMoodle("notenroled", "You are not enrolled in this course")
+		return nil, errMoodle("usernotenrolled", "The user is not enrolled in this course.")
 	}
 	key := [2]int{co.id, u.id}
 	if p.Int("complete") == 1 {

@@ -163,17 +163,21 @@ func (s *Service) participantIDs(ctx context.Context, c *moodle.Client, roles Ro
 }
 
 func (s *Service) setOne(ctx context.Context, c *moodle.Client, domain string, courseID, acting, userID int64, present, mirror bool) (AttendanceResult, error) {
+	// Moodle first: when it refuses (completion disabled on the course,
+	// the user unenrolled meanwhile) the decision is not recorded either,
+	// so the bridge never shows "Formation terminée" (and issues a
+	// certificate) for a mark that failed. Both steps are idempotent: a
+	// failure after the mirror is repaired by running the command again.
+	if mirror {
+		if _, err := c.MarkCourseComplete(ctx, moodle.Int(courseID), moodle.Int(userID), present); err != nil {
+			return AttendanceResult{UserID: userID}, fmt.Errorf("tracking: mirror attendance of user %d to Moodle: %w", userID, err)
+		}
+	}
 	old, changed, err := s.st.SetAttendance(ctx, domain, courseID, userID, present, actor(acting))
 	if err != nil {
 		return AttendanceResult{}, fmt.Errorf("tracking: attendance of user %d: %w", userID, err)
 	}
-	r := AttendanceResult{UserID: userID, Old: old, New: present, Changed: changed}
-	if mirror {
-		if _, err := c.MarkCourseComplete(ctx, moodle.Int(courseID), moodle.Int(userID), present); err != nil {
-			return r, fmt.Errorf("tracking: mirror attendance of user %d to Moodle: %w", userID, err)
-		}
-		r.Mirrored = true
-	}
+	r := AttendanceResult{UserID: userID, Old: old, New: present, Changed: changed, Mirrored: mirror}
 	action := map[bool]string{true: "attendance.mark", false: "attendance.unmark"}[present]
 	outcome := map[bool]string{true: "changed", false: "unchanged"}[changed]
 	s.audit(ctx, domain, courseID, acting, action, outcome, map[string]any{"user_id": userID, "old": old, "new": present, "mirror": mirror})
