@@ -165,7 +165,8 @@ func parseDay(flagName, v string) (int64, error) {
 // applyInProcess submits the job and runs a local pool until it ends, so
 // the command works without a daemon.
 func applyInProcess(ctx context.Context, env *cliEnv, a *app.App, domain string, p enrol.JobPayload, sha string) (*enrol.Report, error) {
-	job, created, err := a.Queue.Submit(ctx, jobs.Spec{Kind: enrol.KindApply, Domain: domain, Payload: p,
+	// A finished job with this key is not reused: this run found work.
+	job, created, err := enrol.SubmitApply(ctx, a.Queue, jobs.Spec{Kind: enrol.KindApply, Domain: domain, Payload: p,
 		Key: enrol.JobKey(domain, sha, p.Options), RequestedBy: "cli:" + os.Getenv("USER")})
 	if err != nil {
 		return nil, err

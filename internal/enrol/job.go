@@ -12,6 +12,7 @@ import (
 
 	"github.com/magistere/bridge/internal/config"
 	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/store"
 )
@@ -90,6 +91,30 @@ func JobKey(domain, fileSHA256 string, opts PlanOptions) string {
 	}
 	return fmt.Sprintf("%s:%s:%s:%s:%s", KindApply, domain, strings.Join(courses, ","), fileSHA256,
 		hex.EncodeToString(sum[:8]))
+}
+
+// Submitter is the part of *jobs.Queue that SubmitApply uses.
+type Submitter interface {
+	Submit(ctx context.Context, spec jobs.Spec) (store.Job, bool, error)
+}
+
+// SubmitApply submits an apply job under spec.Key (JobKey). The key only
+// dedupes a submission still queued or running: a finished job with the
+// same key is not returned, since the caller planned the file afresh and
+// found work pending (Moodle changed since that job, e.g. someone
+// unenrolled a participant by hand); returning the old job reported its
+// counts and changed nothing. Such a run is a new application of the
+// file, keyed "KEY#after-ID" after the last finished one. created is false
+// when a queued or running job was returned.
+func SubmitApply(ctx context.Context, q Submitter, spec jobs.Spec) (store.Job, bool, error) {
+	base := spec.Key
+	for {
+		job, created, err := q.Submit(ctx, spec)
+		if err != nil || created || job.State == store.JobQueued || job.State == store.JobRunning {
+			return job, created, err
+		}
+		spec.Key = fmt.Sprintf("%s#after-%d", base, job.ID)
+	}
 }
 
 // FileSHA256 is the hex SHA-256 of a file, as plans and keys use it.
