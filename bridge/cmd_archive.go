@@ -9,6 +9,7 @@ import (
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/archive"
 	"github.com/magistere/bridge/internal/store"
+	"github.com/magistere/bridge/internal/workflow"
 )
 
 func init() {
@@ -57,17 +58,18 @@ func runArchive(ctx context.Context, env *cliEnv, args []string) error {
 	if _, err := a.Fleet.Get(req.Domain); err != nil {
 		return usagef("%v", err)
 	}
-	plan, err := svc.PlanArchive(ctx, req)
-	if err != nil {
-		return err
-	}
 	if *dryRun {
+		plan, err := svc.PlanArchive(ctx, req)
+		if err != nil {
+			return err
+		}
 		return printArchivePlan(env, plan)
 	}
-	for _, w := range plan.Warnings {
-		fmt.Fprintf(env.stderr, "warning: %s\n", w)
-	}
-	job, _, err := svc.Submit(ctx, req)
+	// Submit plans the archiving itself, except for the same request
+	// already done: that one returns its job, a success that changes
+	// nothing, where planning first would refuse an archived course.
+	// The plan's warnings are in the result.
+	job, created, err := svc.Submit(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -79,6 +81,7 @@ func runArchive(ctx context.Context, env *cliEnv, args []string) error {
 	if err := json.Unmarshal(done.Result, &res); err != nil {
 		return fmt.Errorf("job %d result: %w", done.ID, err)
 	}
+	res.Already = !created && job.State == store.JobSucceeded
 	return printArchiveResult(env, done.ID, res)
 }
 
@@ -106,6 +109,9 @@ func printArchiveResult(env *cliEnv, jobID int64, r archive.Result) error {
 		return json.NewEncoder(env.stdout).Encode(map[string]any{"job_id": jobID, "result": r})
 	}
 	w := env.stdout
+	if r.Already {
+		fmt.Fprintf(w, "course %d was already archived by job %d: nothing changed\n", r.CourseID, jobID)
+	}
 	fmt.Fprintf(w, "archived course %d (job %d): category %d, access %s, frozen %v, hidden %v, unpublished %v, notified %d\n",
 		r.CourseID, jobID, r.Category, r.Access, r.Frozen, r.Hidden, r.Unpublished, r.Notified)
 	if r.Fallback != "" {
@@ -156,8 +162,12 @@ func runUnarchive(ctx context.Context, env *cliEnv, args []string) error {
 	if env.format == "json" {
 		return json.NewEncoder(env.stdout).Encode(map[string]any{"job_id": done.ID, "result": done.Result})
 	}
-	fmt.Fprintf(env.stdout, "unarchived course %d (job %d): back in category %d, visible %v, unfrozen %v, republished %v; state session_preparation\n",
-		rec.CourseID, done.ID, rec.PrevCategoryID, rec.PrevVisible, rec.Froze, len(rec.OfferSnapshot) > 0)
+	prev := rec.PrevState
+	if prev == "" {
+		prev = workflow.StateSessionPreparation
+	}
+	fmt.Fprintf(env.stdout, "unarchived course %d (job %d): back in category %d, visible %v, unfrozen %v, republished %v; state %s\n",
+		rec.CourseID, done.ID, rec.PrevCategoryID, rec.PrevVisible, rec.Froze, len(rec.OfferSnapshot) > 0, prev)
 	return nil
 }
 

@@ -128,8 +128,8 @@ func TestArchiveReadOnlyThenUnarchiveRestoresExactly(t *testing.T) {
 	if h.frozen(id) {
 		t.Fatal("unarchived course still frozen")
 	}
-	if cs, _ := h.st.GetCourseState(h.ctx, dom, id); cs.State != workflow.StateSessionPreparation {
-		t.Fatalf("state after unarchive = %+v", cs)
+	if cs, _ := h.st.GetCourseState(h.ctx, dom, id); cs.State != workflow.StateSessionEnCours {
+		t.Fatalf("state after unarchive = %+v; want the state before archiving", cs)
 	}
 	trail, err := h.st.ListTransitions(h.ctx, dom, id)
 	if err != nil || len(trail) != 2 || trail[0].Transition != "archive" || trail[1].Transition != "unarchive" || trail[1].Actor != "bob" {
@@ -256,5 +256,43 @@ func TestArchiveUnderFaultsEndsExactlyRestored(t *testing.T) {
 	}
 	if recs, _ := h.st.ListArchiveRecords(h.ctx, dom, id); len(recs) != 1 {
 		t.Fatalf("records = %+v; want exactly one", recs)
+	}
+}
+
+// TestArchiveWithContextLockingOffFallsBackToHiding: local_bridge is there
+// but the site's contextlocking setting is off (Moodle's default): the job
+// hides the course instead of failing half-way, and unarchiving shows it
+// again.
+func TestArchiveWithContextLockingOffFallsBackToHiding(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.sim.Site(dom).SetContextLocking(false)
+	id := h.session("S4", workflow.StateSessionEnCours, true, time.Time{}, 0)
+	job, _, err := h.svc.Submit(h.ctx, archive.Request{Domain: dom, CourseID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := decode[archive.Result](t, h.mustSucceed(job).Result)
+	if res.Frozen || !res.Hidden || !strings.Contains(res.Fallback, "contextlocking") {
+		t.Fatalf("result = %+v; want hidden with a fallback naming contextlocking", res)
+	}
+	if c := h.course(id); bool(c.Visible) || int64(c.CategoryID) != h.category(domains.CatArchive) || h.frozen(id) {
+		t.Fatalf("course visible=%v category=%d frozen=%v; want hidden in Archive", c.Visible, c.CategoryID, h.frozen(id))
+	}
+	// Archiving it otherwise is refused as already archived.
+	_, _, err = h.svc.Submit(h.ctx, archive.Request{Domain: dom, CourseID: id, Access: archive.AccessNone})
+	var ref *workflow.Refusal
+	if !errors.As(err, &ref) || ref.Code != "already_archived" {
+		t.Fatalf("archive again with another access: %v; want already_archived", err)
+	}
+	uj, _, err := h.svc.SubmitUnarchive(h.ctx, archive.UnarchiveRequest{Domain: dom, CourseID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mustSucceed(uj)
+	if c := h.course(id); !bool(c.Visible) || int64(c.CategoryID) != h.category(domains.CatSession) {
+		t.Fatalf("after unarchive: %+v", c)
+	}
+	if cs, _ := h.st.GetCourseState(h.ctx, dom, id); cs.State != workflow.StateSessionEnCours {
+		t.Fatalf("state after unarchive = %s; want session_en_cours", cs.State)
 	}
 }

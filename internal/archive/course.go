@@ -234,6 +234,12 @@ func (s *Service) Submit(ctx context.Context, req Request) (store.Job, bool, err
 		if j, err := s.st.JobByKey(ctx, req.Key(n-1)); err == nil && j.ID == recs[n-1].JobID {
 			return j, false, nil
 		}
+		// Another request on an archived course: say so, rather than the
+		// plan's "only a session can be archived".
+		return store.Job{}, false, refuse("already_archived",
+			"le cours %d est déjà archivé (tâche %d, accès %s) : le désarchiver d'abord pour l'archiver autrement",
+			"course %d is already archived (job %d, access %s): unarchive it first to archive it differently",
+			req.CourseID, recs[n-1].JobID, recs[n-1].Access)
 	}
 	if _, err := s.PlanArchive(ctx, req); err != nil {
 		return store.Job{}, false, err
@@ -292,9 +298,22 @@ func (s *Service) archiveSteps(ctx context.Context, sp stepper, req Request) (Re
 		return res, err
 	}
 	if p.Freeze {
-		if err := sp.step("freeze", func(ctx context.Context) (any, error) {
+		err := sp.step("freeze", func(ctx context.Context) (any, error) {
 			return freeze(ctx, d, p.CourseID, true)
-		}, nil); err != nil {
+		}, nil)
+		// local_bridge is there but the site's contextlocking setting is
+		// off (Moodle's default): the plan could not know it. Hide the
+		// course instead, as on a site without local_bridge, rather than
+		// leave it moved to Archive, visible, writable and unrecorded.
+		if moodle.IsErrorCode(err, "contextlockingdisabled") {
+			p.Freeze, p.ToVisible = false, false
+			p.Fallback = "context freezing is disabled on this site (setting contextlocking): the course is hidden instead of read-only"
+			res.Frozen, res.Hidden, res.Fallback = false, true, p.Fallback
+			err = sp.step("hide", func(ctx context.Context) (any, error) {
+				return nil, updateCourse(ctx, d, p.CourseID, p.ToCategory, false)
+			}, nil)
+		}
+		if err != nil {
 			return res, err
 		}
 	}
@@ -477,7 +496,13 @@ func (s *Service) unarchiveJob(ctx context.Context, run *jobs.Run) (any, error) 
 		if err != nil {
 			return nil, err
 		}
-		next := store.CourseState{Domain: rec.Domain, CourseID: rec.CourseID, State: workflow.StateSessionPreparation, SourceCourseID: cs.SourceCourseID}
+		// Back to the state the session had when it was archived (a
+		// running session stays running), as the category and visibility.
+		next := store.CourseState{Domain: rec.Domain, CourseID: rec.CourseID, State: rec.PrevState, Variant: rec.PrevVariant,
+			SourceCourseID: cs.SourceCourseID}
+		if next.State == "" {
+			next.State = workflow.StateSessionPreparation
+		}
 		return nil, s.recordState(ctx, next, cs.State, "unarchive", who, run.ID(), res)
 	}, nil)
 	return res, err

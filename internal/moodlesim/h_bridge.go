@@ -199,6 +199,9 @@ func bridgeFreezeContext(c *call, p P) (any, error) {
 	if co == nil || co.id == 1 {
 		return nil, errNoRecord("course", p.Int("courseid"))
 	}
+	if c.s.noLocking {
+		return nil, errMoodle("contextlockingdisabled", "Context freezing is disabled on this site (setting contextlocking).")
+	}
 	co.frozen = p.Int("freeze") == 1
 	return o("frozen", co.frozen), nil
 }

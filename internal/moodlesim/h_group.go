@@ -95,8 +95,14 @@ func addGroupMembers(c *call, p P) (any, error) {
 
 func getCourseGroups(c *call, p P) (any, error) {
 	s := c.s
-	if s.courses[p.Int("courseid")] == nil {
+	co := s.courses[p.Int("courseid")]
+	if co == nil {
 		return nil, errNoRecord("course", p.Int("courseid"))
+	}
+	// Moodle 4.5 requires moodle/course:managegroups, a write capability
+	// that a frozen (locked) context denies: even reading fails there.
+	if co.frozen {
+		return nil, errNoPermission("Manage groups")
 	}
 	out := []obj{}
 	for _, id := range sortedKeys(s.groups) {

@@ -159,6 +159,7 @@ type Site struct {
 	restOff     bool
 	backupPolls int
 	failBackups bool
+	noLocking   bool // contextlocking=0: local_bridge_freeze_context refuses
 	calls       map[string]int
 	rng         *rand.Rand
 	themeRev    int64
@@ -277,6 +278,10 @@ func (s *Site) SetCompletionCriteria(courseid int, cr Criteria) error {
 
 // SetMailFailure simulates a site without a working mail transport.
 func (s *Site) SetMailFailure(m MailFailure) { s.mu.Lock(); s.mail = m; s.mu.Unlock() }
+
+// SetContextLocking(false) mirrors contextlocking=0 (Moodle's default):
+// local_bridge_freeze_context answers contextlockingdisabled.
+func (s *Site) SetContextLocking(on bool) { s.mu.Lock(); s.noLocking = !on; s.mu.Unlock() }
 
 // SetWebServicesEnabled(false) mirrors enablewebservices=0 (HTTP 403).
 func (s *Site) SetWebServicesEnabled(on bool) { s.mu.Lock(); s.wsDisabled = !on; s.mu.Unlock() }
