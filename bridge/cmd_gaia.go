@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/magistere/bridge/internal/app"
@@ -196,6 +197,19 @@ func gaiaLink(ctx context.Context, env *cliEnv, a *app.App, domain string, cours
 		return usagef("--session wants dispositif/module/groupe, got %q", raw)
 	}
 	key := gaia.SessionKey(parts[0], parts[1], parts[2])
+	// A numeric --course is not looked up when the flags are parsed: check
+	// the course exists, or every later sync of the domain fails on it.
+	d, err := a.Fleet.Get(domain)
+	if err != nil {
+		return err
+	}
+	found, err := d.Client.GetCoursesByField(ctx, "id", strconv.FormatInt(course, 10))
+	if err != nil {
+		return fmt.Errorf("checking course %d on %s: %w", course, domain, err)
+	}
+	if len(found) == 0 {
+		return fmt.Errorf("course %d does not exist on %s: nothing linked", course, domain)
+	}
 	known, err := a.Store.GaiaSessionKnown(ctx, domain, key)
 	if err != nil {
 		return err

@@ -173,10 +173,32 @@ func (s *Site) finishRestore(job *asyncJob) {
 	case s.shortnameFree(job.shortname) != nil:
 		job.status, job.err = "failed", s.shortnameFree(job.shortname).(*wsError).Message
 	default:
-		co := s.importCourseDoc(doc, job.categoryID, job.fullname, job.shortname)
+		fullname, shortname := s.restoreNames(job.fullname, job.shortname)
+		co := s.importCourseDoc(doc, job.categoryID, fullname, shortname)
 		job.courseid, job.status = co.id, "done"
 	}
 	job.draft = nil
+}
+
+// restoreNames is restore_dbops::calculate_course_names: the restore of a
+// new course renames it "NAME copy N" / "SHORT_N" while another course has
+// the same full name or short name (local_bridge only checks the short
+// name before it starts).
+func (s *Site) restoreNames(fullname, shortname string) (string, string) {
+	full, short := fullname, shortname
+	for n := 1; ; n++ {
+		taken := false
+		for _, co := range s.courses {
+			if co.fullname == full || co.shortname == short {
+				taken = true
+				break
+			}
+		}
+		if !taken {
+			return full, short
+		}
+		full, short = fmt.Sprintf("%s copy %d", fullname, n), fmt.Sprintf("%s_%d", shortname, n)
+	}
 }
 
 func bridgeEnableSelfEnrolment(c *call, p P) (any, error) {

@@ -52,6 +52,9 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (store.OfferRequ
 	if _, err := s.targetCategory(ctx, d, in.CategoryID); err != nil {
 		return store.OfferRequest{}, err
 	}
+	if err := s.requireRestore(ctx, o, d); err != nil {
+		return store.OfferRequest{}, err
+	}
 	r, err := s.st.CreateOfferRequest(ctx, store.OfferRequest{OfferID: in.OfferID, TargetDomain: in.TargetDomain,
 		RequestedBy: actorOf(in.RequestedBy), RequesterUserID: in.RequesterUserID, Name: in.Name, ShortName: in.ShortName, CategoryID: in.CategoryID})
 	if err != nil {
@@ -252,7 +255,36 @@ func (s *Service) planDeploy(ctx context.Context, requestID int64) (deployPlan, 
 		return deployPlan{}, err
 	}
 	same := source.Name() == target.Name() || source.Config.WWWRoot == target.Config.WWWRoot
+	if err := s.requireRestore(ctx, o, target); err != nil {
+		return deployPlan{}, err
+	}
 	return deployPlan{Request: r, Offer: o, CategoryID: cat, SameSite: same, SourceDomain: source.Name()}, nil
+}
+
+// restoreFunctions are the local_bridge functions a deployment to
+// another site calls.
+var restoreFunctions = []string{"local_bridge_restore_course", "local_bridge_get_restore_status"}
+
+// requireRestore refuses a deployment to another site that lacks
+// local_bridge's restore functions. Without this check the upload went
+// through and the restore failed with Moodle's bare "Can't find data record
+// in database table external_functions", after the request was approved.
+func (s *Service) requireRestore(ctx context.Context, o store.Offer, target *domains.Domain) error {
+	source, err := s.domain(o.Domain)
+	if err != nil {
+		return err
+	}
+	if source.Name() == target.Name() || source.Config.WWWRoot == target.Config.WWWRoot {
+		return nil // same site: core_course_duplicate_course, no plugin needed
+	}
+	err = target.Client.RequireFunctions(ctx, restoreFunctions...)
+	var missing *moodle.MissingFunctionsError
+	if errors.As(err, &missing) {
+		return refuse("plugin_missing", "le site %s n'offre pas %s : installer le plugin local_bridge (et ajouter ses fonctions au service web) avant de déployer",
+			"site %s does not offer %s: install the local_bridge plugin (and add its functions to the web service) before deploying",
+			target.Name(), strings.Join(missing.Missing, ", "))
+	}
+	return err
 }
 
 // existing looks the course up by its shortname: a timeout or a crash
@@ -367,7 +399,7 @@ func (s *Service) restoreWait(ctx context.Context, run *jobs.Run, d *domains.Dom
 	}
 	if st.Status == moodle.StatusDone && st.CourseID != 0 {
 		got.CourseID = int64(st.CourseID)
-		return got, nil
+		return got, keepRequestedNames(ctx, d, plan, got.CourseID)
 	}
 	// A restore started twice (crash before its checkpoint) fails on the
 	// shortname the first one took: that course is ours.
@@ -376,6 +408,29 @@ func (s *Service) restoreWait(ctx context.Context, run *jobs.Run, d *domains.Dom
 		return got, ferr
 	}
 	return got, failure.Permanent(fmt.Errorf("restore of offer %d on %s failed: %s", plan.Offer.ID, d.Name(), st.Error))
+}
+
+// keepRequestedNames puts the requested names back on a restored course.
+// Moodle's restore (restore_dbops::calculate_course_names) renames the
+// course to "NAME copy 1" / "SHORT_1" when any other course of the site
+// already has the same full name, even though the short name is free: the
+// parcours would then not be found by its short name, and a second deploy
+// would restore it again.
+func keepRequestedNames(ctx context.Context, d *domains.Domain, plan deployPlan, courseID int64) error {
+	found, err := d.Client.GetCoursesByField(ctx, "id", strconv.FormatInt(courseID, 10))
+	if err != nil || len(found) == 0 {
+		return err
+	}
+	c := found[0]
+	if c.ShortName == plan.Request.ShortName && c.FullName == plan.Request.Name {
+		return nil
+	}
+	if _, err := d.Client.UpdateCourses(ctx, []moodle.CourseUpdate{{ID: moodle.Int(courseID), FullName: plan.Request.Name,
+		ShortName: plan.Request.ShortName}}); err != nil {
+		return fmt.Errorf("restored course %d on %s is named %q (%s): renaming it %s: %w", courseID, d.Name(), c.FullName, c.ShortName,
+			plan.Request.ShortName, err)
+	}
+	return nil
 }
 
 func (s *Service) recordDeploy(ctx context.Context, run *jobs.Run, plan deployPlan, got deployStep) error {
