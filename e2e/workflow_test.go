@@ -241,3 +241,57 @@ func TestSessionsRerunOtherArgs(t *testing.T) {
 		return after
 	})
 }
+
+// TestDemonstrate: a parcours made by the bridge goes to "Parcours en
+// démonstration" once its metadata is complete (integrity issue, case 8);
+// twice is a no-op.
+func TestDemonstrate(t *testing.T) {
+	run(t, "demonstrate", func(e *env) *state {
+		parc := e.parcours("national", "E2E-DEMO")
+		r := e.bridge("workflow", "run", "demonstrate", "--domain", "national", "--course", parc)
+		if r.code != 1 || !strings.Contains(r.stderr, "metadata_missing") {
+			e.t.Fatalf("demonstrate without metadata: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if c := e.mustCourse("national", parc); !strings.Contains(e.catPath("national", c.CategoryID), "Parcours de formation") || strings.Contains(e.catPath("national", c.CategoryID), "démonstration") {
+			e.t.Fatalf("a refused demonstrate moved the course to %s", e.catPath("national", c.CategoryID))
+		}
+		e.ok("workflow", "run", "set-metadata", "--domain", "national", "--course", parc,
+			"--remote-minutes", "180", "--inperson-minutes", "0", "--objectives", "Découvrir")
+		e.ok("workflow", "run", "demonstrate", "--domain", "national", "--course", parc)
+		e.ok("workflow", "run", "demonstrate", "--domain", "national", "--course", parc)
+		st := newState()
+		e.snapCourse(st, "national", parc)
+		show := e.ok("workflow", "show", "--domain", "national", "--course", parc)
+		if stateWord(show) != "parcours_demonstration" {
+			e.t.Errorf("state after demonstrate:\n%s", show)
+		}
+		st.set("state", "%s", stateWord(show))
+		return st
+	})
+}
+
+// TestSessionsWrongCategory: sessions asked into the Gabarit category are
+// refused and nothing is created (integrity issue, case 12).
+func TestSessionsWrongCategory(t *testing.T) {
+	run(t, "sessions-wrong-category", func(e *env) *state {
+		parc := e.parcours("academie", "E2E-WCAT")
+		gabarit := e.categoryID(e.bootstrap("academie"), "gabarit")
+		r := e.bridge("sessions", "create", "--domain", "academie", "--from", parc, "--name", "Mauvaise",
+			"--start", "2027-01-11", "--end", "2027-03-12", "--category", fmt.Sprint(gabarit))
+		if r.code != 1 || !strings.Contains(r.stderr, "wrong_category") {
+			e.t.Fatalf("sessions into Gabarit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		st := newState()
+		e.snapCourse(st, "academie", parc+"-S1")
+		if st.facts["academie course "+strings.ReplaceAll(parc, tag, "")+"-S1"] != "absent" {
+			e.t.Errorf("a session was created: %v", st.lines())
+		}
+		return st
+	})
+}
+
+// catPath spells a category id as its path of names.
+func (e *env) catPath(domain string, id int64) string {
+	_, path := e.categories(domain)
+	return path(id)
+}

@@ -25,6 +25,15 @@ func (s *Service) guard(ctx context.Context, e *env, cs store.CourseState, trans
 		return s.readyToOpen(ctx, e, cs.CourseID, true)
 	case OpenSelfEnrolment:
 		return s.readyToOpen(ctx, e, cs.CourseID, false)
+	case Demonstrate:
+		// What the offer shows (durations, objectives) must be there.
+		md, err := s.st.GetCourseMetadata(ctx, e.d.Name(), cs.CourseID)
+		if err != nil {
+			return err
+		}
+		if r := metadataGuard(md); r != nil {
+			return r
+		}
 	}
 	return nil
 }

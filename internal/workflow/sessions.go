@@ -113,6 +113,8 @@ func applyCreateSessions(ctx context.Context, j *job) (any, error) {
 	category := p.CategoryID
 	if category == 0 {
 		category = j.e.cats[domains.CatSession]
+	} else if err := j.requireUnder(ctx, category, domains.CatSession); err != nil {
+		return nil, err
 	}
 	start, end, err := dayBounds(p.Start, p.End, j.s.loc)
 	if err != nil {
@@ -242,4 +244,23 @@ func (j *job) sessionAlreadyMade(ctx context.Context, c Copied, fullname string,
 			c.ShortName, strings.Join(fr, ", ")),
 		EN: fmt.Sprintf("session %s already exists with %s; it is left unchanged: change its dates in Moodle, or choose another --pattern",
 			c.ShortName, strings.Join(en, ", "))}
+}
+
+// requireUnder refuses a destination category outside the skeleton's
+// root category (e.g. sessions asked into Gabarit).
+func (j *job) requireUnder(ctx context.Context, category int64, root string) error {
+	rootID := j.e.cats[root]
+	cats, err := j.e.d.Client.GetCategories(ctx, []moodle.KeyValue{{Key: "id", Value: strconv.FormatInt(category, 10)}}, false)
+	if err != nil {
+		return fmt.Errorf("read category %d: %w", category, err)
+	}
+	if len(cats) == 1 {
+		for _, id := range strings.Split(strings.Trim(cats[0].Path, "/"), "/") {
+			if id == strconv.FormatInt(rootID, 10) {
+				return nil
+			}
+		}
+	}
+	return refuse("wrong_category", "la catégorie %d n'est pas dans « Session de formation » (catégorie %d) : les sessions y sont créées",
+		"category %d is not inside \"Session de formation\" (category %d), where sessions are created", category, rootID)
 }

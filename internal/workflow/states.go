@@ -36,10 +36,13 @@ const (
 	Trash             = "trash"
 	Restore           = "restore"
 	SetMetadata       = "set-metadata"
+	// Demonstrate puts a finished parcours in "Parcours en démonstration",
+	// where it can be shared in the national offer.
+	Demonstrate = "demonstrate"
 )
 
 // Transitions lists every transition, in display order.
-var Transitions = []string{CreateParcours, Duplicate, CreateSessions, Open, OpenSelfEnrolment, Trash, Restore, SetMetadata}
+var Transitions = []string{CreateParcours, Duplicate, Demonstrate, CreateSessions, Open, OpenSelfEnrolment, Trash, Restore, SetMetadata}
 
 // KindReminders is the job kind sending the formateurs' reminders.
 const KindReminders = "workflow.reminders"
@@ -112,6 +115,7 @@ var fromStates = map[string][]string{
 	OpenSelfEnrolment: {StateSessionPreparation},
 	Trash:             {StateGabarit, StateParcoursConstruction, StateParcoursDemonstration, StateSessionPreparation, StateSessionEnCours, StateSessionArchivee},
 	Restore:           {StateCorbeille},
+	Demonstrate:       {StateParcoursConstruction, StateParcoursDemonstration},
 	SetMetadata:       {StateGabarit, StateParcoursConstruction, StateParcoursDemonstration, StateSessionPreparation, StateSessionEnCours, StateSessionArchivee},
 }
 

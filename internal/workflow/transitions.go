@@ -35,6 +35,7 @@ var applies = map[string]applyFunc{
 	Trash:             applyTrash,
 	Restore:           applyRestore,
 	SetMetadata:       applySetMetadata,
+	Demonstrate:       applyDemonstrate,
 }
 
 // handler runs a transition: a checkpointed guard (so a resumed job is not
@@ -365,4 +366,20 @@ func mergeMetadata(md *store.CourseMetadata, p Params) {
 	if strings.TrimSpace(p.Objectives) != "" {
 		md.Objectives = strings.TrimSpace(p.Objectives)
 	}
+}
+
+// applyDemonstrate moves the parcours into "Parcours en démonstration",
+// keeping its visibility, and records the new state.
+func applyDemonstrate(ctx context.Context, j *job) (any, error) {
+	if j.from.State == StateParcoursDemonstration {
+		return j.from.State, nil // already there: a re-run changes nothing
+	}
+	if err := j.run.Step("move", func(ctx context.Context) (any, error) {
+		return nil, j.update(ctx, moodle.CourseUpdate{ID: moodle.Int(j.p.CourseID), CategoryID: moodle.Int(j.e.cats[domains.CatDemonstration])})
+	}, nil); err != nil {
+		return nil, err
+	}
+	next := j.from
+	next.State = StateParcoursDemonstration
+	return next.State, j.record("record", next, j.from.State)
 }
