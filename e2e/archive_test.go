@@ -76,10 +76,10 @@ func (e *env) checkFrozen(domain, shortname string, want bool) {
 	}
 }
 
-// needsContextLocking skips the real half of a scenario when the real site
+// needsContextLocking fails the real half of a scenario when the real site
 // has contextlocking off (Moodle's default): the bridge then hides archived
 // courses instead of freezing them, where the simulator freezes.
-// scripts/real-moodle/setup.php should set_config('contextlocking', 1).
+// scripts/real-moodle/setup.php turns it on, as operators must.
 func (e *env) needsContextLocking(domain string) {
 	e.t.Helper()
 	db := e.realDB(domain)
@@ -87,7 +87,7 @@ func (e *env) needsContextLocking(domain string) {
 		return
 	}
 	if db.count(`SELECT COUNT(*) FROM mdl_config WHERE name = 'contextlocking' AND value = '1'`) == 0 {
-		e.t.Skipf("[real] %s: contextlocking is off (Moodle's default), archived courses are hidden instead of frozen; "+
+		e.t.Fatalf("[real] %s: contextlocking is off (Moodle's default), archived courses are hidden instead of frozen; "+
 			"scripts/real-moodle/setup.php should set_config('contextlocking', 1)", domain)
 	}
 }

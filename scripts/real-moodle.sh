@@ -312,7 +312,13 @@ cmd_reset() {
   [ -f "$work/sites.list" ] || die "no sites; run scripts/real-moodle.sh start"
   db_start
   local name
-  for name in $(site_names); do restore_site "$name"; done
+  for name in $(site_names); do
+    restore_site "$name"
+    if [ "$(cat "$work/sites/$name/setup.key" 2>/dev/null)" != "$(setup_key)" ]; then
+      say "re-running the bridge setup on $name (setup.php or the function list changed)"
+      setup_site "$name"
+    fi
+  done
   say "reset: $(site_names | paste -sd' ' -)"
 }
 

@@ -28,6 +28,8 @@ foreach ([
     'debugdisplay' => 0,
     // The tests log in as several people; no password-change prompt or policy gets in the way.
     'passwordpolicy' => 0,
+    // Archiving freezes courses (local_bridge_freeze_context): Moodle's context locking is off by default.
+    'contextlocking' => 1,
 ] as $name => $value) {
     set_config($name, $value);
 }
