@@ -693,3 +693,46 @@ func TestEnrolDirtyFixture(t *testing.T) {
 		return st
 	})
 }
+
+func TestEnrolSplitSessions(t *testing.T) {
+	run(t, "enrol-split-sessions", func(e *env) *state {
+		parc := e.parcours("academie", "E2E-ENR-SPLIT")
+		e.ok("sessions", "create", "--domain", "academie", "--from", parc, "--name", "Découpage",
+			"--start", "2027-01-11", "--end", "2027-03-12", "--participants", "6", "--max", "2")
+		sessions := []string{parc + "-S1", parc + "-S2", parc + "-S3"}
+		dom := mailDomain("split")
+		u := func(l string) string { return l + "@" + dom }
+		line := func(l string) string { return u(l) + ";" + strings.ToUpper(l[:1]) + l[1:] + ";SPLIT\n" }
+		head := "E-mail;Prénom;Nom\n"
+		file := head + line("anne") + line("bert") + line("carl") + line("dora")
+		e.ok(enrolArgs(strings.Join(sessions, ","), e.writeCSV("four.csv", []byte(file)), "--unknown", "create", "--max-per-session", "2")...)
+		// A fifth person joins the list: the four already placed stay in
+		// their session, nobody is enrolled twice.
+		file2 := file + line("alix")
+		r := e.bridge(enrolArgs(strings.Join(sessions, ","), e.writeCSV("five.csv", []byte(file2)), "--unknown", "create", "--max-per-session", "2")...)
+		if r.code != 0 || enrolCount(r.stdout, "already_enrolled") != 4 || enrolCount(r.stdout, "created") != 1 {
+			e.t.Errorf("[%s] the file with a fifth person: exit %d\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
+		}
+		where := map[string][]string{}
+		for k, s := range sessions {
+			for un := range e.enrolledOf(s) {
+				where[un] = append(where[un], fmt.Sprintf("S%d", k+1))
+			}
+		}
+		for l, want := range map[string]string{"anne": "[S1]", "bert": "[S1]", "carl": "[S2]", "dora": "[S2]", "alix": "[S3]"} {
+			if got := fmt.Sprint(where[u(l)]); got != want {
+				e.t.Errorf("[%s] %s is in %s, want %s", e.tg.kind, l, got, want)
+			}
+		}
+		// And once more: nothing to do.
+		r = e.bridge(enrolArgs(strings.Join(sessions, ","), e.writeCSV("five.csv", []byte(file2)), "--unknown", "create", "--max-per-session", "2")...)
+		if r.code != 0 || !strings.Contains(r.stderr, "nothing to do") {
+			e.t.Errorf("[%s] the five again: exit %d\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
+		}
+		st := newState()
+		for _, s := range sessions {
+			e.snapCourse(st, "academie", s)
+		}
+		return st
+	})
+}

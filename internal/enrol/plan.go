@@ -156,6 +156,7 @@ type planner struct {
 	// enrolled: course -> user id -> enrolled user (roles, groups)
 	enrolled map[int64]map[int64]moodle.User
 	roleIDs  map[string]int64
+	sessions []int64 // the courses assignCourses spread rows over
 }
 
 // PlanRows plans rows already read (see PlanFile).
@@ -171,7 +172,7 @@ func PlanRows(ctx context.Context, c *moodle.Client, rows []Row, opts PlanOption
 	if err := pl.assignCourses(); err != nil {
 		return nil, err
 	}
-	steps := []func(context.Context) error{pl.lookupEmails, pl.lookupOthers, pl.readEnrolled, pl.readGroups}
+	steps := []func(context.Context) error{pl.lookupEmails, pl.lookupOthers, pl.readEnrolled, pl.keepPlaced, pl.readGroups}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return nil, fmt.Errorf("enrol: plan: %w", err)
@@ -310,6 +311,7 @@ func (pl *planner) assignCourses() error {
 		}
 		courses = courses[:max(need, 1)]
 	}
+	pl.sessions = courses
 	people := make([]Person, len(idx))
 	for k, i := range idx {
 		e := pl.plan.Entries[i]
@@ -442,6 +444,79 @@ func (pl *planner) readEnrolled(ctx context.Context) error {
 	}
 	pl.roleIDs = resolveRoleIDs(pl.opts.RoleIDs, learned)
 	return nil
+}
+
+// keepPlaced keeps people already enrolled in one of several sessions in
+// that session. Distribute cuts the file afresh on every run, in the order
+// of the keys, so the same file run again with one more person moved
+// others to another session, where they were enrolled a second time. When
+// someone is placed already, the others go, in key order, to the least
+// filled session in use (with KeepEstablishment, to their établissement's
+// session when it has one, else one établissement at a time).
+func (pl *planner) keepPlaced(context.Context) error {
+	if len(pl.opts.CourseIDs) < 2 {
+		return nil
+	}
+	idx := pl.candidates()
+	load := map[int64]int{}
+	estSession := map[string]int64{}
+	var rest []int
+	for _, i := range idx {
+		e := &pl.plan.Entries[i]
+		c := pl.placedIn(e)
+		if c == 0 {
+			rest = append(rest, i)
+			continue
+		}
+		e.CourseID = c
+		load[c]++
+		if e.Establishment != "" && estSession[e.Establishment] == 0 {
+			estSession[e.Establishment] = c
+		}
+	}
+	if len(rest) == len(idx) {
+		return nil // nobody placed yet: Distribute's cut stands
+	}
+	key := func(i int) string {
+		e := pl.plan.Entries[i]
+		return firstNonEmpty(e.Email, e.Username, e.IDNumber)
+	}
+	sort.SliceStable(rest, func(a, b int) bool { return key(rest[a]) < key(rest[b]) })
+	for _, i := range rest {
+		e := &pl.plan.Entries[i]
+		c := int64(0)
+		if pl.opts.KeepEstablishment && e.Establishment != "" {
+			c = estSession[e.Establishment]
+		}
+		if c == 0 {
+			for _, s := range pl.sessions {
+				if c == 0 || load[s] < load[c] {
+					c = s
+				}
+			}
+		}
+		e.CourseID = c
+		load[c]++
+		if pl.opts.KeepEstablishment && e.Establishment != "" && estSession[e.Establishment] == 0 {
+			estSession[e.Establishment] = c
+		}
+	}
+	return nil
+}
+
+// placedIn is the session of CourseIDs the entry's only account is
+// enrolled in already, 0 when none.
+func (pl *planner) placedIn(e *Entry) int64 {
+	users, _ := pl.match(e)
+	if len(users) != 1 {
+		return 0
+	}
+	for _, c := range pl.opts.CourseIDs {
+		if _, ok := pl.enrolled[c][int64(users[0].ID)]; ok {
+			return c
+		}
+	}
+	return 0
 }
 
 // readGroups reads the existing groups of the courses rows name groups in.
