@@ -13,6 +13,9 @@ import (
 //go:embed data/school_holidays.csv
 var schoolHolidaysCSV string
 
+//go:embed data/school_holidays_official.csv
+var officialHolidaysCSV string
+
 const dateLayout = "2006-01-02"
 
 // DefaultMaxRemoteMinutesPerWeek is the guides' "deux heures hebdomadaires".
@@ -20,7 +23,7 @@ const DefaultMaxRemoteMinutesPerWeek = 120
 
 // Range is an inclusive range of calendar days (school holidays).
 type Range struct {
-	Zone  string    // "A", "B", "C", or "" for configured extra ranges
+	Zone  string    // "A", "B", "C"..., or "" for configured extra ranges
 	Start time.Time // first day, midnight UTC
 	End   time.Time // last day (inclusive), midnight UTC
 	Name  string
@@ -34,14 +37,18 @@ func (r Range) Contains(d time.Time) bool {
 
 // Options configure a Calendar for one domain.
 type Options struct {
-	// Zone is the metropolitan school-holiday zone: "A", "B", "C", or ""
-	// for académies outside the shipped data (overseas), which then rely on
-	// Extra only.
+	// Zone is the school-holiday zone: "A", "B", "C", "corse" or an
+	// overseas académie (see KnownZones and NormalizeZone), or "" for none.
+	// A zone whose dates the shipped data does not know (see coverage.csv)
+	// is accepted: its dates give CodeCalendarUnknown warnings.
 	Zone string
 	// Extra school-holiday ranges from configuration (see ParseRanges),
-	// added to the zone's ranges.
+	// added to the zone's ranges. The operator who configures them vouches
+	// for the span they cover: from the first start to the last end, days
+	// count as known.
 	Extra []Range
-	// Region selects local public holidays (see Region* constants).
+	// Region selects local public holidays (see Region* constants). Empty
+	// means the zone's own region (guyane -> Guyane), else metropole.
 	Region string
 	// MaxRemoteMinutesPerWeek overrides DefaultMaxRemoteMinutesPerWeek.
 	MaxRemoteMinutesPerWeek int
@@ -52,6 +59,7 @@ type Options struct {
 type Calendar struct {
 	zone, region   string
 	school         []Range // sorted by Start
+	known          []Range // days whose school holidays are all known
 	maxRemoteWeek  int
 	holidayMu      sync.Mutex
 	holidaysByYear map[int]map[time.Time]Holiday
@@ -59,15 +67,23 @@ type Calendar struct {
 
 // New builds a Calendar. Unknown zones or regions are configuration errors.
 func New(opts Options) (*Calendar, error) {
-	zone := strings.ToUpper(strings.TrimSpace(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(opts.Zone)), "zone")))
-	if zone != "" && zone != "A" && zone != "B" && zone != "C" {
-		return nil, fmt.Errorf("calendar: unknown school zone %q (want A, B, C or empty)", opts.Zone)
+	zone, err := NormalizeZone(opts.Zone)
+	if err != nil {
+		return nil, err
 	}
-	region, err := NormalizeRegion(opts.Region)
+	regionName := opts.Region
+	if strings.TrimSpace(regionName) == "" {
+		regionName = zoneOf(zone).region
+	}
+	region, err := NormalizeRegion(regionName)
 	if err != nil {
 		return nil, err
 	}
 	shipped, err := shippedRanges()
+	if err != nil {
+		return nil, err
+	}
+	cov, err := shippedCoverage()
 	if err != nil {
 		return nil, err
 	}
@@ -77,18 +93,59 @@ func New(opts Options) (*Calendar, error) {
 		c.maxRemoteWeek = DefaultMaxRemoteMinutesPerWeek
 	}
 	c.school = append(c.school, shipped[zone]...)
-	for _, r := range opts.Extra {
+	c.known = append(c.known, cov[zone]...)
+	var extraSpan Range
+	for i, r := range opts.Extra {
 		if r.End.Before(r.Start) {
 			return nil, fmt.Errorf("calendar: extra range %q ends before it starts", r.Name)
 		}
-		c.school = append(c.school, Range{Zone: r.Zone, Start: DateOf(r.Start), End: DateOf(r.End), Name: r.Name})
+		start, end := DateOf(r.Start), DateOf(r.End)
+		c.school = append(c.school, Range{Zone: r.Zone, Start: start, End: end, Name: r.Name})
+		if i == 0 || start.Before(extraSpan.Start) {
+			extraSpan.Start = start
+		}
+		if i == 0 || end.After(extraSpan.End) {
+			extraSpan.End = end
+		}
+	}
+	if len(opts.Extra) > 0 {
+		extraSpan.Name = "configured"
+		c.known = append(c.known, extraSpan)
 	}
 	sort.SliceStable(c.school, func(i, j int) bool { return c.school[i].Start.Before(c.school[j].Start) })
 	return c, nil
 }
 
-// Zone returns the normalised zone ("A", "B", "C" or "").
+// Zone returns the canonical zone ("A", "B", "C", "guyane"... or "").
 func (c *Calendar) Zone() string { return c.zone }
+
+// ZoneLabel returns the zone as shown in messages ("B", "Guyane", "?").
+func (c *Calendar) ZoneLabel() string { return ZoneLabel(c.zone) }
+
+// Known reports whether the calendar knows every school holiday of day d:
+// the day is inside the shipped data's coverage for the zone or inside the
+// span of the configured holidays. Outside, the absence of a school holiday
+// means nothing, and planning checks say so (CodeCalendarUnknown).
+func (c *Calendar) Known(d time.Time) bool {
+	d = DateOf(d)
+	for _, r := range c.known {
+		if r.Contains(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// FirstUnknown returns the first day of [from, to] the calendar does not
+// know, if any.
+func (c *Calendar) FirstUnknown(from, to time.Time) (time.Time, bool) {
+	for d := DateOf(from); !d.After(DateOf(to)); d = d.AddDate(0, 0, 1) {
+		if !c.Known(d) {
+			return d, true
+		}
+	}
+	return time.Time{}, false
+}
 
 // Region returns the normalised region.
 func (c *Calendar) Region() string { return c.region }
@@ -99,18 +156,42 @@ var (
 	shippedErr  error
 )
 
+// shippedRanges merges the generated history and the transcribed official
+// calendars, per zone, sorted by start.
 func shippedRanges() (map[string][]Range, error) {
-	shippedOnce.Do(func() { shipped, shippedErr = parseRangeFile(schoolHolidaysCSV) })
+	shippedOnce.Do(func() {
+		shipped = map[string][]Range{}
+		for _, data := range []string{schoolHolidaysCSV, officialHolidaysCSV} {
+			part, err := parseRangeFile(data)
+			if err != nil {
+				shippedErr = err
+				return
+			}
+			for zone, rs := range part {
+				shipped[zone] = append(shipped[zone], rs...)
+			}
+		}
+		for _, rs := range shipped {
+			sort.SliceStable(rs, func(i, j int) bool { return rs[i].Start.Before(rs[j].Start) })
+		}
+	})
 	return shipped, shippedErr
 }
 
-// parseRangeFile reads the embedded `zone,start,end,name` file. Names never
-// contain commas in the source data, so a plain split is enough.
+// parseRangeFile reads an embedded `zone,start,end,name` file: `#` lines
+// (sources) and blank lines are skipped, the first other line is the
+// header. Names never contain commas, so a plain split is enough.
 func parseRangeFile(data string) (map[string][]Range, error) {
 	out := map[string][]Range{}
 	sc := bufio.NewScanner(strings.NewReader(data))
+	header := true
 	for line := 0; sc.Scan(); line++ {
-		if line == 0 || strings.TrimSpace(sc.Text()) == "" {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		if header {
+			header = false
 			continue
 		}
 		f := strings.SplitN(sc.Text(), ",", 4)

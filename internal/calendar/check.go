@@ -17,6 +17,22 @@ const (
 	CodeStartEveSchoolHoliday = "start_eve_school_holidays"
 	CodeRemoteWorkload        = "remote_workload"
 	CodeCrossesSchoolHolidays = "crosses_school_holidays"
+	// CodeCalendarUnknown: a day the check needs is outside the school
+	// holidays the bridge knows for the zone; the other warnings may be
+	// missing. Never silently blind.
+	CodeCalendarUnknown = "calendar_unknown"
+	// Virtual-class slots outside school working hours.
+	CodeVirtualOutsideHours   = "virtual_outside_hours"
+	CodeVirtualWeekend        = "virtual_weekend"
+	CodeVirtualPublicHoliday  = "virtual_public_holiday"
+	CodeVirtualSchoolHolidays = "virtual_school_holidays"
+)
+
+// Working hours for virtual classes: a slot starting before WorkdayStart or
+// at or after WorkdayEnd (local time of the académie) is outside them.
+const (
+	WorkdayStartMinute = 8 * 60
+	WorkdayEndMinute   = 18 * 60
 )
 
 // SessionPlan is what a formateur announces for a session.
@@ -24,6 +40,9 @@ type SessionPlan struct {
 	Start, End      time.Time // first and last day of the session (inclusive)
 	RemoteMinutes   int       // announced remote workload for the whole session
 	InPersonMinutes int       // announced in-person time; not checked, carried for reports
+	// VirtualClasses are the planned virtual-class slots (start time, in
+	// the académie's local time); each one outside working hours warns.
+	VirtualClasses []time.Time
 }
 
 // Warning is advice, never a refusal.
@@ -42,9 +61,22 @@ func frDate(d time.Time) string {
 
 func enDate(d time.Time) string { return d.Format("Monday 2 January 2006") }
 
+// unknownWarning reports the first day of [from, to] the calendar does not
+// know, with the wording operators grep for.
+func (c *Calendar) unknownWarning(from, to time.Time) (Warning, bool) {
+	day, ok := c.FirstUnknown(from, to)
+	if !ok {
+		return Warning{}, false
+	}
+	return Warning{CodeCalendarUnknown, day,
+		fmt.Sprintf("calendrier scolaire inconnu pour le %s (zone %s) : mettre à jour les données", day.Format("02/01/2006"), c.ZoneLabel()),
+		fmt.Sprintf("school calendar unknown for %s (zone %s): update the data", day.Format("02/01/2006"), c.ZoneLabel())}, true
+}
+
 // CheckSession returns the planning warnings for a session, in a stable
-// order: start-day warnings, then workload, then each school-holiday range
-// the session crosses.
+// order: calendar_unknown (first day of the session, or its start's eve,
+// outside the known data), start-day warnings, then workload, then each
+// school-holiday range the session crosses, then each virtual-class slot.
 func (c *Calendar) CheckSession(p SessionPlan) []Warning {
 	start, end := DateOf(p.Start), DateOf(p.End)
 	if end.Before(start) {
@@ -52,15 +84,72 @@ func (c *Calendar) CheckSession(p SessionPlan) []Warning {
 			fmt.Sprintf("La fin de la session (%s) précède son début (%s).", frDate(end), frDate(start)),
 			fmt.Sprintf("The session ends (%s) before it starts (%s).", enDate(end), enDate(start))}}
 	}
-	ws := c.startWarnings(start)
+	var ws []Warning
+	last := end
+	if !last.After(start) {
+		last = start.AddDate(0, 0, 1) // the eve checks look at the next day
+	}
+	if w, ok := c.unknownWarning(start, last); ok {
+		ws = append(ws, w)
+	}
+	ws = append(ws, c.startWarnings(start)...)
 	if w, ok := c.workloadWarning(start, end, p.RemoteMinutes); ok {
 		ws = append(ws, w)
 	}
-	return append(ws, c.crossingWarnings(start, end)...)
+	ws = append(ws, c.crossingWarnings(start, end)...)
+	for _, slot := range p.VirtualClasses {
+		ws = append(ws, c.virtualWarnings(slot)...)
+	}
+	return ws
 }
 
-// StartWarnings returns only the warnings about the start day.
-func (c *Calendar) StartWarnings(start time.Time) []Warning { return c.startWarnings(DateOf(start)) }
+// StartWarnings returns only the warnings about the start day, with
+// calendar_unknown first when the start or its next day is not known.
+func (c *Calendar) StartWarnings(start time.Time) []Warning {
+	start = DateOf(start)
+	var ws []Warning
+	if w, ok := c.unknownWarning(start, start.AddDate(0, 0, 1)); ok {
+		ws = append(ws, w)
+	}
+	return append(ws, c.startWarnings(start)...)
+}
+
+// CheckVirtualClass returns the warnings for one virtual-class slot: its
+// start (local time of the académie) before 8:00 or from 18:00, on a
+// weekend, a public holiday or in school holidays; calendar_unknown when
+// the day is outside the known data.
+func (c *Calendar) CheckVirtualClass(slot time.Time) []Warning { return c.virtualWarnings(slot) }
+
+func (c *Calendar) virtualWarnings(slot time.Time) []Warning {
+	day := DateOf(slot)
+	at := slot.Format("02/01/2006 15:04")
+	var ws []Warning
+	if !c.Known(day) {
+		w, _ := c.unknownWarning(day, day)
+		ws = append(ws, w)
+	}
+	if minute := slot.Hour()*60 + slot.Minute(); minute < WorkdayStartMinute || minute >= WorkdayEndMinute {
+		ws = append(ws, Warning{CodeVirtualOutsideHours, day,
+			fmt.Sprintf("Classe virtuelle du %s hors des heures ouvrées (8 h - 18 h).", at),
+			fmt.Sprintf("Virtual class on %s outside working hours (8:00-18:00).", at)})
+	}
+	if isWeekend(day) {
+		ws = append(ws, Warning{CodeVirtualWeekend, day,
+			fmt.Sprintf("Classe virtuelle du %s un week-end (%s).", at, frenchWeekdays[day.Weekday()]),
+			fmt.Sprintf("Virtual class on %s on a weekend (%s).", at, day.Weekday())})
+	}
+	if h, ok := c.PublicHoliday(day); ok {
+		ws = append(ws, Warning{CodeVirtualPublicHoliday, day,
+			fmt.Sprintf("Classe virtuelle du %s un jour férié : %s.", at, h.NameFR),
+			fmt.Sprintf("Virtual class on %s on a public holiday: %s.", at, h.NameEN)})
+	}
+	if r, ok := c.SchoolHolidayOn(day); ok {
+		ws = append(ws, Warning{CodeVirtualSchoolHolidays, day,
+			fmt.Sprintf("Classe virtuelle du %s pendant les vacances scolaires : %s.", at, r.Name),
+			fmt.Sprintf("Virtual class on %s during school holidays: %s.", at, r.Name)})
+	}
+	return ws
+}
 
 func (c *Calendar) startWarnings(start time.Time) []Warning {
 	var ws []Warning
@@ -165,7 +254,7 @@ func (c *Calendar) crossingWarnings(start, end time.Time) []Warning {
 func (c *Calendar) SuggestStart(from time.Time) time.Time {
 	d := DateOf(from)
 	for i := 0; i < 550; i++ {
-		if len(c.startWarnings(d)) == 0 {
+		if len(c.StartWarnings(d)) == 0 {
 			return d
 		}
 		d = d.AddDate(0, 0, 1)

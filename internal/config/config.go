@@ -17,6 +17,8 @@ import (
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
+
+	"github.com/magistere/bridge/internal/calendar"
 )
 
 // EnvPrefix is the prefix of environment overrides. A double underscore
@@ -372,12 +374,8 @@ func validateDomain(key string, d Domain, seen map[string]bool, add func(string,
 	if d.Token == "" {
 		add(key+".token", "is required (or token_file, or BRIDGE_DOMAIN_<NAME>_TOKEN)")
 	}
-	switch strings.ToUpper(d.Zone) {
-	case "A", "B", "C", "":
-	default:
-		if len(d.Holidays) == 0 {
-			add(key+".zone", "zone %q is not A, B or C: give its school holidays in holidays", d.Zone)
-		}
+	if _, err := calendar.NormalizeZone(d.Zone); err != nil {
+		add(key+".zone", "%s", strings.TrimPrefix(err.Error(), "calendar: "))
 	}
 	if d.Unknown != "reject" && d.Unknown != "create" {
 		add(key+".unknown_users", "must be reject or create, got %q", d.Unknown)
