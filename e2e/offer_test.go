@@ -195,6 +195,32 @@ func TestOfferDeployTwice(t *testing.T) {
 				e.t.Errorf("[real] no course named after the request")
 			}
 		}
+		// An administrator deletes the deployed parcours in Moodle; deploying
+		// the request again brings it back (a new job), not the old job's
+		// "succeeded" with no course.
+		if _, err := e.tg.site("academie").client.DeleteCourses(e.ctx, []moodle.Int{moodle.Int(id)}); err != nil {
+			e.t.Fatalf("[%s] deleting %s by hand: %v", e.tg.kind, short, err)
+		}
+		if e.course("academie", short) != nil {
+			e.t.Fatalf("[%s] %s still there after its deletion", e.tg.kind, short)
+		}
+		out := e.ok("offer", "deploy", "--request", req)
+		if strings.Contains(out, "same deployment as job") || !strings.Contains(out, "offer.deploy succeeded") {
+			e.t.Errorf("[%s] deploy after a deletion by hand: %s", e.tg.kind, out)
+		}
+		back := e.mustCourse("academie", short)
+		if back.ID == id {
+			e.t.Errorf("[%s] the deleted course came back with its id", e.tg.kind)
+		}
+		if n := e.offerCourseCount("academie", short); n != -1 && n != 1 {
+			e.t.Errorf("[real] %d courses %s after the redeployment", n, short)
+		}
+		// And once more: the new deployment is the one returned.
+		redeployed := regexp.MustCompile(`job (\d+) offer.deploy succeeded`).FindStringSubmatch(out)
+		if again := e.ok("offer", "deploy", "--request", req); redeployed == nil || !strings.Contains(again, "same deployment as job "+redeployed[1]+"\n") {
+			e.t.Errorf("[%s] deploy after the redeployment: %s", e.tg.kind, again)
+		}
+		id = back.ID
 		// Another request with the same name: Moodle's restore would call
 		// the course "… copy 1" with the shortname "…_1"; the bridge keeps
 		// the names requested.

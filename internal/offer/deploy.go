@@ -137,8 +137,28 @@ func (s *Service) SubmitDeploy(ctx context.Context, id int64, actor string) (sto
 	default:
 		return store.Job{}, false, refuse("not_approved", "la demande %d est %s : elle doit être approuvée", "request %d is %s: it must be approved first", id, r.State)
 	}
-	j, created, err := s.q.Submit(ctx, jobs.Spec{Kind: KindDeploy, Domain: r.TargetDomain, Key: DeployKey(id),
-		Payload: deployPayload{RequestID: id}, RequestedBy: actor})
+	spec := jobs.Spec{Kind: KindDeploy, Domain: r.TargetDomain, Key: DeployKey(id), Payload: deployPayload{RequestID: id}, RequestedBy: actor}
+	j, created, err := s.q.Submit(ctx, spec)
+	for err == nil && !created && j.State == store.JobSucceeded {
+		// The key returned a finished deployment. If its course was
+		// deleted in Moodle since, that job's "succeeded" would be a lie
+		// and the parcours would never come back: deploy anew, under a key
+		// after that job's (the job finds a course by shortname first).
+		// A later deployment under such a key is the one to return.
+		next := fmt.Sprintf("%s#after-%d", DeployKey(id), j.ID)
+		if later, lerr := s.st.JobByKey(ctx, next); lerr == nil {
+			j = later
+			continue
+		} else if !errors.Is(lerr, store.ErrNotFound) {
+			return j, false, lerr
+		}
+		var gone bool
+		if gone, err = s.deployedCourseGone(ctx, id); err != nil || !gone {
+			break
+		}
+		spec.Key = next
+		j, created, err = s.q.Submit(ctx, spec)
+	}
 	if err != nil {
 		return j, created, err
 	}
@@ -154,6 +174,21 @@ func (s *Service) SubmitDeploy(ctx context.Context, id int64, actor string) (sto
 		_, err = s.st.UpdateOfferRequest(ctx, id, store.RequestUpdate{State: r.State, JobID: j.ID})
 	}
 	return j, created, err
+}
+
+// deployedCourseGone reports whether a deployed request's course no
+// longer exists on its target site.
+func (s *Service) deployedCourseGone(ctx context.Context, id int64) (bool, error) {
+	r, err := s.st.GetOfferRequest(ctx, id)
+	if err != nil || r.State != store.RequestDeployed || r.CourseID == 0 {
+		return false, err
+	}
+	d, err := s.domain(r.TargetDomain)
+	if err != nil {
+		return false, err
+	}
+	found, err := d.Client.GetCoursesByField(ctx, "id", strconv.FormatInt(r.CourseID, 10))
+	return err == nil && len(found) == 0, err
 }
 
 // deployPlan is what the deployment works from, fixed at its first step.

@@ -437,3 +437,48 @@ func TestPublishSession(t *testing.T) {
 		t.Fatalf("second unpublish: %v", err)
 	}
 }
+
+// TestDeployKeepsNamesAndRedeploysDeleted: Moodle's restore renames a
+// course "… copy 1" / "…_1" when another course has its full name; the
+// deployment puts the requested names back. A deployed course deleted in
+// Moodle is deployed again by a new job rather than reported as done.
+func TestDeployKeepsNamesAndRedeploysDeleted(t *testing.T) {
+	h := newHarness(t)
+	h.startPool()
+	nat := h.bootstrap("national")
+	h.bootstrap("ac-a")
+	o := h.share(h.parcours("national", "ECR2", nat[domains.CatDemonstration]))
+	deploy := func(short string) (store.Job, int64) {
+		t.Helper()
+		req, err := h.svc.Request(h.ctx, offer.RequestInput{OfferID: o.ID, TargetDomain: "ac-a", Name: "Écrire (ac-a)", ShortName: short})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, j, err := h.svc.Approve(h.ctx, req.ID, "gest")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.wait(j), req.ID
+	}
+	deploy("FIRST")
+	j, reqID := deploy("SECOND") // same full name as FIRST
+	id := h.sim.Site("ac-a").CourseIDByShortname("SECOND")
+	if id == 0 || h.sim.Site("ac-a").CourseIDByShortname("SECOND_1") != 0 {
+		t.Fatalf("SECOND is %d, SECOND_1 is %d", id, h.sim.Site("ac-a").CourseIDByShortname("SECOND_1"))
+	}
+	if _, err := h.client("ac-a").DeleteCourses(h.ctx, []moodle.Int{moodle.Int(id)}); err != nil {
+		t.Fatal(err)
+	}
+	again, created, err := h.svc.SubmitDeploy(h.ctx, reqID, "gest")
+	if err != nil || !created || again.ID == j.ID {
+		t.Fatalf("deploy after the deletion: job %d (first %d) created=%v %v", again.ID, j.ID, created, err)
+	}
+	h.wait(again)
+	back := h.sim.Site("ac-a").CourseIDByShortname("SECOND")
+	if back == 0 || back == id {
+		t.Fatalf("SECOND after the redeployment: %d (was %d)", back, id)
+	}
+	if same, created, err := h.svc.SubmitDeploy(h.ctx, reqID, "gest"); err != nil || created || same.ID != again.ID {
+		t.Fatalf("deploy once more: job %d created=%v %v, want job %d", same.ID, created, err, again.ID)
+	}
+}
