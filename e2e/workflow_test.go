@@ -295,3 +295,60 @@ func (e *env) catPath(domain string, id int64) string {
 	_, path := e.categories(domain)
 	return path(id)
 }
+
+// TestDriftCheck: courses moved or deleted by hand in Moodle are found by
+// `workflow check`, transitions on them are refused until it ran with
+// --fix, and --fix makes the record follow Moodle, never the reverse
+// (integrity issue, case 13).
+func TestDriftCheck(t *testing.T) {
+	run(t, "drift-check", func(e *env) *state {
+		parc := e.parcours("academie", "E2E-DRIFT")
+		e.ok("sessions", "create", "--domain", "academie", "--from", parc, "--name", "Dérive",
+			"--start", "2027-01-11", "--end", "2027-03-12", "--participants", "40", "--max", "25")
+		if out := e.ok("workflow", "check", "--domain", "academie"); !strings.Contains(out, "0 difference(s)") {
+			e.t.Fatalf("check before any change:\n%s", out)
+		}
+		s1, s2 := e.mustCourse("academie", parc+"-S1"), e.mustCourse("academie", parc+"-S2")
+		archive := e.categoryID(e.bootstrap("academie"), "archive")
+		client := e.tg.site("academie").client
+		// By hand in Moodle: S1 moved into Archive, S2 deleted.
+		if _, err := client.UpdateCourses(e.ctx, []moodle.CourseUpdate{{ID: moodle.Int(s1.ID), CategoryID: moodle.Int(archive)}}); err != nil {
+			e.t.Fatal(err)
+		}
+		if _, err := client.DeleteCourses(e.ctx, []moodle.Int{moodle.Int(s2.ID)}); err != nil {
+			e.t.Fatal(err)
+		}
+		r := e.bridge("workflow", "check", "--domain", "academie")
+		if r.code != 1 || !strings.Contains(r.stdout, "2 difference(s)") ||
+			!strings.Contains(r.stdout, "state is session_preparation in the record, session_archivee in Moodle") ||
+			!strings.Contains(r.stdout, "exists is yes in the record, deleted in Moodle") {
+			e.t.Fatalf("check after hand changes: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		// The bridge does not act on a drifted course.
+		r = e.bridge("workflow", "run", "set-metadata", "--domain", "academie", "--course", parc+"-S1", "--objectives", "x")
+		if r.code != 1 || !strings.Contains(r.stderr, "drifted") {
+			e.t.Fatalf("set-metadata on a drifted course: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		before := newState()
+		e.snapCourse(before, "academie", parc+"-S1")
+		out := e.ok("workflow", "check", "--domain", "academie", "--fix")
+		if !strings.Contains(out, "2 difference(s) between the record and Moodle, 2 reconciled") {
+			e.t.Fatalf("check --fix:\n%s", out)
+		}
+		after := newState()
+		e.snapCourse(after, "academie", parc+"-S1")
+		if d := before.diff(after); d != "" {
+			e.t.Errorf("check --fix changed Moodle:\n%s", d)
+		}
+		if out := e.ok("workflow", "check", "--domain", "academie"); !strings.Contains(out, "0 difference(s)") {
+			e.t.Errorf("check after --fix:\n%s", out)
+		}
+		st := after
+		st.set("state S1", "%s", stateWord(e.ok("workflow", "show", "--domain", "academie", "--course", fmt.Sprint(s1.ID))))
+		if st.facts["state S1"] != "session_archivee" {
+			e.t.Errorf("S1 recorded as %s after --fix", st.facts["state S1"])
+		}
+		e.snapCourse(st, "academie", parc+"-S2")
+		return st
+	})
+}

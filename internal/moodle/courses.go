@@ -124,6 +124,13 @@ func (c *Client) GetCoursesByField(ctx context.Context, field, value string) ([]
 	if s := c.Strategy(); s != nil && s.CourseLookupFunction() == fnGetCourses {
 		return c.coursesByFieldFallback(ctx, field, value)
 	}
+	// field=ids naming a deleted course fails the whole call on Moodle 4.5
+	// (a PHP Error, "Attempt to assign property contextvalidated on null"),
+	// and a course deleted by hand is exactly what callers look for:
+	// core_course_get_courses leaves unknown ids out instead.
+	if field == "ids" {
+		return c.coursesByFieldFallback(ctx, field, value)
+	}
 	params := Params{}
 	if field != "" {
 		params["field"], params["value"] = field, value

@@ -341,11 +341,15 @@ func getCoursesByField(c *call, p P) (any, error) {
 		}
 	case "ids":
 		// Answered in the order asked, as recorded ("2,1" gives 2 then 1).
+		// A deleted or unknown id breaks the whole call on Moodle 4.5 (a PHP
+		// Error in the context validation), where field=id answers [].
 		for _, v := range strings.Split(value, ",") {
 			id, _ := strconv.Atoi(strings.TrimSpace(v))
-			if co := s.courses[id]; co != nil {
-				list = append(list, co)
+			co := s.courses[id]
+			if co == nil {
+				return nil, errPHPNull("contextvalidated")
 			}
+			list = append(list, co)
 		}
 	default:
 		return nil, errInvalidParam("Invalid field name")

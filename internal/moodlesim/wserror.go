@@ -25,6 +25,7 @@ const (
 	exCapability = `core\exception\required_capability_exception`
 	exMissingRec = "dml_missing_record_exception"
 	exAccess     = "webservice_access_exception"
+	exPHPError   = "Error" // a PHP engine error the web-service server caught
 )
 
 // className returns the exception class as the release names it: 4.x
@@ -123,6 +124,10 @@ func (e *wsError) body(release string, debug, asXML bool) []byte {
 		return []byte(b.String())
 	}
 	out := o("exception", class, "errorcode", e.ErrorCode, "message", e.Message)
+	if class == exPHPError {
+		// A PHP Error (not a moodle_exception) has no errorcode.
+		out = o("exception", class, "message", e.Message)
+	}
 	if debug && e.Debug != "" {
 		out = append(out, kv{"debuginfo", e.Debug})
 	}
@@ -133,4 +138,11 @@ func (e *wsError) body(release string, debug, asXML bool) []byte {
 // pluginfile.php, which do not go through the REST server.
 func fileError(message, code string) obj {
 	return o("error", message, "errorcode", code, "stacktrace", nil, "debuginfo", nil, "reproductionlink", nil)
+}
+
+// errPHPNull is the PHP Error Moodle 4.5 answers when code dereferences a
+// missing record, e.g. core_course_get_courses_by_field with field=ids
+// naming a course that does not exist.
+func errPHPNull(property string) *wsError {
+	return &wsError{Exception: exPHPError, Message: fmt.Sprintf("Attempt to assign property %q on null", property)}
 }

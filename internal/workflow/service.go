@@ -57,6 +57,7 @@ func (s *Service) Register(reg *jobs.Registry) {
 		reg.Register(Kind(tr), s.handler(tr))
 	}
 	reg.Register(KindReminders, s.remindersJob)
+	reg.Register(KindCheck, s.checkJob)
 }
 
 // Params are a transition's parameters; each transition reads its own.

@@ -75,6 +75,7 @@ var stateLabels = map[string]string{
 	StateSessionEnCours:        "Session en cours",
 	StateSessionArchivee:       "Session archivée",
 	StateCorbeille:             "Corbeille",
+	StateDeleted:               "Supprimé de Moodle",
 }
 
 // Label is a state's French label.

@@ -57,6 +57,9 @@ func (s *Service) handler(tr string) jobs.Handler {
 			if err != nil {
 				return nil, err
 			}
+			if err := s.requireNoDrift(ctx, e, cs); err != nil {
+				return nil, err
+			}
 			if err := s.guard(ctx, e, cs, tr, &j.p.Params); err != nil {
 				return nil, err
 			}
