@@ -274,3 +274,46 @@ func TestGaiaLinkRefused(t *testing.T) {
 		return st
 	})
 }
+
+func TestGaiaDeletedCourse(t *testing.T) {
+	run(t, "gaia-deleted-course", func(e *env) *state {
+		parc := e.parcours("academie", "E2E-GAIA4")
+		e.ok("sessions", "create", "--domain", "academie", "--from", parc, "--name", "GAIA",
+			"--start", "2027-01-11", "--end", "2027-03-12", "--participants", "30", "--max", "25")
+		s1, s2 := parc+"-S1", parc+"-S2"
+		e.withUnknownUsers("create")
+		e.ok(append([]string{"gaia", "import", "--domain", "academie"}, e.gaiaFixtures()...)...)
+		e.ok("gaia", "link", "--domain", "academie", "--course", s1, "--session", "26A0010123/45001/1")
+		e.ok("gaia", "link", "--domain", "academie", "--course", s2, "--session", "26A0010123/45001/2")
+		// The first session is deleted in Moodle by hand, its link left
+		// behind: the sync still enrols the second session's people.
+		id1 := e.mustCourse("academie", s1).ID
+		if _, err := e.tg.site("academie").client.DeleteCourses(e.ctx, []moodle.Int{moodle.Int(id1)}); err != nil {
+			e.t.Fatalf("[%s] deleting %s by hand: %v", e.tg.kind, s1, err)
+		}
+		out := e.ok("gaia", "sync", "--domain", "academie")
+		if !strings.Contains(out, "course no longer exists in Moodle") {
+			e.t.Errorf("[%s] sync with a deleted course: %s", e.tg.kind, out)
+		}
+		d := "@" + gaiaMailDomain()
+		want := map[string]string{"coeur.oeuvrard" + d: "student", "berenice.ferrand" + d: "editingteacher"}
+		got := e.gaiaEnrolled(s2)
+		if len(got) != len(want) {
+			e.t.Errorf("[%s] %s enrolled %v, want %v", e.tg.kind, s2, got, want)
+		}
+		for mail, role := range want {
+			if got[mail] != role {
+				e.t.Errorf("[%s] %s in %s: %q, want %q", e.tg.kind, mail, s2, got[mail], role)
+			}
+		}
+		if db := e.realDB("academie"); db != nil {
+			if n := db.count("SELECT COUNT(*) FROM mdl_course WHERE id = ?", id1); n != 0 {
+				e.t.Errorf("[real] the deleted course %d is back", id1)
+			}
+		}
+		st := newState()
+		e.snapCourse(st, "academie", s1)
+		e.snapCourse(st, "academie", s2)
+		return st
+	})
+}

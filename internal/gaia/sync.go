@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/moodle"
@@ -99,6 +100,18 @@ func (s *Syncer) syncCourse(ctx context.Context, l store.GaiaLink, cp enrol.Chec
 		// No list yet (Stagiaires not imported): reporting every enrolled
 		// participant as absent would only be noise.
 		cr.Note = "GAIA lists nobody for this session yet"
+		return cr, nil
+	}
+	// A linked course deleted in Moodle since (trashed session, deleted by
+	// hand) made the whole domain's sync fail on core_enrol_get_enrolled_users
+	// ("invalidrecord"), so no other linked course was synced: say so for
+	// this course and go on with the others.
+	found, err := s.Client.GetCoursesByField(ctx, "id", strconv.FormatInt(l.CourseID, 10))
+	if err != nil {
+		return cr, err
+	}
+	if len(found) == 0 {
+		cr.Note = "course no longer exists in Moodle: nothing synced (gaia unlink it)"
 		return cr, nil
 	}
 	var plan enrol.Plan

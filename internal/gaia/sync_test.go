@@ -257,3 +257,39 @@ func TestSyncCheckpointsEachCourseApart(t *testing.T) {
 		t.Fatalf("results = %+v", res.Courses)
 	}
 }
+
+// TestSyncSkipsADeletedCourse: a linked course deleted in Moodle is
+// reported and skipped; the domain's other linked courses are still synced.
+func TestSyncSkipsADeletedCourse(t *testing.T) {
+	env := newSyncEnv(t)
+	ctx := context.Background()
+	for _, f := range []string{"formations_ac-a_2026.csv", "intervenants_ac-a_2026.csv", "stagiaires_ac-a_2026.csv"} {
+		env.importFile(t, f, nil)
+	}
+	gone, err := env.client.CreateCourseOnce(ctx, moodle.CourseInput{FullName: "Groupe 2", ShortName: "GAIA-45001-2", CategoryID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []store.GaiaLink{{Domain: "ac-a", CourseID: env.course, SessionKey: "26A0010123/45001/1"},
+		{Domain: "ac-a", CourseID: int64(gone.ID), SessionKey: "26A0010123/45001/2"}} {
+		if err := env.st.LinkGaiaSession(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := env.client.DeleteCourses(ctx, []moodle.Int{gone.ID}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := env.syncer.Sync(ctx, enrol.Direct{Ctx: ctx}, false)
+	if err != nil {
+		t.Fatalf("sync with a deleted linked course: %v", err)
+	}
+	for _, c := range res.Courses {
+		deleted := c.CourseID == int64(gone.ID)
+		if deleted != strings.Contains(c.Note, "no longer exists") || (!deleted && c.Changed == 0) {
+			t.Errorf("course %d: %+v", c.CourseID, c)
+		}
+	}
+	if got := env.enrolled(t); strings.Count(got, "=") != 5 {
+		t.Errorf("the other course's enrolments: %s", got)
+	}
+}
