@@ -184,7 +184,9 @@ func (s *Server) enrolApply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	job, created, err := s.deps.Queue.Submit(r.Context(), jobs.Spec{Kind: enrol.KindApply, Domain: c.Domain,
+	// The same file again after the first run finished is a new run (Moodle
+	// may have changed since), not the old job's answer.
+	job, created, err := enrol.SubmitApply(r.Context(), s.deps.Queue, jobs.Spec{Kind: enrol.KindApply, Domain: c.Domain,
 		Payload: payload, Key: enrol.JobKey(c.Domain, sha, opts), RequestedBy: actor(c)})
 	if err != nil {
 		s.fail(w, r, err)
