@@ -97,8 +97,17 @@ func (c *Calendar) CheckSession(p SessionPlan) []Warning {
 		ws = append(ws, w)
 	}
 	ws = append(ws, c.crossingWarnings(start, end)...)
+	unknownSaid := len(ws) > 0 && ws[0].Code == CodeCalendarUnknown
 	for _, slot := range p.VirtualClasses {
-		ws = append(ws, c.virtualWarnings(slot)...)
+		for _, w := range c.virtualWarnings(slot) {
+			if w.Code == CodeCalendarUnknown {
+				if unknownSaid {
+					continue // one is enough to say the data is missing
+				}
+				unknownSaid = true
+			}
+			ws = append(ws, w)
+		}
 	}
 	return ws
 }
