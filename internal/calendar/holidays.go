@@ -1,7 +1,9 @@
 // Package calendar knows the French school calendar rules the bridge warns
 // about when a session is planned: public holidays (jours fériés, with the
-// Alsace-Moselle and overseas extras), school holidays per zone (A, B, C,
-// from the ministry's data, plus configured ranges for overseas académies),
+// Alsace-Moselle and overseas extras), school holidays per zone (A, B, C
+// from the ministry's data and orders, see data/; Corse and the overseas
+// académies known by name, their dates from configuration until shipped),
+// a calendar_unknown warning for any day outside what is known,
 // and the planning advice of the m@gistère guides (no start on the eve of a
 // weekend, public holiday or school holidays; about 2 h of remote work per
 // week). It only ever warns: the formateur decides.
@@ -11,7 +13,7 @@
 // académie's local zone) when they carry a time of day.
 package calendar
 
-//go:generate go run ./gen -in ../../../shared/calendar/vacances-scolaires.csv -out data/school_holidays.csv -from 2015-01-01
+//go:generate go run ./gen -in ../../../shared/calendar/vacances-scolaires.csv -out data/school_holidays.csv -from 2015-01-01 -taken 2026-12-06
 
 import (
 	"fmt"
