@@ -42,7 +42,7 @@ var zoneAliases = map[string]string{
 	"971": "guadeloupe", "972": "martinique", "973": "guyane", "976": "mayotte",
 	"2a": "corse", "2b": "corse",
 	"polynesie-francaise": "polynesie", "987": "polynesie",
-	"nouvelle-calédonie": "nouvelle-caledonie", "988": "nouvelle-caledonie",
+	"988": "nouvelle-caledonie",
 	"spm": "saint-pierre-et-miquelon", "975": "saint-pierre-et-miquelon",
 	"wallis": "wallis-et-futuna", "986": "wallis-et-futuna",
 }
