@@ -509,6 +509,13 @@ func TestOpenSelfEnrolment(t *testing.T) {
 		}
 		e.ok("workflow", "run", "set-metadata", "--domain", "academie", "--course", ts.short,
 			"--remote-minutes", "90", "--inperson-minutes", "0", "--objectives", "Auto-inscription")
+		if db != nil {
+			// The site's enrol_self default role is not the participant
+			// role: the instance must still give the domain's (integrity
+			// issue, case 10).
+			e.siteConfig("academie", "enrol_self", "roleid", "4")
+			e.t.Cleanup(func() { e.siteConfig("academie", "enrol_self", "roleid", "5") })
+		}
 		e.ok("workflow", "run", "open-self-enrolment", "--domain", "academie", "--course", ts.short)
 		// Twice: refused by the state machine, or a no-op; never a second instance.
 		r = e.bridge("workflow", "run", "open-self-enrolment", "--domain", "academie", "--course", ts.short)
@@ -524,8 +531,8 @@ func TestOpenSelfEnrolment(t *testing.T) {
 			if err := db.s.db.QueryRow("SELECT roleid FROM mdl_enrol WHERE courseid = ? AND enrol = 'self'", ts.id).Scan(&roleid); err != nil {
 				e.t.Fatal(err)
 			}
-			// New self-enrolments get the participant role (enrol_self's
-			// configured default, student on these sites).
+			// New self-enrolments get the participant role, not the
+			// site's enrol_self default (teacher during this test).
 			if roleid != roleStudent {
 				e.t.Errorf("the self-enrolment instance's roleid is %d, want the participant role (student, %d)", roleid, roleStudent)
 			}
@@ -630,4 +637,15 @@ func TestTrackingHandChanges(t *testing.T) {
 		e.snapCourse(st, "academie", ts.short)
 		return st
 	})
+}
+
+// siteConfig sets a plugin setting on a real site with Moodle's own CLI.
+func (e *env) siteConfig(domain, component, name, value string) {
+	e.t.Helper()
+	s := e.tg.site(domain)
+	cmd := exec.Command("php", "admin/cli/cfg.php", "--component="+component, "--name="+name, "--set="+value)
+	cmd.Dir = s.tree
+	if out, err := cmd.CombinedOutput(); err != nil {
+		e.t.Fatalf("[real] %s: cfg.php %s/%s: %v\n%s", domain, component, name, err, out)
+	}
 }

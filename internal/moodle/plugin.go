@@ -97,10 +97,15 @@ type SelfEnrolment struct {
 
 // EnableSelfEnrolment turns a course's self enrolment on or off; password
 // (an enrolment key, a secret) is optional and sent only when non-empty.
-func (c *Client) EnableSelfEnrolment(ctx context.Context, courseID Int, enable bool, password string) (*SelfEnrolment, error) {
+// roleID, when not 0, is the role self-enrolled users get (local_bridge
+// 2025060200); 0 leaves the site's enrol_self default.
+func (c *Client) EnableSelfEnrolment(ctx context.Context, courseID Int, enable bool, password string, roleID Int) (*SelfEnrolment, error) {
 	params := Params{"courseid": courseID, "enable": enable}
 	if password != "" {
 		params["password"] = password
+	}
+	if roleID > 0 {
+		params["roleid"] = roleID
 	}
 	var out SelfEnrolment
 	if err := c.Call(ctx, fnEnableSelfEnrolment, params, &out); err != nil {

@@ -65,12 +65,15 @@ func TestPluginFunctions(t *testing.T) {
 	if err != nil || rst.Status != StatusFailed || rst.CourseID != 0 || rst.Error != "restore failed" {
 		t.Fatalf("restore status: %+v %v", rst, err)
 	}
-	se, err := c.EnableSelfEnrolment(ctx, 5, true, "")
+	se, err := c.EnableSelfEnrolment(ctx, 5, true, "", 0)
 	if err != nil || se.InstanceID != 12 || !se.Enabled {
 		t.Fatalf("self enrolment: %+v %v", se, err)
 	}
-	if f := form(fnEnableSelfEnrolment); f["enable"] != "1" || f["password"] != "" {
+	if f := form(fnEnableSelfEnrolment); f["enable"] != "1" || f["password"] != "" || f["roleid"] != "" {
 		t.Errorf("self enrolment form %v", f)
+	}
+	if _, err := c.EnableSelfEnrolment(ctx, 5, true, "", 5); err != nil || form(fnEnableSelfEnrolment)["roleid"] != "5" {
+		t.Errorf("self enrolment with the participant role: form %v, %v", form(fnEnableSelfEnrolment), err)
 	}
 	if frozen, err := c.FreezeContext(ctx, 5, false); err != nil || !frozen || form(fnFreezeContext)["freeze"] != "0" {
 		t.Fatalf("freeze: %v %v", frozen, err)

@@ -2,6 +2,7 @@ package moodlesim
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -13,7 +14,7 @@ func init() {
 	), bridgeRestoreCourse)
 	register("local_bridge_get_restore_status", false, single(k("restoreid", val("alphanum"))), bridgeRestoreStatus)
 	register("local_bridge_enable_self_enrolment", true, single(
-		k("courseid", vInt()), k("enable", vInt()), k("password", vRaw().opt()),
+		k("courseid", vInt()), k("enable", vInt()), k("password", vRaw().opt()), k("roleid", vInt().opt()),
 	), bridgeEnableSelfEnrolment)
 	register("local_bridge_freeze_context", true, single(k("courseid", vInt()), k("freeze", vInt())), bridgeFreezeContext)
 	register("local_bridge_mark_course_complete", true, single(
@@ -209,9 +210,15 @@ func bridgeEnableSelfEnrolment(c *call, p P) (any, error) {
 	if co.frozen {
 		return nil, errNoPermission("Configure self enrol instances")
 	}
+	if p.Int("roleid") != 0 && roleNames[p.Int("roleid")] == "" {
+		return nil, errInvalidParam("Unknown role id " + strconv.Itoa(p.Int("roleid")))
+	}
 	co.selfEnabled = p.Int("enable") == 1
 	if p.Has("password") {
 		co.selfPassword = p.Str("password")
+	}
+	if p.Int("roleid") != 0 {
+		co.selfRoleID = p.Int("roleid")
 	}
 	return o("instanceid", co.selfID, "enabled", co.selfEnabled), nil
 }

@@ -38,6 +38,7 @@ type course struct {
 	manualID, guestID, selfID                                              int // enrol instance ids
 	selfEnabled                                                            bool
 	selfPassword                                                           string
+	selfRoleID                                                             int // 0: the enrol_self default (student)
 	criteria                                                               *Criteria
 }
 

@@ -247,7 +247,9 @@ func applyOpenSelf(ctx context.Context, j *job) (any, error) {
 		return nil, err
 	}
 	if err := j.run.Step("self-enrolment", func(ctx context.Context) (any, error) {
-		return j.e.d.Client.EnableSelfEnrolment(ctx, moodle.Int(j.p.CourseID), true, "")
+		// Self-enrolled people get the domain's participant role, whatever
+		// the site's enrol_self default role is.
+		return j.e.d.Client.EnableSelfEnrolment(ctx, moodle.Int(j.p.CourseID), true, "", moodle.Int(j.e.roles["participant"]))
 	}, nil); err != nil {
 		return nil, err
 	}

@@ -51,6 +51,8 @@ class enable_self_enrolment extends external_api {
             'courseid' => new external_value(PARAM_INT, 'Course'),
             'enable' => new external_value(PARAM_INT, '1 to enable, 0 to disable'),
             'password' => new external_value(PARAM_RAW, 'Enrolment key when enabling; empty for none', VALUE_DEFAULT, ''),
+            'roleid' => new external_value(PARAM_INT, 'Role given to self-enrolled users; 0 for the site default',
+                VALUE_DEFAULT, 0),
         ]);
     }
 
@@ -60,12 +62,16 @@ class enable_self_enrolment extends external_api {
      * @param int $courseid Course.
      * @param int $enable 1 or 0.
      * @param string $password Enrolment key (empty: no key).
+     * @param int $roleid Role of self-enrolled users (0: the enrol_self default).
      * @return array instanceid, enabled
      */
-    public static function execute(int $courseid, int $enable, string $password = ''): array {
+    public static function execute(int $courseid, int $enable, string $password = '', int $roleid = 0): array {
         global $DB;
         $params = self::validate_parameters(self::execute_parameters(),
-            ['courseid' => $courseid, 'enable' => $enable, 'password' => $password]);
+            ['courseid' => $courseid, 'enable' => $enable, 'password' => $password, 'roleid' => $roleid]);
+        if ($params['roleid'] && !$DB->record_exists('role', ['id' => $params['roleid']])) {
+            throw new \invalid_parameter_exception('Unknown role id ' . $params['roleid']);
+        }
         $context = \context_course::instance($params['courseid']);
         self::validate_context($context);
         require_capability('local/bridge:use', $context);
@@ -92,16 +98,22 @@ class enable_self_enrolment extends external_api {
             $fields['status'] = ENROL_INSTANCE_ENABLED;
             $fields['customint6'] = 1; // Allow new enrolments.
             $fields['password'] = $params['password'];
+            if ($params['roleid']) {
+                // The domain's participant role, not whatever the site's enrol_self default is.
+                $fields['roleid'] = $params['roleid'];
+            }
             $id = $plugin->add_instance(get_course($params['courseid']), $fields);
             return ['instanceid' => (int)$id, 'enabled' => true];
         }
         $plugin->update_status($instance, ENROL_INSTANCE_ENABLED);
         $instance = $DB->get_record('enrol', ['id' => $instance->id], '*', MUST_EXIST);
-        if ($instance->password !== $params['password'] || !$instance->customint6) {
+        $wantrole = $params['roleid'] ? $params['roleid'] : (int)$instance->roleid;
+        if ($instance->password !== $params['password'] || !$instance->customint6 || (int)$instance->roleid !== $wantrole) {
             // A full copy of the record as form data: update_instance() reads fields the form would send.
             $data = clone $instance;
             $data->password = $params['password'];
             $data->customint6 = 1;
+            $data->roleid = $wantrole;
             $plugin->update_instance($instance, $data);
         }
         return ['instanceid' => (int)$instance->id, 'enabled' => true];
