@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // PHP drops form variables over max_input_vars without an error, so every
@@ -179,6 +180,7 @@ func rowLevel(err error) bool {
 // or last). A row isolated alone takes the error of the smallest failing
 // call that contained it.
 type bisector[T, R any] struct {
+	mu   sync.Mutex // guards res.Calls and res.MailFailure; rows are each written by one chunk
 	c    *Client
 	rows []T
 	call func(context.Context, []T) ([]R, error)
@@ -194,18 +196,51 @@ func runBisect[T, R any](ctx context.Context, c *Client, name string, rows []T,
 	}
 	pending := seq(len(rows))
 	for len(pending) > 0 {
-		var setAside []int
-		for _, chunk := range chunkIndexes(pending, cost, c.opts.MaxRowsPerChunk, c.valueBudget(0)) {
-			aside, err := b.apply(ctx, chunk)
-			setAside = append(setAside, aside...)
-			if err != nil {
-				return b.res, err
-			}
+		setAside, err := b.round(ctx, chunkIndexes(pending, cost, c.opts.MaxRowsPerChunk, c.valueBudget(0)))
+		if err != nil {
+			return b.res, err
 		}
 		sort.Ints(setAside)
 		pending = setAside
 	}
 	return b.res, nil
+}
+
+// round applies chunks, BatchParallel at a time. The first error stops
+// new chunks from starting; chunks in flight finish and keep their
+// outcome, the rest stay Pending.
+func (b *bisector[T, R]) round(ctx context.Context, chunks [][]int) ([]int, error) {
+	var (
+		mu       sync.Mutex
+		setAside []int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	sem := make(chan struct{}, b.c.opts.BatchParallel)
+	for _, chunk := range chunks {
+		sem <- struct{}{}
+		mu.Lock()
+		stop := firstErr != nil
+		mu.Unlock()
+		if stop {
+			<-sem
+			break
+		}
+		wg.Add(1)
+		go func(chunk []int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			aside, err := b.apply(ctx, chunk)
+			mu.Lock()
+			defer mu.Unlock()
+			setAside = append(setAside, aside...)
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}(chunk)
+	}
+	wg.Wait()
+	return setAside, firstErr
 }
 
 // apply tries a chunk never tried before and isolates its bad rows.
@@ -243,10 +278,12 @@ func (b *bisector[T, R]) isolate(ctx context.Context, idx []int, err error) ([]i
 // try makes one call with the rows at idx and records their success.
 func (b *bisector[T, R]) try(ctx context.Context, idx []int) error {
 	values, err := b.call(ctx, pick(b.rows, idx))
+	b.mu.Lock()
 	b.res.Calls++
 	if err != nil && IsMailFailure(err) {
 		b.res.MailFailure, err = err, nil
 	}
+	b.mu.Unlock()
 	if err != nil {
 		return err
 	}

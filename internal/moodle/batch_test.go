@@ -90,13 +90,46 @@ func TestBisectionStopsOnRetryable(t *testing.T) {
 	users := makeUsers(250)
 	f.poisoned[users[10].Username] = true
 	f.failWith[fnCreateUsers] = "dmlwriteexception" // the very first call
-	c := newTestClient(t, f.srv.URL, nil, Options{})
+	c := newTestClient(t, f.srv.URL, nil, Options{BatchParallel: 1})
 	res, err := c.CreateUsersBatch(context.Background(), users)
 	if err == nil || !failure.IsRetryable(err) || !IsErrorCode(err, "dmlwriteexception") {
 		t.Fatalf("want the retryable error back, got %v", err)
 	}
 	if res.Calls != 1 || len(res.Pending()) != 250 {
 		t.Errorf("calls %d, pending %d", res.Calls, len(res.Pending()))
+	}
+}
+
+// With chunks in parallel, a retryable error stops new chunks; the chunk
+// already in flight keeps its outcome, and every other row is Pending.
+func TestParallelBatchStopsOnRetryable(t *testing.T) {
+	f := newFakeMoodle(t)
+	users := makeUsers(500)
+	f.failWith[fnCreateUsers] = "dmlwriteexception" // the very first call
+	c := newTestClient(t, f.srv.URL, nil, Options{BatchParallel: 2})
+	res, err := c.CreateUsersBatch(context.Background(), users)
+	if err == nil || !failure.IsRetryable(err) {
+		t.Fatalf("want the retryable error back, got %v", err)
+	}
+	ok := res.Succeeded()
+	if res.Calls > 2 || ok+len(res.Pending()) != 500 || f.userCount("user") != ok || ok > 100 {
+		t.Errorf("calls %d, created %d (server %d), pending %d", res.Calls, ok, f.userCount("user"), len(res.Pending()))
+	}
+}
+
+// Parallel chunks create every row once, in any order, and isolate bad rows.
+func TestParallelBatchCreatesEveryRowOnce(t *testing.T) {
+	f := newFakeMoodle(t)
+	users := makeUsers(1000)
+	f.poisoned[users[7].Username] = true
+	f.poisoned[users[612].Username] = true
+	c := newTestClient(t, f.srv.URL, nil, Options{BatchParallel: 2})
+	res, err := c.CreateUsersBatch(context.Background(), users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(res.Failed()) != "[7 612]" || res.Succeeded() != 998 || f.userCount("user") != 998 {
+		t.Errorf("failed %v, ok %d, server %d", res.Failed(), res.Succeeded(), f.userCount("user"))
 	}
 }
 

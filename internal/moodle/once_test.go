@@ -66,7 +66,7 @@ func TestCreateCategoryOnce(t *testing.T) {
 func TestCreateUsersOnceAfterLostAnswer(t *testing.T) {
 	f := newFakeMoodle(t)
 	f.dropOnce[fnCreateUsers] = true // the first chunk commits, then drops
-	c := newTestClient(t, f.srv.URL, nil, Options{MaxRowsPerChunk: 50})
+	c := newTestClient(t, f.srv.URL, nil, Options{MaxRowsPerChunk: 50, BatchParallel: 1})
 	users := makeUsers(120)
 	ctx := context.Background()
 	res, err := c.CreateUsersOnce(ctx, users)
