@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# The bridge against Moodle's own tools on a real Moodle 4.5 site, side by
+# side in one run, each measurement from the site's fresh snapshot
+# (scripts/real-moodle.sh reset between runs), median of BENCH_RUNS runs.
+#
+#   scripts/bench-real.sh                     2000 people, 3 runs (about 30 minutes on 2 cores)
+#   BENCH_PEOPLE=300 BENCH_RUNS=1 scripts/bench-real.sh
+#
+# It uses its own sites (RM_WORK, RM_DB_PORT, RM_BASE_PORT below: never the
+# ones the end-to-end suite uses), starts them when they are not running and
+# stops them at the end unless BENCH_KEEP_SITES=1. Every measured end state is
+# checked in the site's database before its time is reported: a comparison
+# of two different end states is refused (exit 1).
+#
+# Measures:
+#  1. enrolment of BENCH_PEOPLE new people into one course: `bridge enrol`
+#     against admin/tool/uploaduser/cli/uploaduser.php (course1/role1), both
+#     followed by \core\task\send_new_user_passwords_task (both leave the
+#     create_password preference); SSO accounts (auth shibboleth, no password);
+#     the same file again (nothing to do), with and without db_dsn.
+#  2. progress of BENCH_PARTICIPANTS participants: `bridge tracking sync`
+#     through web services and through the database, against a loop of one
+#     core_completion_get_activities_completion_status call per person and
+#     one SQL query.
+#  3. copy of a small course: `bridge workflow run duplicate` against
+#     admin/cli/backup.php + admin/cli/restore_backup.php.
+# Output: a markdown table on stdout and in bench/results.md (section
+# "Real Moodle 4.5.5+ (side by side, same machine)"; the rest of the file is kept).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+export PATH="$PATH:/usr/local/go/bin"
+export RM_WORK=${RM_WORK:-/var/tmp/bridge-bench-moodle}
+export RM_DB_PORT=${RM_DB_PORT:-3408}
+export RM_BASE_PORT=${RM_BASE_PORT:-8491}
+RUNS=${BENCH_RUNS:-3}
+PEOPLE=${BENCH_PEOPLE:-2000}
+PARTICIPANTS=${BENCH_PARTICIPANTS:-500}
+ACTIVITIES=${BENCH_ACTIVITIES:-8}
+RESULTS=${BENCH_RESULTS:-$repo/bench/results.md}
+rm_site() { scripts/real-moodle.sh "$@"; }
+say() { echo "bench-real: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+tmp=$(mktemp -d /tmp/bench-real.XXXXXX)
+started=""
+cleanup() {
+  rm -rf "$tmp"
+  if [ -n "$started" ] && [ -z "${BENCH_KEEP_SITES:-}" ]; then rm_site stop || true; fi
+}
+trap cleanup EXIT
+
+if ! rm_site status 2>/dev/null | grep -q "academie up"; then
+  say "starting the benchmark's own Moodle sites in $RM_WORK (ports $RM_BASE_PORT.., database $RM_DB_PORT)"
+  rm_site start --sites 2 >&2
+  started=1
+fi
+# The env file holds KEY=VALUE lines (DSNs with parentheses: not shell syntax).
+while IFS='=' read -r key value; do
+  case $key in RM_*) printf -v "$key" '%s' "$value" ;; esac
+done <"$RM_WORK/env"
+URL=$RM_ACADEMIE_URL
+TOKEN=$(cat "$RM_ACADEMIE_TOKEN_FILE")
+TREE=$RM_ACADEMIE_TREE
+DSN=$RM_ACADEMIE_DSN
+DB=moodle_academie
+# One full reset first: it re-runs the bridge's setup on the snapshots when
+# scripts/real-moodle/setup.php changed since they were made.
+[ -n "$started" ] || [ -n "${BENCH_SKIP_FULL_RESET:-}" ] || rm_site reset >&2 || die "scripts/real-moodle.sh reset failed"
+go build -o "$tmp/bridge" ./bridge
+bridge=$tmp/bridge
+
+sql() { mariadb --no-defaults -h127.0.0.1 -P"$RM_DB_PORT" -uroot -N -B "$DB" -e "$1"; }
+mphp() { (cd "$TREE" && php -d memory_limit=1024M -d max_input_vars=5000 "$@"); }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+ws() { # function key=value...: JSON answer
+  local fn=$1; shift
+  local args=() kv
+  for kv in "$@"; do args+=(--data-urlencode "$kv"); done
+  curl -fsS "$URL/webservice/rest/server.php" --data-urlencode "wstoken=$TOKEN" --data-urlencode "wsfunction=$fn" \
+    --data-urlencode "moodlewsrestformat=json" "${args[@]}"
+}
+# reset_sites: the academie site back to its fresh snapshot. This is what
+# `scripts/real-moodle.sh reset` does for every site, done here for the one
+# site measured: on a loaded 2-core machine the full reset of both sites
+# takes about 90 s, most of it re-creating ~500 tables per site.
+reset_sites() {
+  local dir=$RM_WORK/sites/academie i t0
+  t0=$(now)
+  for i in 1 2; do
+    if mariadb --no-defaults -uroot --socket="$RM_WORK/mysql/mysqld.sock" -e "DROP DATABASE IF EXISTS \`$DB\`;
+        CREATE DATABASE \`$DB\` DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" >"$tmp/reset.log" 2>&1 &&
+      mariadb --no-defaults -uroot --socket="$RM_WORK/mysql/mysqld.sock" "$DB" <"$dir/snapshot.sql" >>"$tmp/reset.log" 2>&1; then
+      rm -rf "$dir/data.old"; mv "$dir/data" "$dir/data.old"; cp -a "$dir/snapshot-data" "$dir/data"; rm -rf "$dir/data.old" 2>/dev/null || true
+      say "  (site reset in $(since "$t0") s)"
+      return 0
+    fi
+    say "reset attempt $i failed: $(tail -2 "$tmp/reset.log")"
+  done
+  die "could not reset the academie site"
+}
+
+# config DIR [extra domain keys]: a fresh bridge configuration and store.
+config() {
+  local dir=$1 extra=${2:-}
+  rm -rf "$dir"; mkdir -p "$dir"
+  cat >"$dir/bridge.yaml" <<YAML
+data_dir: $dir
+national: national
+log_format: console
+log_level: warn
+domains:
+  - name: national
+    wwwroot: $RM_NATIONAL_URL
+    token_file: $RM_NATIONAL_TOKEN_FILE
+    zone: C
+  - name: academie
+    wwwroot: $URL
+    token_file: $RM_ACADEMIE_TOKEN_FILE
+    zone: B
+    max_input_vars: 5000
+    unknown_users: create
+    create_auth: manual
+$extra
+YAML
+  echo "$dir/bridge.yaml"
+}
+br() { local cfg=$1; shift; "$bridge" --config "$cfg" "$@"; }
+
+# new_course SHORTNAME: an empty course in the default category, made over web services.
+new_course() {
+  local out
+  out=$(ws core_course_create_courses "courses[0][fullname]=Bench $1" "courses[0][shortname]=$1" "courses[0][categoryid]=1")
+  echo "$out" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2 | grep . || die "creating course $1: $out"
+}
+
+# people FILE KIND: the same BENCH_PEOPLE people, for the bridge ("bridge")
+# or for uploaduser with course1/role1 ("upload") and an auth column ("upload-sso").
+people() {
+  local file=$1 kind=$2 course=${3:-}
+  awk -v n="$PEOPLE" -v kind="$kind" -v c="$course" 'BEGIN {
+    if (kind == "bridge") print "username,firstname,lastname,email"
+    else if (kind == "upload") print "username,firstname,lastname,email,course1,role1"
+    else print "username,firstname,lastname,email,auth,course1,role1"
+    for (i = 1; i <= n; i++) {
+      u = sprintf("bench%05d", i)
+      line = u ",Prénom" i ",NOM" i "," u "@bench.invalid"
+      if (kind == "upload") line = line "," c ",student"
+      else if (kind == "upload-sso") line = line ",shibboleth," c ",student"
+      print line
+    }
+  }' >"$file"
+}
+
+# state COURSEID: accounts, enrolments, student roles, pending passwords,
+# accounts without a password yet, and accounts per auth, for the bench people.
+state() {
+  sql "SELECT
+    (SELECT COUNT(*) FROM mdl_user WHERE username LIKE 'bench0%' AND deleted = 0),
+    (SELECT COUNT(*) FROM mdl_user_enrolments ue JOIN mdl_enrol e ON e.id = ue.enrolid JOIN mdl_user u ON u.id = ue.userid
+      WHERE e.courseid = $1 AND e.enrol = 'manual' AND u.username LIKE 'bench0%'),
+    (SELECT COUNT(*) FROM mdl_role_assignments ra JOIN mdl_context x ON x.id = ra.contextid JOIN mdl_role r ON r.id = ra.roleid
+      JOIN mdl_user u ON u.id = ra.userid WHERE x.contextlevel = 50 AND x.instanceid = $1 AND r.shortname = 'student' AND u.username LIKE 'bench0%'),
+    (SELECT COUNT(*) FROM mdl_user_preferences p JOIN mdl_user u ON u.id = p.userid WHERE p.name = 'create_password' AND u.username LIKE 'bench0%'),
+    (SELECT COUNT(*) FROM mdl_user WHERE username LIKE 'bench0%' AND deleted = 0 AND password = ''),
+    (SELECT GROUP_CONCAT(a ORDER BY a) FROM (SELECT CONCAT(auth, '=', COUNT(*)) a FROM mdl_user WHERE username LIKE 'bench0%' GROUP BY auth) t)" |
+    tr '\t' ' '
+}
+# expect WHAT GOT WANT: refuse to report a time for a different end state.
+expect() { [ "$2" = "$3" ] || die "$1: end state '$2', want '$3' (accounts enrolments student-roles pending-passwords no-password auths)"; }
+
+declare -A T # measure name -> space-separated seconds
+rec() { T[$1]="${T[$1]:-}${T[$1]:+ }$2"; say "  $1: $2 s"; }
+median() { tr ' ' '\n' <<<"${T[$1]:-}" | { grep . || true; } | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+password_task() { mphp admin/cli/scheduled_task.php --execute='\core\task\send_new_user_passwords_task' >"$tmp/task.log" 2>&1 || die "password task: $(tail -3 "$tmp/task.log")"; }
+
+manual_end="$PEOPLE $PEOPLE $PEOPLE 0 0 manual=$PEOPLE"
+sso_end="$PEOPLE $PEOPLE $PEOPLE 0 0 shibboleth=$PEOPLE"
+
+only=${BENCH_ONLY:-enrol,progress,copy} # while developing: a subset
+want() { [[ ",$only," == *",$1,"* ]]; }
+want enrol && for run in $(seq 1 "$RUNS"); do
+  say "run $run/$RUNS: enrolment of $PEOPLE new people"
+  # (a) the bridge, manual accounts, then the deferred passwords.
+  reset_sites
+  cid=$(new_course BENCH-ENROL)
+  people "$tmp/people.csv" bridge
+  cfg=$(config "$tmp/a")
+  t0=$(now)
+  br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/a.out" 2>&1 || die "bridge enrol: $(tail -5 "$tmp/a.out")"
+  rec enrol_bridge "$(since "$t0")"
+  t0=$(now); password_task; rec enrol_bridge_task "$(since "$t0")"
+  expect "bridge enrol (manual)" "$(state "$cid")" "$manual_end"
+  # (d) the same file again: nothing to do; without then with db_dsn.
+  t0=$(now)
+  br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/d.out" 2>&1 || die "bridge enrol again: $(tail -5 "$tmp/d.out")"
+  rec rerun_bridge_ws "$(since "$t0")"
+  cfgdb=$(config "$tmp/d" "    db_dsn: $DSN")
+  t0=$(now)
+  br "$cfgdb" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/d2.out" 2>&1 || die "bridge enrol again (db_dsn): $(tail -5 "$tmp/d2.out")"
+  rec rerun_bridge_db "$(since "$t0")"
+  expect "bridge enrol again" "$(state "$cid")" "$manual_end"
+
+  # (b) uploaduser with course1/role1, then the deferred passwords.
+  reset_sites
+  cid=$(new_course BENCH-ENROL)
+  people "$tmp/upload.csv" upload BENCH-ENROL
+  t0=$(now)
+  mphp admin/tool/uploaduser/cli/uploaduser.php --file="$tmp/upload.csv" --delimiter_name=comma >"$tmp/b.out" 2>&1 || die "uploaduser: $(tail -5 "$tmp/b.out")"
+  rec enrol_moodle "$(since "$t0")"
+  t0=$(now); password_task; rec enrol_moodle_task "$(since "$t0")"
+  expect "uploaduser (manual)" "$(state "$cid")" "$manual_end"
+  # (d) uploaduser again on the same file, existing accounts kept as they are
+  # (uutype 2: add new and update existing, uuupdatetype 0: no changes): it still checks every enrolment.
+  t0=$(now)
+  mphp admin/tool/uploaduser/cli/uploaduser.php --file="$tmp/upload.csv" --delimiter_name=comma --uutype=2 --uuupdatetype=0 >"$tmp/b2.out" 2>&1 || die "uploaduser again: $(tail -5 "$tmp/b2.out")"
+  rec rerun_moodle "$(since "$t0")"
+  expect "uploaduser again" "$(state "$cid")" "$manual_end"
+
+  # (c) SSO accounts: no password to make.
+  reset_sites
+  cid=$(new_course BENCH-ENROL)
+  cfg=$(config "$tmp/c")
+  t0=$(now)
+  br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create --auth shibboleth >"$tmp/c.out" 2>&1 || die "bridge enrol sso: $(tail -5 "$tmp/c.out")"
+  rec sso_bridge "$(since "$t0")"
+  expect "bridge enrol (shibboleth)" "$(state "$cid")" "$sso_end"
+  reset_sites
+  cid=$(new_course BENCH-ENROL)
+  people "$tmp/upload-sso.csv" upload-sso BENCH-ENROL
+  t0=$(now)
+  mphp admin/tool/uploaduser/cli/uploaduser.php --file="$tmp/upload-sso.csv" --delimiter_name=comma >"$tmp/c2.out" 2>&1 || die "uploaduser sso: $(tail -5 "$tmp/c2.out")"
+  rec sso_moodle "$(since "$t0")"
+  expect "uploaduser (shibboleth)" "$(state "$cid")" "$sso_end"
+done
+
+# 2. Progress: reading changes nothing in Moodle, so one fixture serves every run.
+if want progress; then
+say "progress of $PARTICIPANTS participants ($ACTIVITIES activities)"
+reset_sites
+mphp "$repo/scripts/bench-real/course.php" --shortname=BENCH-PROG --activities="$ACTIVITIES" --users="$PARTICIPANTS" >"$tmp/prog.out" 2>&1 ||
+  die "progress fixture: $(tail -5 "$tmp/prog.out")"
+pcid=$(grep -o 'courseid=[0-9]*' "$tmp/prog.out" | cut -d= -f2)
+progress_sql="SELECT COUNT(DISTINCT ue.userid), COALESCE(SUM(d.done), 0) FROM mdl_user_enrolments ue JOIN mdl_enrol e ON e.id = ue.enrolid
+  LEFT JOIN (SELECT cmc.userid, COUNT(*) done FROM mdl_course_modules_completion cmc JOIN mdl_course_modules cm ON cm.id = cmc.coursemoduleid
+    WHERE cm.course = $pcid AND cm.completion > 0 AND cmc.completionstate IN (1, 2) GROUP BY cmc.userid) d ON d.userid = ue.userid
+  WHERE e.courseid = $pcid"
+want_prog=$(sql "$progress_sql" | tr '\t' ' ')
+# Participants and done activities in the bridge's snapshot (its SQLite store).
+bridge_done() { sqlite3 "$1/bridge.db" "SELECT COUNT(*) || ' ' || COALESCE(SUM(done), 0) FROM tracking_progress WHERE domain = 'academie' AND course_id = $pcid"; }
+for run in $(seq 1 "$RUNS"); do
+  say "run $run/$RUNS: progress"
+  cfg=$(config "$tmp/p1")
+  t0=$(now); br "$cfg" tracking sync --domain academie --course BENCH-PROG >"$tmp/p1.out" 2>&1 || die "tracking sync (ws): $(tail -5 "$tmp/p1.out")"
+  rec prog_bridge_ws "$(since "$t0")"
+  expect "tracking sync (web services)" "$(bridge_done "$tmp/p1")" "$want_prog"
+  cfg=$(config "$tmp/p2" "    db_dsn: $DSN")
+  t0=$(now); br "$cfg" tracking sync --domain academie --course BENCH-PROG >"$tmp/p2.out" 2>&1 || die "tracking sync (db): $(tail -5 "$tmp/p2.out")"
+  rec prog_bridge_db "$(since "$t0")"
+  expect "tracking sync (database)" "$(bridge_done "$tmp/p2")" "$want_prog"
+  # A script without the bridge: one completion call per participant.
+  t0=$(now)
+  ids=$(sql "SELECT DISTINCT ue.userid FROM mdl_user_enrolments ue JOIN mdl_enrol e ON e.id = ue.enrolid WHERE e.courseid = $pcid")
+  n=0; done_sum=0
+  for uid in $ids; do
+    d=$(ws core_completion_get_activities_completion_status "courseid=$pcid" "userid=$uid" | { grep -o '"state":[12]' || true; } | wc -l)
+    n=$((n + 1)); done_sum=$((done_sum + d))
+  done
+  rec prog_ws_loop "$(since "$t0")"
+  expect "completion call per participant" "$n $done_sum" "$want_prog"
+  t0=$(now); got=$(sql "$progress_sql" | tr '\t' ' '); rec prog_sql "$(since "$t0")"
+  expect "one SQL query" "$got" "$want_prog"
+done
+fi
+
+# 3. Copy of a small course on the same site.
+modules() { sql "SELECT COUNT(*) FROM mdl_course_modules WHERE course = $1"; }
+want copy && for run in $(seq 1 "$RUNS"); do
+  say "run $run/$RUNS: course copy"
+  reset_sites
+  cfg=$(config "$tmp/w")
+  br "$cfg" domains bootstrap --domain academie >"$tmp/boot.out" 2>&1 || die "bootstrap: $(tail -5 "$tmp/boot.out")"
+  gabcat=$(grep -oE 'category gabarit +id [0-9]+' "$tmp/boot.out" | grep -oE '[0-9]+$')
+  mphp "$repo/scripts/bench-real/course.php" --shortname=BENCH-GAB --category="$gabcat" --activities="$ACTIVITIES" >"$tmp/gab.out" 2>&1 ||
+    die "course fixture: $(tail -5 "$tmp/gab.out")"
+  gid=$(grep -o 'courseid=[0-9]*' "$tmp/gab.out" | cut -d= -f2)
+  want=$(modules "$gid")
+  t0=$(now)
+  br "$cfg" workflow run duplicate --domain academie --course BENCH-GAB --shortname BENCH-COPY --name "Copie" >"$tmp/dup.out" 2>&1 ||
+    die "workflow run duplicate: $(tail -5 "$tmp/dup.out")"
+  rec copy_bridge "$(since "$t0")"
+  copy=$(sql "SELECT id FROM mdl_course WHERE shortname = 'BENCH-COPY'")
+  expect "bridge duplicate" "$(modules "${copy:-0}")" "$want"
+  rm -rf "$tmp/mbz"; mkdir -p "$tmp/mbz"
+  t0=$(now)
+  mphp admin/cli/backup.php --courseid="$gid" --destination="$tmp/mbz" >"$tmp/bk.out" 2>&1 || die "backup.php: $(tail -5 "$tmp/bk.out")"
+  mphp admin/cli/restore_backup.php --file="$(ls "$tmp"/mbz/*.mbz | head -1)" --categoryid="$gabcat" >"$tmp/rs.out" 2>&1 ||
+    die "restore_backup.php: $(tail -5 "$tmp/rs.out")"
+  rec copy_moodle "$(since "$t0")"
+  rcid=$(sql "SELECT MAX(id) FROM mdl_course")
+  [ "$rcid" != "$copy" ] && [ "$rcid" != "$gid" ] || die "restore_backup.php made no course"
+  expect "backup.php + restore_backup.php" "$(modules "$rcid")" "$want"
+done
+
+# --- the table ------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) { r = b / a; if (r >= 1) printf "bridge %.1f× faster", r; else printf "Moodle tool %.1f× faster", 1 / r } else print "n/a" }'; }
+sum() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
+eb=$(median enrol_bridge); ebt=$(median enrol_bridge_task); em=$(median enrol_moodle); emt=$(median enrol_moodle_task)
+table="$tmp/table.md"
+{
+  echo "| Measure (median of $RUNS) | Bridge | Moodle's own tool | Ratio |"
+  echo "|---|---|---|---|"
+  echo "| Enrolment of $PEOPLE new people (manual accounts) into one course, then the deferred passwords | \`bridge enrol --unknown create\`: $eb s + password task $ebt s = **$(sum "$eb" "$ebt") s** | \`uploaduser.php\` (course1/role1): $em s + password task $emt s = **$(sum "$em" "$emt") s** | $(ratio "$(sum "$eb" "$ebt")" "$(sum "$em" "$emt")") |"
+  echo "| Enrolment of $PEOPLE new people, SSO accounts (auth shibboleth, no password) | $(median sso_bridge) s | \`uploaduser.php\` with an auth column: $(median sso_moodle) s | $(ratio "$(median sso_bridge)" "$(median sso_moodle)") |"
+  echo "| The same file again (nothing to do) | web services only: $(median rerun_bridge_ws) s; with db_dsn: $(median rerun_bridge_db) s | \`uploaduser.php --uutype=2 --uuupdatetype=0\`: $(median rerun_moodle) s | $(ratio "$(median rerun_bridge_ws)" "$(median rerun_moodle)") (web services) |"
+  echo "| Progress of $PARTICIPANTS participants, $ACTIVITIES tracked activities | \`tracking sync\` through web services (1 + 2 calls per person): $(median prog_bridge_ws) s; with db_dsn: $(median prog_bridge_db) s | a loop of one \`core_completion_get_activities_completion_status\` call per person (curl): $(median prog_ws_loop) s; one SQL query (mariadb client): $(median prog_sql) s | database $(ratio "$(median prog_bridge_db)" "$(median prog_bridge_ws)" | sed 's/bridge //; s/Moodle tool /web services /') than web services |"
+  echo "| Copy of a course with $ACTIVITIES activities on the same site | \`workflow run duplicate\` (core_course_duplicate_course): $(median copy_bridge) s | \`backup.php\` + \`restore_backup.php\`: $(median copy_moodle) s | $(ratio "$(median copy_bridge)" "$(median copy_moodle)") |"
+} >"$table"
+
+cpu=$(awk -F: '/model name/ { sub(/^ /, "", $2); print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
+release=$(sed -n "s/^\$release *= *'\([^']*\)'.*/\1/p" "$TREE/version.php")
+section="$tmp/section.md"
+{
+  echo "## Real Moodle 4.5.5+ (side by side, same machine)"
+  echo
+  echo "Produced by \`scripts/bench-real.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) CPU(s), $cpu; Moodle $release"
+  echo "(\`php -S\` with 4 workers, MariaDB on the same machine, both started by \`scripts/real-moodle.sh\`)."
+  echo "BENCH_PEOPLE=$PEOPLE, BENCH_RUNS=$RUNS: each enrolment and copy starts from the site's fresh snapshot; the progress"
+  echo "measures read one fixture course (reading changes nothing). Before a time is kept, the end state is checked in"
+  echo "Moodle's database: accounts, manual enrolments, student roles, no pending create_password and no empty password,"
+  echo "auth per account; the same done-activity total for every progress path; the same number of activities in the copy."
+  echo "Both enrolment paths leave the create_password preference (accounts made with createpassword): the time of"
+  echo "\\core\\task\\send_new_user_passwords_task run right after is counted on both sides."
+  echo "The machine is shared with other people's test runs: figures are noisy, compare within one table only."
+  echo
+  cat "$table"
+  echo
+  echo "Raw seconds per run:"
+  echo
+  echo '```'
+  for k in $(printf '%s\n' "${!T[@]}" | sort); do echo "$k: ${T[$k]}"; done
+  echo '```'
+} >"$section"
+
+# Replace our section in results.md, keep everything else.
+if [ -f "$RESULTS" ]; then
+  awk -v f="$section" '
+    /^## Real Moodle 4\.5\.5\+ \(side by side, same machine\)/ { skip = 1; while ((getline l < f) > 0) print l; print ""; next }
+    skip && /^## / { skip = 0 }
+    !skip { print }' "$RESULTS" >"$tmp/results.md"
+  if ! grep -q '^## Real Moodle 4.5.5+ (side by side' "$tmp/results.md"; then
+    { cat "$RESULTS"; echo; cat "$section"; } >"$tmp/results.md"
+  fi
+  cp "$tmp/results.md" "$RESULTS"
+else
+  { echo "# Benchmark results"; echo; cat "$section"; } >"$RESULTS"
+fi
+cat "$table"
+echo
+say "written to $RESULTS"
