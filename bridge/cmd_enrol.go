@@ -60,6 +60,9 @@ func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
 		return usagef("%v", err)
 	}
 	opts = opts.WithDomainDefaults(d.Config)
+	if opts.Directory, _, err = enrol.DirectoryFor(d); err != nil {
+		return err
+	}
 	plan, err := enrol.PlanFile(ctx, d.Client, strings.NewReader(string(file)), opts)
 	if err != nil {
 		var oe *enrol.OptionError

@@ -160,6 +160,10 @@ func (s *Server) enrolPreview(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if opts.Directory, _, err = enrol.DirectoryFor(d); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	plan, err := enrol.PlanFile(r.Context(), d.Client, bytes.NewReader(file), opts)
 	if err != nil {
 		s.failEnrol(w, r, err)

@@ -103,7 +103,10 @@ func (a *App) addSchedules() error {
 }
 
 // Close releases the store.
-func (a *App) Close() error { return a.Store.Close() }
+func (a *App) Close() error {
+	a.Fleet.Close()
+	return a.Store.Close()
+}
 
 func (a *App) addChecks() {
 	a.Health.AddCheck(api.CheckFunc{CheckName: "store", Fn: a.Store.Ping})

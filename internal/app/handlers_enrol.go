@@ -26,5 +26,8 @@ func (a *App) enrolApply(ctx context.Context, run *jobs.Run) (any, error) {
 		return nil, failure.Permanent(fmt.Errorf("enrol.apply: %w", err))
 	}
 	p.Options = p.Options.WithDomainDefaults(d.Config)
+	if p.Options.Directory, _, err = enrol.DirectoryFor(d); err != nil {
+		return nil, err
+	}
 	return enrol.RunApplyJob(ctx, d.Client, a.Store, run, p)
 }

@@ -14,12 +14,41 @@ import (
 
 	"github.com/magistere/bridge/internal/config"
 	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/moodledb"
 )
 
 // Domain is one configured Moodle site and its client.
 type Domain struct {
 	Config config.Domain
 	Client *moodle.Client
+
+	dbOnce sync.Once
+	db     *moodledb.DB
+	dbErr  error
+}
+
+// Database is the site's read-only database (db_dsn), opened on first use
+// and shared by every feature; nil without db_dsn. Fleet.Close closes it.
+func (d *Domain) Database() (*moodledb.DB, error) {
+	if d.Config.DBDSN == "" {
+		return nil, nil
+	}
+	d.dbOnce.Do(func() {
+		d.db, d.dbErr = moodledb.Open(d.Config.DBDSN, d.Config.DBPrefix)
+		if d.dbErr != nil {
+			d.dbErr = fmt.Errorf("domain %s database: %w", d.Name(), d.dbErr)
+		}
+	})
+	return d.db, d.dbErr
+}
+
+// Close releases the databases the domains opened.
+func (f *Fleet) Close() {
+	for _, d := range f.All() {
+		if d.db != nil {
+			d.db.Close()
+		}
+	}
 }
 
 // Name is the domain's configured name.

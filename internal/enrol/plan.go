@@ -42,6 +42,32 @@ type PlanOptions struct {
 	RoleIDs map[string]int64 `json:"role_ids,omitempty"`
 	// Reader tunes the CSV reader.
 	Delimiter rune `json:"delimiter,omitempty"`
+	// Directory answers the plan's reads (accounts, enrolled users); nil
+	// uses web services. Not part of a job's payload: the job sets it
+	// from its domain.
+	Directory Directory `json:"-"`
+}
+
+// Directory answers the plan's reads about Moodle: accounts by a field,
+// and a course's enrolled users with their roles and groups.
+type Directory interface {
+	UsersByField(ctx context.Context, field string, values []string) ([]moodle.User, error)
+	EnrolledUsers(ctx context.Context, courseID int64) ([]moodle.User, error)
+}
+
+// WebServices is the Directory of a site reached only by web services.
+type WebServices struct{ Client *moodle.Client }
+
+// UsersByField implements Directory with core_user_get_users_by_field.
+func (w WebServices) UsersByField(ctx context.Context, field string, values []string) ([]moodle.User, error) {
+	return w.Client.GetUsersByField(ctx, field, values)
+}
+
+// EnrolledUsers implements Directory with core_enrol_get_enrolled_users,
+// asking only for the fields the plan reads.
+func (w WebServices) EnrolledUsers(ctx context.Context, courseID int64) ([]moodle.User, error) {
+	return w.Client.GetEnrolledUsers(ctx, moodle.Int(courseID), moodle.EnrolledUsersOptions{
+		UserFields: []string{"id", "username", "email", "firstname", "lastname", "roles", "groups"}})
 }
 
 // Entry is one row of a plan and of its report. Removal entries (people
@@ -147,6 +173,7 @@ func (e *OptionError) Retryable() bool { return false }
 // planner holds one planning run's lookups.
 type planner struct {
 	c       *moodle.Client
+	dir     Directory
 	opts    PlanOptions
 	plan    *Plan
 	byEmail map[string][]moodle.User
@@ -164,7 +191,10 @@ func PlanRows(ctx context.Context, c *moodle.Client, rows []Row, opts PlanOption
 	if err := checkOptions(&opts); err != nil {
 		return nil, err
 	}
-	pl := &planner{c: c, opts: opts, plan: &Plan{Options: opts, Entries: make([]Entry, len(rows))},
+	if opts.Directory == nil {
+		opts.Directory = WebServices{Client: c}
+	}
+	pl := &planner{c: c, dir: opts.Directory, opts: opts, plan: &Plan{Options: opts, Entries: make([]Entry, len(rows))},
 		byEmail: map[string][]moodle.User{}, byName: map[string]moodle.User{}, asked: map[string]bool{}, byIDNum: map[string][]moodle.User{}}
 	for i, row := range rows {
 		pl.plan.Entries[i] = pl.entryOf(row)
@@ -344,7 +374,7 @@ func (pl *planner) lookupEmails(ctx context.Context) error {
 	if len(emails) == 0 {
 		return nil
 	}
-	users, err := pl.c.GetUsersByField(ctx, "email", emails)
+	users, err := pl.dir.UsersByField(ctx, "email", emails)
 	if err != nil {
 		return fmt.Errorf("look up e-mails: %w", err)
 	}
@@ -379,7 +409,7 @@ func (pl *planner) lookupOthers(ctx context.Context) error {
 	if len(idnums) == 0 {
 		return nil
 	}
-	users, err := pl.c.GetUsersByField(ctx, "idnumber", dedupe(idnums))
+	users, err := pl.dir.UsersByField(ctx, "idnumber", dedupe(idnums))
 	if err != nil {
 		return fmt.Errorf("look up idnumbers: %w", err)
 	}
@@ -400,7 +430,7 @@ func (pl *planner) lookupUsernames(ctx context.Context, names []string) error {
 	if len(ask) == 0 {
 		return nil
 	}
-	users, err := pl.c.GetUsersByField(ctx, "username", ask)
+	users, err := pl.dir.UsersByField(ctx, "username", ask)
 	if err != nil {
 		return fmt.Errorf("look up usernames: %w", err)
 	}
@@ -428,8 +458,7 @@ func (pl *planner) readEnrolled(ctx context.Context) error {
 	pl.enrolled = map[int64]map[int64]moodle.User{}
 	learned := map[string]int64{}
 	for _, course := range pl.opts.CourseIDs {
-		users, err := pl.c.GetEnrolledUsers(ctx, moodle.Int(course), moodle.EnrolledUsersOptions{
-			UserFields: []string{"id", "username", "email", "firstname", "lastname", "roles", "groups"}})
+		users, err := pl.dir.EnrolledUsers(ctx, course)
 		if err != nil {
 			return fmt.Errorf("read participants of course %d: %w", course, err)
 		}

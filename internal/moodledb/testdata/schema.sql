@@ -8,7 +8,16 @@ CREATE TABLE `mdl_user` (
   `lastname` varchar(100) NOT NULL DEFAULT '',
   `institution` varchar(255) NOT NULL DEFAULT '',
   `department` varchar(255) NOT NULL DEFAULT '',
-  PRIMARY KEY (`id`)
+  `auth` varchar(20) NOT NULL DEFAULT 'manual',
+  `confirmed` tinyint(1) NOT NULL DEFAULT 0,
+  `suspended` tinyint(1) NOT NULL DEFAULT 0,
+  `mnethostid` bigint(10) NOT NULL DEFAULT 0,
+  `username` varchar(100) NOT NULL DEFAULT '',
+  `idnumber` varchar(255) NOT NULL DEFAULT '',
+  `email` varchar(100) NOT NULL DEFAULT '',
+  PRIMARY KEY (`id`),
+  KEY `mdl_user_ema_ix` (`email`),
+  KEY `mdl_user_idn_ix` (`idnumber`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 CREATE TABLE `mdl_course` (
   `id` bigint(10) NOT NULL AUTO_INCREMENT,
@@ -87,4 +96,19 @@ CREATE TABLE `mdl_user_lastaccess` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `mdl_userlast_usecou_uix` (`userid`,`courseid`),
   KEY `mdl_userlast_cou_ix` (`courseid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE TABLE `mdl_groups` (
+  `id` bigint(10) NOT NULL AUTO_INCREMENT,
+  `courseid` bigint(10) NOT NULL,
+  `name` varchar(254) NOT NULL DEFAULT '',
+  PRIMARY KEY (`id`),
+  KEY `mdl_grou_cou_ix` (`courseid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE TABLE `mdl_groups_members` (
+  `id` bigint(10) NOT NULL AUTO_INCREMENT,
+  `groupid` bigint(10) NOT NULL DEFAULT 0,
+  `userid` bigint(10) NOT NULL DEFAULT 0,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `mdl_groumemb_usegro_uix` (`userid`,`groupid`),
+  KEY `mdl_groumemb_gro_ix` (`groupid`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
