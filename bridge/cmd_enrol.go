@@ -21,13 +21,13 @@ func init() {
 }
 
 const enrolUsage = "--domain D --course C[,C2...] --csv FILE [--role R] [--group G] [--unknown reject|create] " +
-	"[--dry-run] [--report FILE] [--remove-absent --yes] [--max-per-session N] [--keep-establishment] " +
+	"[--dry-run] [--report FILE] [--remove-absent --yes [--force] [--max-remove-percent P]] [--max-per-session N] [--keep-establishment] " +
 	"[--auth A] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--lang fr|en]"
 
 type enrolFlags struct {
 	domain, courses, csv, role, group, unknown, report, auth, start, end, lang string
-	dryRun, removeAbsent, yes, keepEst                                         bool
-	maxPerSession                                                              int
+	dryRun, removeAbsent, yes, keepEst, force                                  bool
+	maxPerSession, maxRemovePercent                                            int
 }
 
 // rowsNeedAttention makes the command exit 1 after printing the report.
@@ -71,6 +71,10 @@ func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		return err
 	}
+	if plan.RemovalRefusal != "" {
+		// The others are still enrolled; the people absent stay, listed as removal_held.
+		fmt.Fprintln(env.stderr, plan.RemovalRefusal)
+	}
 	rep := enrol.NewReport(f.domain, plan, true)
 	if f.dryRun || !plan.PendingWork() {
 		if !f.dryRun {
@@ -103,6 +107,8 @@ func parseEnrolFlags(env *cliEnv, args []string) (*enrolFlags, error) {
 	fs.StringVar(&f.report, "report", "", "write the report to this file (.json for JSON, CSV otherwise)")
 	fs.BoolVar(&f.removeAbsent, "remove-absent", false, "unenrol people holding only the imported role who are absent from the file (needs --yes)")
 	fs.BoolVar(&f.yes, "yes", false, "confirm --remove-absent")
+	fs.BoolVar(&f.force, "force", false, "--remove-absent even when rows are invalid, unknown or duplicated, or beyond --max-remove-percent")
+	fs.IntVar(&f.maxRemovePercent, "max-remove-percent", 20, "--remove-absent removes nobody when more than this share of the role's people would go")
 	fs.IntVar(&f.maxPerSession, "max-per-session", 0, "split across the first ceil(rows/N) courses of --course")
 	fs.BoolVar(&f.keepEst, "keep-establishment", false, "when splitting, keep people of one établissement together")
 	fs.StringVar(&f.start, "start", "", "enrolment start date (YYYY-MM-DD)")
@@ -136,7 +142,8 @@ func parseEnrolFlags(env *cliEnv, args []string) (*enrolFlags, error) {
 
 func (f *enrolFlags) planOptions() (enrol.PlanOptions, error) {
 	o := enrol.PlanOptions{Role: f.role, Group: f.group, Unknown: f.unknown, CreateAuth: f.auth,
-		RemoveAbsent: f.removeAbsent, MaxPerSession: f.maxPerSession, KeepEstablishment: f.keepEst}
+		RemoveAbsent: f.removeAbsent, RemoveForce: f.force, RemoveMaxPercent: f.maxRemovePercent,
+		MaxPerSession: f.maxPerSession, KeepEstablishment: f.keepEst}
 	for _, s := range strings.Split(f.courses, ",") {
 		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		if err != nil || id <= 1 {

@@ -439,13 +439,27 @@ func TestEnrolRemoveAbsent(t *testing.T) {
 		if r := e.bridge(enrolArgs(course, csv, "--remove-absent")...); r.code != 2 || !strings.Contains(r.stderr, "--yes") {
 			e.t.Errorf("[%s] --remove-absent without --yes: exit %d\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
 		}
+		// A mistyped e-mail: Ana would be "absent", so nobody is removed,
+		// and the dry run lists who would go, held.
+		typo := e.writeCSV("typo.csv", []byte(strings.Replace(short, "ana.a@", "anna.a@", 1)))
+		r := e.bridge(enrolArgs(course, typo, "--remove-absent", "--yes", "--max-remove-percent", "60")...)
+		if r.code != 1 || !strings.Contains(r.stderr, "line(s) 2") || enrolCount(r.stdout, "removal_held") != 2 {
+			e.t.Errorf("[%s] --remove-absent with a mistyped e-mail: exit %d\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
+		}
+		e.sameCounts("--remove-absent with a typo", before, e.dbCounts(course))
+		// One of four students is more than the default 20%: held.
+		r = e.bridge(enrolArgs(course, csv, "--remove-absent", "--yes")...)
+		if r.code != 1 || !strings.Contains(r.stderr, "1 of the 4") || enrolCount(r.stdout, "removal_held") != 1 {
+			e.t.Errorf("[%s] --remove-absent beyond 20%%: exit %d\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
+		}
+		e.sameCounts("--remove-absent beyond the share", before, e.dbCounts(course))
 		// The dry run names Ben only.
-		out := e.ok(enrolArgs(course, csv, "--remove-absent", "--yes", "--dry-run")...)
+		out := e.ok(enrolArgs(course, csv, "--remove-absent", "--yes", "--dry-run", "--max-remove-percent", "30")...)
 		if enrolCount(out, "will_unenrol") != 1 {
 			e.t.Errorf("[%s] dry run of --remove-absent:\n%s", e.tg.kind, out)
 		}
 		e.sameCounts("--remove-absent refused or dry", before, e.dbCounts(course))
-		out = e.ok(enrolArgs(course, csv, "--remove-absent", "--yes")...)
+		out = e.ok(enrolArgs(course, csv, "--remove-absent", "--yes", "--max-remove-percent", "30")...)
 		if enrolCount(out, "unenrolled") != 1 {
 			e.t.Errorf("[%s] --remove-absent --yes:\n%s", e.tg.kind, out)
 		}
@@ -465,7 +479,7 @@ func TestEnrolRemoveAbsent(t *testing.T) {
 			}
 		}
 		// Again: nobody else goes.
-		r := e.bridge(enrolArgs(course, csv, "--remove-absent", "--yes")...)
+		r = e.bridge(enrolArgs(course, csv, "--remove-absent", "--yes")...)
 		if r.code != 0 || !strings.Contains(r.stderr, "nothing to do") {
 			e.t.Errorf("[%s] --remove-absent again: exit %d\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
 		}

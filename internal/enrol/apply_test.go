@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -123,7 +124,7 @@ func TestGroupsRolesAndRemoveAbsent(t *testing.T) {
 
 	// user 2 only has the participant role and is absent: removed; user 0
 	// also has formateur: kept; user 1 is tuteur: not the imported role.
-	p3 := env.plan(t, "Courriel\nuser000003@ac-a.fr\n", PlanOptions{RemoveAbsent: true})
+	p3 := env.plan(t, "Courriel\nuser000003@ac-a.fr\n", PlanOptions{RemoveAbsent: true, RemoveMaxPercent: 50})
 	var removed []int64
 	for _, e := range p3.Entries {
 		if e.Status == StatusWillUnenrol {
@@ -136,6 +137,51 @@ func TestGroupsRolesAndRemoveAbsent(t *testing.T) {
 	env.apply(t, p3)
 	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 3 {
 		t.Fatalf("after removal %d enrolled, want 3", n)
+	}
+}
+
+// TestRemoveAbsentSafeguards: a mistyped e-mail or a header-only file must
+// not unenrol anyone; the plan still lists who would go, held, and says why.
+func TestRemoveAbsentSafeguards(t *testing.T) {
+	env := newSimEnv(t)
+	env.addUsers(t, 0, 10)
+	var all strings.Builder
+	all.WriteString("Courriel\n")
+	for i := 0; i < 10; i++ {
+		fmt.Fprintf(&all, "user%06d@ac-a.fr\n", i)
+	}
+	env.apply(t, env.plan(t, all.String(), PlanOptions{}))
+	held := func(p *Plan) int { return p.Counts().ByStatus[StatusRemovalHeld] }
+	// user 3's e-mail mistyped: nobody is removed, user 3 included.
+	typo := strings.Replace(all.String(), "user000003@", "usr000003@", 1)
+	p := env.plan(t, typo, PlanOptions{RemoveAbsent: true})
+	if held(p) != 1 || p.Counts().ByStatus[StatusWillUnenrol] != 0 || !strings.Contains(p.RemovalRefusal, "line(s) 5") {
+		t.Fatalf("typo: %v, refusal %q", p.Counts().ByStatus, p.RemovalRefusal)
+	}
+	env.apply(t, p)
+	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 10 {
+		t.Fatalf("after a held removal %d enrolled, want 10", n)
+	}
+	// A header-only file would remove everyone: held.
+	p = env.plan(t, "Courriel\n", PlanOptions{RemoveAbsent: true})
+	if held(p) != 10 || !strings.Contains(p.RemovalRefusal, "10 of the 10") {
+		t.Fatalf("header only: %v, refusal %q", p.Counts().ByStatus, p.RemovalRefusal)
+	}
+	// Two of ten absent is within 20%: removed. Three is not, unless forced.
+	two := strings.Replace(strings.Replace(all.String(), "user000008@ac-a.fr\n", "", 1), "user000009@ac-a.fr\n", "", 1)
+	if p = env.plan(t, two, PlanOptions{RemoveAbsent: true}); p.Counts().ByStatus[StatusWillUnenrol] != 2 || p.RemovalRefusal != "" {
+		t.Fatalf("two absent: %v %q", p.Counts().ByStatus, p.RemovalRefusal)
+	}
+	three := strings.Replace(two, "user000007@ac-a.fr\n", "", 1)
+	if p = env.plan(t, three, PlanOptions{RemoveAbsent: true}); held(p) != 3 {
+		t.Fatalf("three absent: %v", p.Counts().ByStatus)
+	}
+	if p = env.plan(t, three, PlanOptions{RemoveAbsent: true, RemoveForce: true}); p.Counts().ByStatus[StatusWillUnenrol] != 3 {
+		t.Fatalf("three absent, forced: %v", p.Counts().ByStatus)
+	}
+	env.apply(t, p)
+	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 7 {
+		t.Fatalf("after a forced removal %d enrolled, want 7", n)
 	}
 }
 

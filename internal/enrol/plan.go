@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/magistere/bridge/internal/failure"
@@ -35,6 +36,12 @@ type PlanOptions struct {
 	// RemoveAbsent unenrols people holding only the imported role and absent
 	// from the file. Callers must have the operator's confirmation.
 	RemoveAbsent bool `json:"remove_absent,omitempty"`
+	// RemoveForce removes absent people even when rows of the file are
+	// invalid, unknown, ambiguous or duplicates, or beyond RemoveMaxPercent.
+	RemoveForce bool `json:"remove_force,omitempty"`
+	// RemoveMaxPercent is the largest share of the course's people with the
+	// imported role that one run may remove (0 = 20).
+	RemoveMaxPercent int `json:"remove_max_percent,omitempty"`
 	// Roles maps bridge roles to Moodle shortnames (config.Domain.Roles);
 	// nil uses config's defaults.
 	Roles map[string]string `json:"roles,omitempty"`
@@ -108,6 +115,9 @@ type Plan struct {
 	Notices    []Problem   `json:"notices,omitempty"`
 	// Groups are the existing groups: course id -> name -> group id.
 	Groups map[int64]map[string]int64 `json:"groups,omitempty"`
+	// RemovalRefusal says why --remove-absent removes nobody this time
+	// (entries removal_held); empty when removals go ahead.
+	RemovalRefusal string `json:"removal_refusal,omitempty"`
 }
 
 // Counts counts entries by status; Total is their sum.
@@ -761,6 +771,12 @@ func (pl *planner) planRemovals() {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
+	holders := 0
+	for _, id := range ids {
+		if u := pl.enrolled[course][id]; hasRole(u, short) {
+			holders++
+		}
+	}
 	for _, id := range ids {
 		u := pl.enrolled[course][id]
 		if inFile[id] || len(u.Roles) != 1 || u.Roles[0].ShortName != short {
@@ -771,6 +787,56 @@ func (pl *planner) planRemovals() {
 		e.addReason(ReasonAbsentFromFile)
 		pl.plan.Entries = append(pl.plan.Entries, e)
 	}
+	pl.holdRemovals(holders)
+}
+
+// holdRemovals refuses the removals when the file cannot be trusted to
+// name everyone who stays: a row that is invalid, unknown, ambiguous or a
+// duplicate may be a person mistyped (whom removing would unenrol), and a
+// removal of more than RemoveMaxPercent of the course looks like the wrong
+// or a truncated file (a header-only file removes everyone). The entries
+// stay in the plan, so the dry run lists who would go, as removal_held;
+// Plan.RemovalRefusal says why. RemoveForce lifts both checks.
+func (pl *planner) holdRemovals(holders int) {
+	var removals []int
+	var bad []string
+	for i, e := range pl.plan.Entries {
+		switch e.Status {
+		case StatusWillUnenrol:
+			removals = append(removals, i)
+		case StatusInvalid, StatusUnknown, StatusAmbiguous, StatusDuplicate:
+			bad = append(bad, strconv.Itoa(e.Line))
+		}
+	}
+	if len(removals) == 0 || pl.opts.RemoveForce {
+		return
+	}
+	limit := pl.opts.RemoveMaxPercent
+	if limit <= 0 {
+		limit = 20
+	}
+	switch {
+	case len(bad) > 0:
+		pl.plan.RemovalRefusal = fmt.Sprintf("--remove-absent refused: line(s) %s of the file are invalid, unknown, ambiguous or duplicated, "+
+			"and the person a bad line meant would be unenrolled; correct them, or add --force", strings.Join(bad, ", "))
+	case len(removals)*100 > limit*holders:
+		pl.plan.RemovalRefusal = fmt.Sprintf("--remove-absent refused: it would unenrol %d of the %d people with this role (more than %d%%); "+
+			"check it is the right, complete file, or add --force", len(removals), holders, limit)
+	default:
+		return
+	}
+	for _, i := range removals {
+		pl.plan.Entries[i].Status = StatusRemovalHeld
+	}
 }
 
 var _ failure.Classified = (*OptionError)(nil)
+
+func hasRole(u moodle.User, shortname string) bool {
+	for _, r := range u.Roles {
+		if r.ShortName == shortname {
+			return true
+		}
+	}
+	return false
+}

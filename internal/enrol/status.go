@@ -21,12 +21,15 @@ const (
 	StatusFailed          Status = "failed"    // Moodle refused the row during Apply
 	StatusWillUnenrol     Status = "will_unenrol"
 	StatusUnenrolled      Status = "unenrolled"
+	// StatusRemovalHeld: absent from the file, but --remove-absent was
+	// refused (bad rows, or too large a share of the course): kept.
+	StatusRemovalHeld Status = "removal_held"
 )
 
 // AllStatuses lists every status in report order.
 var AllStatuses = []Status{StatusWillEnrol, StatusWillAddRole, StatusWillCreate, StatusEnrolled, StatusRoleAdded,
 	StatusCreated, StatusAlreadyEnrolled, StatusUnknown, StatusAmbiguous, StatusSuspended, StatusInvalid,
-	StatusDuplicate, StatusFailed, StatusWillUnenrol, StatusUnenrolled}
+	StatusDuplicate, StatusFailed, StatusWillUnenrol, StatusUnenrolled, StatusRemovalHeld}
 
 // Pending reports whether the status is work a plan still has to do.
 func (s Status) Pending() bool {
@@ -37,7 +40,7 @@ func (s Status) Pending() bool {
 // CLI exits 1 when any row is.
 func (s Status) Problematic() bool {
 	switch s {
-	case StatusUnknown, StatusAmbiguous, StatusSuspended, StatusInvalid, StatusFailed:
+	case StatusUnknown, StatusAmbiguous, StatusSuspended, StatusInvalid, StatusFailed, StatusRemovalHeld:
 		return true
 	}
 	return false
@@ -93,6 +96,7 @@ var statusMessages = map[Status]message{
 	StatusFailed:          {"échec de l'inscription", "enrolment failed"},
 	StatusWillUnenrol:     {"absent du fichier, sera désinscrit", "absent from the file, will be unenrolled"},
 	StatusUnenrolled:      {"absent du fichier, désinscrit", "absent from the file, unenrolled"},
+	StatusRemovalHeld:     {"absent du fichier, conservé (désinscription refusée)", "absent from the file, kept (removal refused)"},
 }
 
 var reasonMessages = map[string]message{
