@@ -226,3 +226,26 @@ func TestReportCSVEscapesFormulas(t *testing.T) {
 		t.Fatalf("messages: %q", recs[1])
 	}
 }
+
+// TestConflictingRolesInOneFile: the same person as participant on line 2
+// and formateur on line 3 is an error on both lines, and nothing is done
+// for them (integrity issue, case 5); a true duplicate stays a duplicate.
+func TestConflictingRolesInOneFile(t *testing.T) {
+	env := newSimEnv(t)
+	env.addUsers(t, 0, 3)
+	file := "Courriel;Rôle\nuser000000@ac-a.fr;participant\nuser000000@ac-a.fr;formateur\nuser000001@ac-a.fr;participant\nuser000001@ac-a.fr;participant\nuser000002@ac-a.fr;tuteur\n"
+	p := env.plan(t, file, PlanOptions{})
+	want := map[int]Status{2: StatusInvalid, 3: StatusInvalid, 4: StatusWillEnrol, 5: StatusDuplicate, 6: StatusWillEnrol}
+	for _, e := range p.Entries {
+		if e.Status != want[e.Line] {
+			t.Errorf("line %d: %s (%s), want %s", e.Line, e.Status, e.Detail, want[e.Line])
+		}
+	}
+	if d := p.Entries[0].Detail; !strings.Contains(d, "line 3") || !strings.Contains(d, "editingteacher there") {
+		t.Errorf("line 2's detail: %q", d)
+	}
+	env.apply(t, p)
+	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 2 {
+		t.Fatalf("%d enrolled, want 2 (the conflicting person left out)", n)
+	}
+}

@@ -209,6 +209,7 @@ func PlanRows(ctx context.Context, c *moodle.Client, rows []Row, opts PlanOption
 	for i, row := range rows {
 		pl.plan.Entries[i] = pl.entryOf(row)
 	}
+	pl.conflictingRoles(rows)
 	if err := pl.assignCourses(); err != nil {
 		return nil, err
 	}
@@ -295,6 +296,36 @@ func (pl *planner) entryOf(row Row) Entry {
 		e.TimeEnd = start + int64(row.EnrolPeriod.Seconds())
 	}
 	return e
+}
+
+// conflictingRoles makes an error of one person given two roles in one
+// file (participant on one line, formateur on another): which one is meant
+// cannot be guessed, and keeping the first would silently drop the other.
+// Both lines are reported, and the person is left as they are.
+func (pl *planner) conflictingRoles(rows []Row) {
+	first := map[string]int{}
+	for i := range rows {
+		key := identityKey(&rows[i])
+		if key == "" || pl.plan.Entries[i].Role == "" {
+			continue
+		}
+		j, seen := first[key]
+		if !seen {
+			first[key] = i
+			continue
+		}
+		a, b := &pl.plan.Entries[j], &pl.plan.Entries[i]
+		if a.Role == b.Role || a.Role == "" {
+			continue
+		}
+		for _, pair := range [][2]*Entry{{a, b}, {b, a}} {
+			e, other := pair[0], pair[1]
+			e.Status = StatusInvalid
+			e.Detail = fmt.Sprintf("same person as line %d with another role (%s here, %s there): keep one line per person", other.Line, e.Role, other.Role)
+			e.NewGroups = nil
+			e.addReason(ReasonConflictingRoles)
+		}
+	}
 }
 
 func firstError(row Row) string {

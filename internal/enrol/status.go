@@ -72,6 +72,7 @@ const (
 	ReasonOtherRolesKept   = "other_roles_kept"
 	ReasonNameFromEmail    = "name_from_email"
 	ReasonAbsentFromFile   = "absent_from_file"
+	ReasonConflictingRoles = "conflicting_roles"
 	ReasonTooManySessions  = "too_many_sessions"
 	ReasonMatchedBy        = "matched_by_username"
 	ReasonMatchedByIDNum   = "matched_by_idnumber"
@@ -108,6 +109,7 @@ var reasonMessages = map[string]message{
 	ReasonOtherRolesKept:   {"a d'autres rôles : conservé", "has other roles: kept"},
 	ReasonNameFromEmail:    {"nom déduit de l'adresse électronique", "name derived from the e-mail address"},
 	ReasonAbsentFromFile:   {"absent du fichier", "absent from the file"},
+	ReasonConflictingRoles: {"même personne avec un autre rôle sur une autre ligne", "same person with another role on another line"},
 	ReasonTooManySessions:  {"pas assez de sessions", "not enough sessions"},
 	ReasonMatchedBy:        {"trouvé par identifiant", "matched by username"},
 	ReasonMatchedByIDNum:   {"trouvé par numéro d'identification", "matched by idnumber"},
