@@ -46,7 +46,8 @@ domains:
     zone: A
 `)
 	r := runBridge(t, time.Minute, nil, "--config", cfg, "domains", "bootstrap")
-	gab := regexp.MustCompile(`category gabarit\s+id (\d+)`).FindStringSubmatch(r.stdout)
+	// The course is a session: the CSV block enrols into it (a gabarit is refused).
+	gab := regexp.MustCompile(`category session\s+id (\d+)`).FindStringSubmatch(r.stdout)
 	if r.code != 0 || gab == nil {
 		t.Fatalf("bootstrap: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -111,7 +112,7 @@ domains:
 
 	// Workflow block.
 	wf := field("workflow_formateur")
-	if wf["ok"] != true || wf["state"] != "gabarit" || wf["canact"] != true || wf["hasallowed"] != true {
+	if wf["ok"] != true || wf["state"] != "session_preparation" || wf["canact"] != true || wf["hasallowed"] != true {
 		t.Errorf("workflow block (formateur): %v", wf)
 	}
 	if refused, _ := wf["refused"].([]any); len(refused) == 0 || refused[0].(map[string]any)["reason"] == "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/jobs"
+	"github.com/magistere/bridge/internal/workflow"
 )
 
 func init() {
@@ -60,6 +61,12 @@ func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
 		return usagef("%v", err)
 	}
 	opts = opts.WithDomainDefaults(d.Config)
+	wf := workflow.New(a.Store, a.Fleet, a.Queue)
+	for _, id := range opts.CourseIDs {
+		if err := wf.RequireEnrollable(ctx, f.domain, id); err != nil {
+			return err
+		}
+	}
 	if opts.Directory, _, err = enrol.DirectoryFor(d); err != nil {
 		return err
 	}

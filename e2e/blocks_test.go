@@ -69,7 +69,7 @@ func TestBlocksDataSources(t *testing.T) {
 	}
 	run(t, "blocks-data-sources", func(e *env) *state {
 		gab := nm("E2E-BLOCKS")
-		_, course := e.gabarit("academie", gab)
+		_, course := e.sessionCourse("academie", gab)
 		form := e.user("academie", nm("e2e.formateur"), nm("e2e.formateur")+"@ac-test.fr", "Fanny", "FORMATRICE")
 		part := e.user("academie", nm("e2e.eleve"), nm("e2e.eleve")+"@ac-test.fr", "Élise", "ÉLÈVE")
 		e.user("academie", "e2e.alice", "alice@ac-a.fr", "Alice", "ALICE")
@@ -111,7 +111,7 @@ func TestBlocksDataSources(t *testing.T) {
 		}
 		wf := got["workflow_formateur"]
 		st.set("workflow block", "ok=%v state=%v canact=%v", wf["ok"], wf["state"], wf["canact"])
-		if wf["ok"] != true || wf["state"] != "gabarit" {
+		if wf["ok"] != true || wf["state"] != "session_preparation" {
 			e.t.Errorf("[%s] workflow block: %v", e.tg.kind, wf)
 		}
 		if p := got["workflow_participant"]; p["forbidden"] != true {
@@ -151,4 +151,22 @@ func TestBlocksDataSources(t *testing.T) {
 		e.snapCourse(st, "academie", gab)
 		return st
 	})
+}
+
+// sessionCourse bootstraps the domain and makes a course in the Session
+// category by hand (state session_preparation).
+func (e *env) sessionCourse(domain, shortname string) (string, int64) {
+	e.t.Helper()
+	out := e.bootstrap(domain)
+	if c := e.course(domain, shortname); c != nil {
+		return out, c.ID
+	}
+	created, err := e.tg.site(domain).client.CreateCourses(e.ctx, []moodle.CourseInput{{
+		FullName: "Session " + shortname, ShortName: shortname, CategoryID: moodle.Int(e.categoryID(out, "session")),
+		StartDate: 1788220800,
+	}})
+	if err != nil {
+		e.t.Fatalf("[%s] creating session %s: %v", e.tg.kind, shortname, err)
+	}
+	return out, int64(created[0].ID)
 }

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -349,6 +351,29 @@ func TestDriftCheck(t *testing.T) {
 			e.t.Errorf("S1 recorded as %s after --fix", st.facts["state S1"])
 		}
 		e.snapCourse(st, "academie", parc+"-S2")
+		return st
+	})
+}
+
+// TestEnrolIntoGabaritRefused: a gabarit is not taught: enrolling into it
+// is refused and changes nothing (integrity issue, case 12).
+func TestEnrolIntoGabaritRefused(t *testing.T) {
+	run(t, "enrol-into-gabarit-refused", func(e *env) *state {
+		gab := nm("E2E-GAB-ENROL")
+		e.gabarit("academie", gab)
+		csv := filepath.Join(e.dir, "people.csv")
+		if err := os.WriteFile(csv, []byte("Nom;Prénom;Mail\nDUPONT;Jean;"+nm("jean.gab")+"@ac-test.fr\n"), 0o600); err != nil {
+			e.t.Fatal(err)
+		}
+		r := e.bridge("enrol", "--domain", "academie", "--course", gab, "--csv", csv, "--unknown", "create")
+		if r.code != 1 || !strings.Contains(r.stderr, "not_enrollable") || !strings.Contains(r.stderr, "gabarit") {
+			e.t.Fatalf("enrol into a gabarit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		st := newState()
+		e.snapCourse(st, "academie", gab)
+		if n := len(e.users("academie", "email", nm("jean.gab")+"@ac-test.fr")); n != 0 {
+			e.t.Errorf("an account was created: %d", n)
+		}
 		return st
 	})
 }

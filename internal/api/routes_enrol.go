@@ -53,6 +53,14 @@ func (s *Server) enrolInput(w http.ResponseWriter, r *http.Request) (Caller, []b
 			return c, nil, opts, false
 		}
 	}
+	if s.deps.Workflow != nil {
+		for _, id := range opts.CourseIDs {
+			if err := s.deps.Workflow.RequireEnrollable(r.Context(), c.Domain, id); err != nil {
+				s.fail(w, r, err)
+				return c, nil, opts, false
+			}
+		}
+	}
 	file, err := uploadedFile(r)
 	if err != nil || len(file) == 0 {
 		badRequest(w, "no_file", "send the CSV as the body or as the multipart field \"file\"")

@@ -143,6 +143,8 @@ func (s *Syncer) syncCourse(ctx context.Context, l store.GaiaLink, cp enrol.Chec
 func (s *Syncer) plan(ctx context.Context, course int64, rows []enrol.Row) (*enrol.Plan, error) {
 	opts := s.Options
 	opts.CourseIDs, opts.Role, opts.RemoveAbsent, opts.MaxPerSession = []int64{course}, RoleParticipant, true, 0
+	// Only the list is wanted (nobody is removed here): no safeguard holds it.
+	opts.RemoveForce = true
 	p, err := enrol.PlanRows(ctx, s.Client, rows, opts)
 	if err != nil {
 		return nil, err

@@ -193,3 +193,31 @@ func (s *Service) checkJob(ctx context.Context, run *jobs.Run) (any, error) {
 	}
 	return map[string]any{"drifts": drifts, "count": len(drifts)}, nil
 }
+
+// RequireEnrollable refuses enrolling people into a course whose state
+// says nobody is taught there: a gabarit (enrol into its sessions), a
+// course in the Corbeille, or one deleted from Moodle. A course the
+// lifecycle cannot place (outside its categories, domain not
+// bootstrapped) is left to the caller.
+func (s *Service) RequireEnrollable(ctx context.Context, domain string, courseID int64) error {
+	e, err := s.env(ctx, domain)
+	if err != nil {
+		return nil
+	}
+	cs, err := s.currentState(ctx, e, courseID, false)
+	if err != nil {
+		if _, ok := err.(*Refusal); ok {
+			return nil
+		}
+		return err
+	}
+	switch cs.State {
+	case StateGabarit:
+		return refuse("not_enrollable", "le cours %d est un gabarit : inscrire les participants dans ses sessions",
+			"course %d is a gabarit: enrol people into its sessions", courseID)
+	case StateCorbeille, StateDeleted:
+		return refuse("not_enrollable", "le cours %d est dans la corbeille ou supprimé : personne n'y est inscrit",
+			"course %d is in the Corbeille or deleted: nobody is enrolled there", courseID)
+	}
+	return nil
+}
