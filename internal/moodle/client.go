@@ -106,6 +106,10 @@ func New(site Site, opts Options) (*Client, error) {
 		copied := *opts.HTTPClient // resty fills in a nil Transport: keep the caller's client untouched
 		hc = &copied
 	}
+	// The token travels in the form and in download URLs: a redirect (to
+	// another host, or an object store behind pluginfile.php) would carry
+	// it away, so none is followed; a 3xx is an answer like any other.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	rc := resty.NewWithClient(hc).SetRetryCount(0).SetLogger(discardLogger{}).SetDisableWarn(true)
 	return &Client{
 		site:    site,

@@ -111,6 +111,11 @@ func (c *Client) WebServiceFileURL(fileURL string) (*url.URL, error) {
 		}
 		u = base.ResolveReference(&url.URL{Path: strings.TrimPrefix(u.Path, "/"), RawQuery: u.RawQuery})
 	}
+	// The token is only ever sent to the configured site.
+	if site, err := url.Parse(c.site.WWWRoot); err != nil || !strings.EqualFold(u.Scheme, site.Scheme) || !strings.EqualFold(u.Host, site.Host) {
+		return nil, fmt.Errorf("moodle site %s: file URL on host %q, not the site's own (%s): refused, the token is only sent to the site",
+			c.site.Name, u.Host, c.site.WWWRoot)
+	}
 	if !strings.Contains(u.Path, "/webservice/pluginfile.php/") {
 		u.Path = strings.Replace(u.Path, "/pluginfile.php/", "/webservice/pluginfile.php/", 1)
 	}
