@@ -153,7 +153,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	mux := http.NewServeMux()
 	a.Health.Register(mux)
 	a.mountAPI(mux)
-	srv := &http.Server{Handler: logging.AccessLog(a.Log, mux), ReadHeaderTimeout: 10 * time.Second}
+	// Bounded reads, writes and idle keep-alives: a client that trickles a
+	// body or holds a connection open cannot keep it for ever.
+	srv := &http.Server{Handler: logging.AccessLog(a.Log, mux), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 2 * time.Minute, WriteTimeout: 3 * time.Minute, IdleTimeout: time.Minute}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 	a.Sched.Start()
