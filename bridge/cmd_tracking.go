@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/certificate"
+	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/tracking"
 )
 
@@ -159,15 +161,41 @@ func runTrackingList(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
+		if env.format == "json" {
+			rows := make([]map[string]any, 0, len(sess.Participants))
+			for _, p := range sess.Participants {
+				rows = append(rows, map[string]any{"user_id": p.UserID, "lastname": p.LastName, "firstname": p.FirstName,
+					"etablissement": p.Etablissement, "done": p.Done, "monitored": p.Monitored, "percent": p.Percent(),
+					"last_access": parisTime(p.LastAccess), "attended": present[p.UserID]})
+			}
+			return json.NewEncoder(env.stdout).Encode(rows)
+		}
+		// Cells are escaped against formula injection (the file is opened
+		// in a spreadsheet); the user id, last in the row, is what
+		// `attendance --users` takes.
 		w := csv.NewWriter(env.stdout)
-		w.Write([]string{"nom", "prenom", "etablissement", "activites_terminees", "activites_suivies", "progression", "derniere_connexion", "formation_terminee"})
+		w.Write([]string{"nom", "prenom", "etablissement", "activites_terminees", "activites_suivies", "progression", "derniere_connexion", "formation_terminee", "id_moodle"})
 		for _, p := range sess.Participants {
-			w.Write([]string{p.LastName, p.FirstName, p.Etablissement, strconv.Itoa(p.Done), strconv.Itoa(p.Monitored),
-				strconv.Itoa(p.Percent()), strconv.FormatInt(p.LastAccess, 10), strconv.FormatBool(present[p.UserID])})
+			w.Write([]string{enrol.EscapeCell(p.LastName), enrol.EscapeCell(p.FirstName), enrol.EscapeCell(p.Etablissement),
+				strconv.Itoa(p.Done), strconv.Itoa(p.Monitored), strconv.Itoa(p.Percent()), parisTime(p.LastAccess),
+				strconv.FormatBool(present[p.UserID]), strconv.FormatInt(p.UserID, 10)})
 		}
 		w.Flush()
 		return w.Error()
 	})
+}
+
+// parisTime prints a Moodle timestamp as a French date and time, Europe/Paris;
+// "" for never.
+func parisTime(ts int64) string {
+	if ts <= 0 {
+		return ""
+	}
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		loc = time.UTC
+	}
+	return time.Unix(ts, 0).In(loc).Format("02/01/2006 15:04")
 }
 
 func runAttendance(present bool) func(context.Context, *cliEnv, []string) error {

@@ -30,7 +30,8 @@ func trackingSession(t *testing.T, c *moodle.Client, site *moodlesim.Site) (cour
 	cm1, _ := site.AddActivity(int(course), "Lecture", "page", 1)
 	site.AddActivity(int(course), "Quiz", "page", 1)
 	users := []moodle.UserInput{{Username: "form1", Password: "Passw0rd!", FirstName: "Noël", LastName: "Daudé", Email: "noel.daude@ac-a.fr"}}
-	for i, n := range []string{"Émerencienne", "Zéphyrin", "Bérangère", "Anatole"} {
+	// The last name is a spreadsheet formula: the CSV list must neutralise it.
+	for i, n := range []string{"Émerencienne", "Zéphyrin", "Bérangère", "=SUM(1+1)Anatole"} {
 		users = append(users, moodle.UserInput{Username: fmt.Sprintf("p%d", i), Password: "Passw0rd!", FirstName: "Lætitia" + strconv.Itoa(i),
 			LastName: n, Email: fmt.Sprintf("secret.mail%d@ac-a.fr", i), Department: "École Jean-Jaurès"})
 		secrets = append(secrets, n, "Lætitia"+strconv.Itoa(i), fmt.Sprintf("secret.mail%d@ac-a.fr", i), "Jean-Jaurès")
@@ -137,6 +138,9 @@ domains:
 	r := run("tracking", "list", "--domain", "ac-a", "--course", c, "--as", as(formateur))
 	if r.code != 0 || !strings.Contains(r.stdout, "Émerencienne,Lætitia0,École Jean-Jaurès,1,2,50") {
 		t.Fatalf("list by the formateur: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "'=SUM(1+1)Anatole") || strings.Contains(r.stdout, "\n=SUM") || !strings.Contains(r.stdout, ",id_moodle") {
+		t.Errorf("list: a formula cell is not neutralised, or the id column is missing:\n%s", r.stdout)
 	}
 	r = run("attendance", "mark", "--domain", "ac-a", "--course", c, "--users", p0+","+as(participants[1]), "--as", as(formateur), "--mirror")
 	if r.code != 0 || strings.Count(r.stdout, "-> Formation terminée") != 2 {
