@@ -6,7 +6,6 @@ import (
 
 	"github.com/magistere/bridge/internal/api"
 	"github.com/magistere/bridge/internal/offer"
-	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/tracking"
 	"github.com/magistere/bridge/internal/workflow"
 )
@@ -27,10 +26,9 @@ func (a *App) NewAPI() *api.Server {
 			secrets[d.Name] = []byte(d.Secret)
 		}
 	}
-	var nonces api.NonceStore
-	if a.Store.Dialect() == store.MySQL {
-		nonces = api.NewDBNonceStore(a.Store, time.Minute)
-	}
+	// Nonces live in the store on every backend: a signed request captured
+	// before a restart (or sent to another replica) is refused too.
+	nonces := api.NewDBNonceStore(a.Store, time.Minute)
 	log := a.Log.With().Str("component", "api").Logger()
 	return api.NewServer(api.Deps{
 		Store: a.Store, Queue: a.Queue, Fleet: a.Fleet,
