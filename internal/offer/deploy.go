@@ -55,6 +55,9 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (store.OfferRequ
 	if err := s.requireRestore(ctx, o, d); err != nil {
 		return store.OfferRequest{}, err
 	}
+	if err := s.requireFreeShortname(ctx, d, in); err != nil {
+		return store.OfferRequest{}, err
+	}
 	r, err := s.st.CreateOfferRequest(ctx, store.OfferRequest{OfferID: in.OfferID, TargetDomain: in.TargetDomain,
 		RequestedBy: actorOf(in.RequestedBy), RequesterUserID: in.RequesterUserID, Name: in.Name, ShortName: in.ShortName, CategoryID: in.CategoryID})
 	if err != nil {
@@ -62,6 +65,34 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (store.OfferRequ
 	}
 	return r, s.audit(ctx, in.RequestedBy, in.TargetDomain, "offer.request", fmt.Sprintf("offer:%d", in.OfferID), "ok", 0,
 		map[string]any{"request_id": r.ID, "shortname": r.ShortName})
+}
+
+// requireFreeShortname refuses a request whose shortname a live request
+// of the domain already asks for (the same request twice, or two copies
+// under one name), or that a course of the target site already holds:
+// the deployment would otherwise have to adopt a course it did not make.
+func (s *Service) requireFreeShortname(ctx context.Context, d *domains.Domain, in RequestInput) error {
+	for _, state := range []string{store.RequestRequested, store.RequestApproved} {
+		live, err := s.st.ListOfferRequests(ctx, in.TargetDomain, state)
+		if err != nil {
+			return err
+		}
+		for _, r := range live {
+			if strings.EqualFold(r.ShortName, in.ShortName) {
+				return refuse("duplicate_request", "la demande %d (%s) demande déjà le nom abrégé « %s » sur %s",
+					"request %d (%s) already asks for shortname %q on %s", r.ID, r.State, in.ShortName, in.TargetDomain)
+			}
+		}
+	}
+	c, err := d.Client.FindCourse(ctx, in.ShortName, "")
+	if err != nil {
+		return err
+	}
+	if c != nil {
+		return refuse("shortname_taken", "le nom abrégé « %s » est déjà pris sur %s par le cours %d (« %s ») : choisir un autre nom abrégé",
+			"shortname %q is already taken on %s by course %d (%q): choose another shortname", in.ShortName, in.TargetDomain, int64(c.ID), c.FullName)
+	}
+	return nil
 }
 
 // targetCategory resolves where a deployed parcours goes: the chosen
@@ -198,6 +229,10 @@ type deployPlan struct {
 	CategoryID   int64              `json:"category_id"`
 	SameSite     bool               `json:"same_site"`
 	SourceDomain string             `json:"source_domain"`
+	// Since is when the deployment job was created (unix): a course with
+	// the requested shortname and name created since then, where the copy
+	// goes, is this job's own copy whose checkpoint a crash lost.
+	Since int64 `json:"since,omitempty"`
 }
 
 // deployStep is the outcome of the upload and restore steps.
@@ -234,7 +269,11 @@ func (s *Service) deployJob(ctx context.Context, run *jobs.Run) (any, error) {
 
 func (s *Service) deploy(ctx context.Context, run *jobs.Run, requestID int64) (*DeployResult, error) {
 	var plan deployPlan
-	if err := run.Step("plan", func(ctx context.Context) (any, error) { return s.planDeploy(ctx, requestID) }, &plan); err != nil {
+	if err := run.Step("plan", func(ctx context.Context) (any, error) {
+		p, err := s.planDeploy(ctx, requestID)
+		p.Since = run.Job().CreatedAt.Unix()
+		return p, err
+	}, &plan); err != nil {
 		return nil, err
 	}
 	d, err := s.domain(plan.Request.TargetDomain)
@@ -323,18 +362,42 @@ func (s *Service) requireRestore(ctx context.Context, o store.Offer, target *dom
 }
 
 // existing looks the course up by its shortname: a timeout or a crash
-// after a create does not mean it did not happen.
-func existing(ctx context.Context, d *domains.Domain, shortname string) (int64, error) {
-	c, err := d.Client.FindCourse(ctx, shortname, "")
+// after a create does not mean it did not happen. A course found there is
+// adopted only when it is provably this request's: recorded as its
+// deployment, or created since the job started in the category the copy
+// goes to. Any other course holding the shortname is refused, never
+// taken over.
+func (s *Service) existing(ctx context.Context, d *domains.Domain, plan deployPlan) (int64, error) {
+	c, err := d.Client.FindCourse(ctx, plan.Request.ShortName, "")
 	if err != nil || c == nil {
 		return 0, err
 	}
-	return int64(c.ID), nil
+	id := int64(c.ID)
+	trail, err := s.st.ListTransitions(ctx, d.Name(), id)
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range trail {
+		var p struct {
+			RequestID int64 `json:"request_id"`
+		}
+		if t.Transition == "offer-deploy" && json.Unmarshal(t.Params, &p) == nil && p.RequestID == plan.Request.ID {
+			return id, nil
+		}
+	}
+	// Moodle may suffix the name of a restored copy (" copy 1"): a prefix.
+	if len(trail) == 0 && int64(c.CategoryID) == plan.CategoryID && plan.Since > 0 && int64(c.TimeCreated) >= plan.Since &&
+		strings.HasPrefix(c.FullName, plan.Request.Name) {
+		return id, nil
+	}
+	return 0, refuse("shortname_taken", "le nom abrégé « %s » est déjà pris sur %s par le cours %d (« %s »), qui n'est pas issu de cette demande : choisir un autre nom abrégé",
+		"shortname %q is already taken on %s by course %d (%q), which this request did not make: choose another shortname",
+		plan.Request.ShortName, d.Name(), id, c.FullName)
 }
 
 // duplicate copies the course inside one site (core_course_duplicate_course).
 func (s *Service) duplicate(ctx context.Context, d *domains.Domain, plan deployPlan) (deployStep, error) {
-	if id, err := existing(ctx, d, plan.Request.ShortName); err != nil || id != 0 {
+	if id, err := s.existing(ctx, d, plan); err != nil || id != 0 {
 		return deployStep{Existing: id, CourseID: id}, err
 	}
 	visible := 1
@@ -361,7 +424,7 @@ func (s *Service) uploadAndRestore(run *jobs.Run, d *domains.Domain, plan deploy
 }
 
 func (s *Service) upload(ctx context.Context, d *domains.Domain, plan deployPlan) (deployStep, error) {
-	if id, err := existing(ctx, d, plan.Request.ShortName); err != nil || id != 0 {
+	if id, err := s.existing(ctx, d, plan); err != nil || id != 0 {
 		return deployStep{Existing: id, CourseID: id}, err
 	}
 	f, err := openVerified(plan.Offer)
@@ -404,7 +467,7 @@ func (s *Service) restoreStart(ctx context.Context, d *domains.Domain, plan depl
 	if got.CourseID != 0 {
 		return got, nil
 	}
-	if id, err := existing(ctx, d, plan.Request.ShortName); err != nil || id != 0 {
+	if id, err := s.existing(ctx, d, plan); err != nil || id != 0 {
 		return deployStep{Existing: id, CourseID: id}, err
 	}
 	started, err := d.Client.RestoreCourse(ctx, moodle.RestoreInput{DraftItemID: moodle.Int(got.DraftItem), CategoryID: moodle.Int(plan.CategoryID),
@@ -438,7 +501,7 @@ func (s *Service) restoreWait(ctx context.Context, run *jobs.Run, d *domains.Dom
 	}
 	// A restore started twice (crash before its checkpoint) fails on the
 	// shortname the first one took: that course is ours.
-	if id, ferr := existing(ctx, d, plan.Request.ShortName); ferr != nil || id != 0 {
+	if id, ferr := s.existing(ctx, d, plan); ferr != nil || id != 0 {
 		got.CourseID, got.Existing = id, id
 		return got, ferr
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -276,18 +277,43 @@ func TestShareSearchRequestDeploy(t *testing.T) {
 	}
 	before := h.sim.Site("ac-a").Counts().Courses
 
-	// A second request with the same shortname finds the course instead of restoring.
-	req2, _ := h.svc.Request(h.ctx, offer.RequestInput{OfferID: o.ID, TargetDomain: "ac-a", Name: "Autre", ShortName: "AC-A-ECR2"})
-	_, j2, err := h.svc.Approve(h.ctx, req2.ID, "gest")
-	if err != nil {
-		t.Fatal(err)
+	// A second request with the same shortname is refused: the course
+	// holding it is not that request's to adopt (integrity issue, case 2).
+	_, err = h.svc.Request(h.ctx, offer.RequestInput{OfferID: o.ID, TargetDomain: "ac-a", Name: "Autre", ShortName: "AC-A-ECR2"})
+	var ref *offer.Refusal
+	if !errors.As(err, &ref) || ref.Code != "shortname_taken" {
+		t.Fatalf("a second request for a taken shortname: %v", err)
 	}
-	h.wait(j2)
 	if after := h.sim.Site("ac-a").Counts().Courses; after != before {
 		t.Fatalf("courses on ac-a: %d then %d", before, after)
 	}
 	if n := h.sim.Site("ac-a").CallCounts()["upload.php"]; n != 1 {
 		t.Fatalf("upload.php called %d times", n)
+	}
+	// A course made by hand with the requested shortname between request
+	// and deployment is not taken over: the deployment fails and says why.
+	req3, err := h.svc.Request(h.ctx, offer.RequestInput{OfferID: o.ID, TargetDomain: "ac-a", Name: "Trois", ShortName: "AC-A-ECR3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.client("ac-a").CreateCourses(h.ctx, []moodle.CourseInput{{FullName: "Sans rapport", ShortName: "AC-A-ECR3",
+		CategoryID: moodle.Int(acA[domains.CatParcours])}}); err != nil {
+		t.Fatal(err)
+	}
+	_, j3, err := h.svc.Approve(h.ctx, req3.ID, "gest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if j3, _ = h.st.GetJob(h.ctx, j3.ID); j3.State == store.JobFailed || j3.State == store.JobSucceeded {
+			break
+		}
+	}
+	if j3.State != store.JobFailed || !strings.Contains(j3.LastError, "shortname_taken") {
+		t.Fatalf("deploying onto a hand-made course: %s %s", j3.State, j3.LastError)
+	}
+	if cs, err := h.st.GetCourseState(h.ctx, "ac-a", newID+1); err == nil {
+		t.Fatalf("the hand-made course got a recorded state: %+v", cs)
 	}
 
 	// Re-sharing bumps the version and replaces the file.
