@@ -26,6 +26,8 @@ type Options struct {
 	Debug   bool             // add debuginfo to exceptions (debug=DEVELOPER)
 	Faults  FaultSpec        // injected failures (zero = none)
 	Now     func() time.Time // clock; nil = time.Now
+	// Cost makes calls take as long as on a real Moodle (zero: no cost).
+	Cost CostModel
 	// PlainSites are sites without local_bridge installed: its functions
 	// are unknown there, as on a real site without the plugin.
 	PlainSites []string
@@ -284,6 +286,8 @@ func (srv *Server) dispatch(site *Site, base string, params *phpArr) (any, *fnDe
 		return nil, fn, errInvalidParam(perr.debug)
 	}
 	c := &call{s: site, base: base, fn: fn, srv: srv}
+	// Outside the site's lock: a real site serves calls on several cores.
+	site.spend(srv.opts.Cost.of(name, cleaned.(P)))
 	site.mu.Lock()
 	defer site.mu.Unlock()
 	result, err := fn.run(c, cleaned.(P))

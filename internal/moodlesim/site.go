@@ -126,9 +126,10 @@ const (
 
 // Site is one simulated Moodle site; every method is safe for concurrent use.
 type Site struct {
-	mu   sync.Mutex
-	name string
-	srv  *Server
+	mu    sync.Mutex
+	cores chan struct{} // the cost model's workers (Options.Cost.Cores)
+	name  string
+	srv   *Server
 
 	seq        map[string]int
 	contexts   map[int]*mcontext
@@ -175,7 +176,8 @@ var courseRoles = map[int]bool{1: true, 3: true, 4: true, 5: true}
 
 func newSite(name string, srv *Server, seed int64) *Site {
 	s := &Site{
-		name: name, srv: srv, seq: map[string]int{}, contexts: map[int]*mcontext{},
+		cores: make(chan struct{}, max(1, srv.opts.Cost.Cores)),
+		name:  name, srv: srv, seq: map[string]int{}, contexts: map[int]*mcontext{},
 		categories: map[int]*category{}, courses: map[int]*course{}, modules: map[int]*module{},
 		users: map[int]*user{}, byUsername: map[string]int{}, byEmail: map[string]int{}, enrolments: map[int]map[int]*userEnrolment{},
 		roles: map[int]map[int]map[int]bool{}, groups: map[int]*group{}, cohorts: map[int]*cohort{},
