@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -126,6 +127,11 @@ func offerRemove(ctx context.Context, env *cliEnv, args []string, name string,
 	}
 	defer a.Close()
 	o, err := remove(env.offerService(a), ctx, *domain, *course, "cli")
+	if errors.Is(err, store.ErrNotFound) {
+		// Already out of the offer: running it again is not a failure.
+		fmt.Fprintf(env.stdout, "course %d on %s is not in the offer: nothing to do\n", *course, *domain)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -135,7 +141,7 @@ func offerRemove(ctx context.Context, env *cliEnv, args []string, name string,
 func runOfferPublish(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "offer publish", "--domain D --course C [--scope national|local] [--origin O --collection C --public P,P --keywords K,K]")
 	domain, course := courseFlags(env, fs)
-	scope := fs.String("scope", store.ScopeNational, "national or local")
+	scope := fs.String("scope", "", "national or local (default: the session's self-enrolment variant)")
 	indexing := indexingFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -446,7 +446,18 @@ func TestPublishSession(t *testing.T) {
 	if _, err := h.svc.Publish(h.ctx, offer.PublishRequest{Domain: "ac-a", CourseID: prep}); refusalCode(err) != "session_not_open" {
 		t.Fatalf("publish a session en préparation: %v", err)
 	}
-	o, err := h.svc.Publish(h.ctx, offer.PublishRequest{Domain: "ac-a", CourseID: session, Scope: store.ScopeLocal, Indexing: offer.Indexing{Origin: "Académie"}})
+	// A local self-enrolment session is not published nationally.
+	if _, err := h.svc.Publish(h.ctx, offer.PublishRequest{Domain: "ac-a", CourseID: session, Scope: store.ScopeNational}); refusalCode(err) != "scope_mismatch" {
+		t.Fatalf("publish a local session nationally: %v", err)
+	}
+	// A session opened without self-enrolment is not published.
+	if err := h.st.PutCourseState(h.ctx, store.CourseState{Domain: "ac-a", CourseID: prep, State: workflow.StateSessionEnCours}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.Publish(h.ctx, offer.PublishRequest{Domain: "ac-a", CourseID: prep}); refusalCode(err) != "not_self_enrolment" {
+		t.Fatalf("publish a session open without self-enrolment: %v", err)
+	}
+	o, err := h.svc.Publish(h.ctx, offer.PublishRequest{Domain: "ac-a", CourseID: session, Indexing: offer.Indexing{Origin: "Académie"}})
 	if err != nil || o.Kind != store.OfferFormation || o.Scope != store.ScopeLocal {
 		t.Fatalf("publish: %+v %v", o, err)
 	}

@@ -27,10 +27,7 @@ type PublishRequest struct {
 // it sits in a self-enrolment category) and its durations are announced.
 // Publishing again updates the entry.
 func (s *Service) Publish(ctx context.Context, req PublishRequest) (store.Offer, error) {
-	if req.Scope == "" {
-		req.Scope = store.ScopeNational
-	}
-	if req.Scope != store.ScopeNational && req.Scope != store.ScopeLocal {
+	if req.Scope != "" && req.Scope != store.ScopeNational && req.Scope != store.ScopeLocal {
 		return store.Offer{}, refuse("bad_scope", "portée inconnue %q (national ou local)", "unknown scope %q (national or local)", req.Scope)
 	}
 	d, err := s.domain(req.Domain)
@@ -41,8 +38,16 @@ func (s *Service) Publish(ctx context.Context, req PublishRequest) (store.Offer,
 	if err != nil {
 		return store.Offer{}, err
 	}
-	if err := s.sessionOpen(ctx, d, c); err != nil {
+	allowed, err := s.sessionOpen(ctx, d, c)
+	if err != nil {
 		return store.Offer{}, err
+	}
+	if req.Scope == "" {
+		req.Scope = allowed // the session's own variant says where it goes
+	}
+	if req.Scope != allowed {
+		return store.Offer{}, refuse("scope_mismatch", "la session %d est en auto-inscription %s : elle se publie dans l'offre %s, pas %s",
+			"session %d is a %s self-enrolment session: it is published in the %s offer, not %s", req.CourseID, allowed, allowed, req.Scope)
 	}
 	md, err := s.st.GetCourseMetadata(ctx, req.Domain, req.CourseID)
 	if err != nil {
@@ -67,26 +72,36 @@ func (s *Service) Publish(ctx context.Context, req PublishRequest) (store.Offer,
 		map[string]any{"offer_id": o.ID, "scope": o.Scope})
 }
 
-func (s *Service) sessionOpen(ctx context.Context, d *domains.Domain, c *moodle.Course) error {
+// sessionOpen checks the course is a session opened for self-enrolment,
+// and returns the scope its variant allows: a national self-enrolment
+// session goes to the national offer, a local one to the local offer.
+func (s *Service) sessionOpen(ctx context.Context, d *domains.Domain, c *moodle.Course) (string, error) {
 	cs, err := s.st.GetCourseState(ctx, d.Name(), int64(c.ID))
 	if err == nil {
 		if cs.State == workflow.StateSessionEnCours {
-			return nil
+			switch cs.Variant {
+			case workflow.VariantSelfNational:
+				return store.ScopeNational, nil
+			case workflow.VariantSelfLocal:
+				return store.ScopeLocal, nil
+			}
+			return "", refuse("not_self_enrolment", "la session %d est ouverte sans auto-inscription : seule une session en auto-inscription est publiée",
+				"session %d is open without self-enrolment: only self-enrolment sessions are published", c.ID)
 		}
 	} else if !errors.Is(err, store.ErrNotFound) {
-		return err
+		return "", err
 	} else if cats, cerr := s.st.DomainCategories(ctx, d.Name()); cerr != nil {
-		return cerr
+		return "", cerr
 	} else {
-		for _, key := range []string{domains.CatAutoInscription, domains.CatAutoInscriptionLocale} {
+		for key, scope := range map[string]string{domains.CatAutoInscription: store.ScopeNational, domains.CatAutoInscriptionLocale: store.ScopeLocal} {
 			if cat, ok := cats[key]; ok {
 				if under, err := underCategory(ctx, d, int64(c.CategoryID), cat.CategoryID); err != nil || under {
-					return err
+					return scope, err
 				}
 			}
 		}
 	}
-	return refuse("session_not_open", "seule une session en cours peut être publiée (cours %d)",
+	return "", refuse("session_not_open", "seule une session en cours peut être publiée (cours %d)",
 		"only a session en cours can be published (course %d)", c.ID)
 }
 
