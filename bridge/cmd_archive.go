@@ -218,6 +218,17 @@ func runBatch(ctx context.Context, env *cliEnv, args []string, name, kind string
 	if err != nil {
 		return err
 	}
+	if kind != archive.KindRetention && env.format != "json" {
+		// Sessions reopened on purpose are left alone: say so.
+		reopened, err := svc.AutoReopened(ctx, *domain)
+		if err != nil {
+			return err
+		}
+		for _, c := range reopened {
+			fmt.Fprintf(env.stdout, "  skipped  %s course %d %s: reopened by unarchive on %s\n", c.Domain, c.CourseID, c.ShortName,
+				c.ReopenedAt.Format("2006-01-02"))
+		}
+	}
 	if *dryRun || len(list) == 0 {
 		return printCandidates(env, verb, list, true)
 	}

@@ -370,6 +370,17 @@ func TestArchiveAuto(t *testing.T) {
 		if again := e.ok("archive", "auto", "--dry-run"); !strings.Contains(again, "would archive 0 course(s)") {
 			e.t.Errorf("archive auto --dry-run after the run:\n%s", again)
 		}
+		// Reopened on purpose: automatic archiving leaves it, and says so
+		// (integrity issue, case 7).
+		e.ok("unarchive", "--domain", "academie", "--course", sess)
+		dry := e.ok("archive", "auto", "--dry-run")
+		if !strings.Contains(dry, "would archive 0 course(s)") || !strings.Contains(dry, "reopened by unarchive") {
+			e.t.Errorf("archive auto --dry-run after an unarchive:\n%s", dry)
+		}
+		e.ok("archive", "auto", "--domain", "academie")
+		if e.coursePath("academie", sess) == e.archivePath("academie") {
+			e.t.Errorf("archive auto archived %s again after it was reopened", sess)
+		}
 		st := newState()
 		e.snap(st, "academie", sess)
 		e.snap(st, "academie", future)

@@ -28,6 +28,9 @@ type Candidate struct {
 	State     string    `json:"state"`
 	Since     time.Time `json:"since"` // the session's end, or when it was trashed
 	Due       time.Time `json:"due"`
+	// ReopenedAt: unarchived on purpose after its last archive (then
+	// automatic archiving skips it).
+	ReopenedAt time.Time `json:"reopened_at,omitempty"`
 }
 
 // BatchPayload is an archive.auto or archive.retention job's payload. A
@@ -85,9 +88,22 @@ func retentionDays(d *domains.Domain) int { return d.Config.TrashRetentionDays }
 // plus the domain's archive_after_days has passed. A domain with 0 days
 // (the default) lists nothing; a session without an end date never does.
 func (s *Service) AutoCandidates(ctx context.Context, domain string) ([]Candidate, error) {
+	act, _, err := s.autoScan(ctx, domain)
+	return act, err
+}
+
+// AutoReopened lists the sessions due for archiving that someone reopened
+// on purpose (unarchive) after their last archive: automatic archiving
+// leaves them alone, and its dry run says so.
+func (s *Service) AutoReopened(ctx context.Context, domain string) ([]Candidate, error) {
+	_, reopened, err := s.autoScan(ctx, domain)
+	return reopened, err
+}
+
+func (s *Service) autoScan(ctx context.Context, domain string) (act, reopened []Candidate, err error) {
 	list, err := s.fleetFor(domain, archiveDays)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Candidate
 	now := s.now()
@@ -98,11 +114,11 @@ func (s *Service) AutoCandidates(ctx context.Context, domain string) ([]Candidat
 		}
 		states, err := s.st.ListCourseStates(ctx, d.Name(), archivable...)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		courses, err := readCourses(ctx, d, states)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, cs := range states {
 			c, ok := courses[cs.CourseID]
@@ -111,13 +127,43 @@ func (s *Service) AutoCandidates(ctx context.Context, domain string) ([]Candidat
 			}
 			end := time.Unix(int64(c.EndDate), 0).UTC()
 			due := end.Add(time.Duration(days) * 24 * time.Hour)
-			if !now.Before(due) {
-				out = append(out, Candidate{Domain: d.Name(), CourseID: cs.CourseID, ShortName: c.ShortName, FullName: c.FullName,
-					State: cs.State, Since: end, Due: due})
+			if now.Before(due) {
+				continue
 			}
+			cand := Candidate{Domain: d.Name(), CourseID: cs.CourseID, ShortName: c.ShortName, FullName: c.FullName,
+				State: cs.State, Since: end, Due: due}
+			at, err := s.reopenedAt(ctx, d.Name(), cs.CourseID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !at.IsZero() {
+				cand.ReopenedAt = at
+				reopened = append(reopened, cand)
+				continue
+			}
+			out = append(out, cand)
 		}
 	}
-	return out, nil
+	return out, reopened, nil
+}
+
+// reopenedAt is when the course was last unarchived, if no archive came
+// after (zero otherwise).
+func (s *Service) reopenedAt(ctx context.Context, domain string, courseID int64) (time.Time, error) {
+	trail, err := s.st.ListTransitions(ctx, domain, courseID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var at time.Time
+	for _, t := range trail {
+		switch t.Transition {
+		case "unarchive":
+			at = t.At
+		case "archive":
+			at = time.Time{}
+		}
+	}
+	return at, nil
 }
 
 // readCourses reads the courses of the states, 100 ids per call; courses
