@@ -208,7 +208,8 @@ setup_site() {
 }
 
 restore_site() { # back to the snapshot: database and dataroot
-  local name=$1 dir=$work/sites/$1 db="moodle_${1//-/_}"
+  local name=$1 dir=$work/sites/$1 db="moodle_${1//-/_}" runner=""
+  if [ -f "$dir/cron.pid" ]; then runner=1; stop_runner "$name"; fi
   sql -e "DROP DATABASE IF EXISTS \`$db\`; CREATE DATABASE \`$db\` DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
   sql "$db" <"$dir/snapshot.sql" || die "could not restore $db from $dir/snapshot.sql"
   # The running site and its task loop may write into the dataroot meanwhile:
@@ -216,6 +217,7 @@ restore_site() { # back to the snapshot: database and dataroot
   rm -rf "$dir/data.old"; mv "$dir/data" "$dir/data.old"
   cp -a "$dir/snapshot-data" "$dir/data"
   rm -rf "$dir/data.old" 2>/dev/null || rm -rf "$dir/data.old" 2>/dev/null || true
+  if [ -n "$runner" ]; then start_runner "$name"; fi
 }
 
 serve_site() {
@@ -230,17 +232,32 @@ serve_site() {
     -d post_max_size=8M -d upload_max_filesize=8M -d opcache.enable_cli=1 -d opcache.memory_consumption=256 \
     -d opcache.max_accelerated_files=30000 -S "127.0.0.1:$port") >"$logdir/php-$name.log" 2>&1 </dev/null &
   echo $! >"$dir/php.pid"
-  # Ad hoc tasks (asynchronous backups and restores, deferred passwords) as cron would run them:
-  # one long-lived runner polling each second (--keep-alive), not a PHP bootstrap each
-  # second, which kept half a core busy per site and skewed every timing.
-  (cd "$dir/moodle" && exec bash -c 'while :; do php -d memory_limit=512M admin/cli/adhoc_task.php --execute --keep-alive=3600; sleep 1; done') \
-    >>"$logdir/cron-$name.log" 2>&1 </dev/null &
-  echo $! >"$dir/cron.pid"
+  start_runner "$name"
   for _ in $(seq 1 60); do
     curl -fsS -o /dev/null "http://127.0.0.1:$port/login/index.php" 2>/dev/null && return 0
     sleep 0.5
   done
   die "site $name did not answer on port $port (log: $logdir/php-$name.log)"
+}
+
+# Ad hoc tasks (asynchronous backups and restores, deferred passwords) as cron would run
+# them: a fresh PHP process every 2 seconds. Not one long-lived runner (--keep-alive):
+# it keeps the configuration it read at start, and wrote backups with backup_version
+# 2008111700 (set by the first backup after it started), which every restore refuses.
+start_runner() {
+  local dir=$work/sites/$1
+  (cd "$dir/moodle" && exec bash -c 'while :; do php -d memory_limit=512M admin/cli/adhoc_task.php --execute; sleep 2; done') \
+    >>"$logdir/cron-$1.log" 2>&1 </dev/null &
+  echo $! >"$dir/cron.pid"
+}
+
+stop_runner() {
+  local dir=$work/sites/$1
+  if [ -f "$dir/cron.pid" ]; then
+    pkill -P "$(cat "$dir/cron.pid")" 2>/dev/null || true
+    kill "$(cat "$dir/cron.pid")" 2>/dev/null || true
+    rm -f "$dir/cron.pid"
+  fi
 }
 
 stop_site() {
