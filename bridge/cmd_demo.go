@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/magistere/bridge/internal/demo"
@@ -25,6 +26,12 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *only != "" {
 		opts.Only = strings.Split(*only, ",")
+		known := demo.ChapterNames()
+		for _, name := range opts.Only {
+			if !slices.Contains(known, name) {
+				return usagef("--only: no chapter %q (chapters: %s)", name, strings.Join(known, ", "))
+			}
+		}
 	}
 	return demo.Run(ctx, opts)
 }

@@ -25,6 +25,12 @@ func runOfferDigest(ctx context.Context, env *cliEnv, args []string) error {
 		return runDigestSubscription(ctx, env, args[0], args[1:])
 	case "run":
 		return runDigestRun(ctx, env, args[1:])
+	case "--help", "-h", "help":
+		fmt.Fprintln(env.stdout, "Usage: bridge offer digest subscribe|unsubscribe|run [flags]\n\n"+
+			"  subscribe, unsubscribe   opt a user in or out of the weekly digest of new offers\n"+
+			"  run                      send this week's digest (once per ISO week)\n\n"+
+			"Run 'bridge offer digest SUBCOMMAND --help' for its flags.")
+		return nil
 	}
 	return usagef("offer digest: unknown sub-command %q (want subscribe, unsubscribe or run)", args[0])
 }

@@ -41,3 +41,31 @@ domains:
 		t.Fatalf("enrol with an unknown session: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestHelpEverywhere: `bridge help`, `help COMMAND`, a group's --help and
+// every command's --help exit 0; an unknown demo chapter is a usage error.
+func TestHelpEverywhere(t *testing.T) {
+	if r := runBridge(t, time.Minute, nil, "help"); r.code != 0 || !strings.Contains(r.stdout, "workflow check") {
+		t.Fatalf("help: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, group := range []string{"jobs", "domains", "tracking", "offer", "workflow"} {
+		if r := runBridge(t, time.Minute, nil, group, "--help"); r.code != 0 || !strings.Contains(r.stdout, group+" ") {
+			t.Errorf("%s --help: exit %d\n%s%s", group, r.code, r.stdout, r.stderr)
+		}
+		if r := runBridge(t, time.Minute, nil, "help", group); r.code != 0 {
+			t.Errorf("help %s: exit %d", group, r.code)
+		}
+	}
+	for name := range commands {
+		args := append(strings.Fields(name), "--help")
+		if r := runBridge(t, time.Minute, nil, args...); r.code != 0 {
+			t.Errorf("%s --help: exit %d\n%s", name, r.code, r.stderr)
+		}
+		if r := runBridge(t, time.Minute, nil, append([]string{"help"}, strings.Fields(name)...)...); r.code != 0 {
+			t.Errorf("help %s: exit %d\n%s", name, r.code, r.stderr)
+		}
+	}
+	if r := runBridge(t, time.Minute, nil, "demo", "--only", "nope"); r.code != 2 || !strings.Contains(r.stderr, `no chapter "nope"`) {
+		t.Errorf("demo --only nope: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -79,8 +79,19 @@ func runCLI(ctx context.Context, args []string, stdout, stderr io.Writer, enviro
 		printUsage(stderr)
 		return 2
 	}
+	if rest[0] == "help" {
+		return runHelp(ctx, env, rest[1:])
+	}
 	cmd, cmdArgs := findCommand(rest)
 	if cmd == nil {
+		if group := groupCommands(rest[0]); len(group) > 0 {
+			// "bridge jobs --help" or "bridge jobs": the group's commands.
+			printGroup(stdout, rest[0], group)
+			if len(rest) > 1 && (rest[1] == "--help" || rest[1] == "-h") {
+				return 0
+			}
+			return 2
+		}
 		fmt.Fprintf(stderr, "bridge: unknown command %q\n\n", strings.Join(rest, " "))
 		printUsage(stderr)
 		return 2
@@ -117,6 +128,44 @@ func findCommand(args []string) (*command, []string) {
 		return c, args[1:]
 	}
 	return nil, nil
+}
+
+// runHelp is "bridge help [COMMAND…]": the command list, a group's
+// commands, or one command's flags.
+func runHelp(ctx context.Context, env *cliEnv, args []string) int {
+	if len(args) == 0 {
+		printUsage(env.stdout)
+		return 0
+	}
+	if cmd, _ := findCommand(args); cmd != nil {
+		return exitCode(env.stderr, cmd.name, cmd.run(ctx, env, []string{"--help"}))
+	}
+	if group := groupCommands(args[0]); len(group) > 0 {
+		printGroup(env.stdout, args[0], group)
+		return 0
+	}
+	fmt.Fprintf(env.stderr, "bridge help: unknown command %q\n", strings.Join(args, " "))
+	return 2
+}
+
+// groupCommands lists the commands whose first word is word ("jobs list", …).
+func groupCommands(word string) []string {
+	var names []string
+	for n := range commands {
+		if strings.HasPrefix(n, word+" ") {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func printGroup(w io.Writer, word string, names []string) {
+	fmt.Fprintf(w, "Usage: bridge %s SUBCOMMAND [flags]\n\nCommands:\n", word)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-22s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintf(w, "\nRun 'bridge help %s SUBCOMMAND' for a command's flags.\n", word)
 }
 
 func printUsage(w io.Writer) {

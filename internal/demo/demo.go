@@ -47,6 +47,17 @@ var chapters []Chapter
 // Register adds a chapter; features call it from an init function.
 func Register(c Chapter) { chapters = append(chapters, c) }
 
+// ChapterNames lists the chapters in their running order.
+func ChapterNames() []string {
+	sorted := append([]Chapter(nil), chapters...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Order < sorted[j].Order })
+	names := make([]string, len(sorted))
+	for i, c := range sorted {
+		names[i] = c.Name
+	}
+	return names
+}
+
 // Env is what a chapter works with.
 type Env struct {
 	Ctx    context.Context
