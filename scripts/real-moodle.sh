@@ -224,6 +224,7 @@ serve_site() {
   local name=$1 dir=$work/sites/$1 port
   port=$(site_port "$name")
   if [ -f "$dir/php.pid" ] && kill -0 "$(cat "$dir/php.pid")" 2>/dev/null; then return 0; fi
+  kill_strays "$name" # a server of this very tree left behind is ours to end
   port_busy "$port" && die "port $port (site $name) is in use by another process; stop it or set RM_BASE_PORT"
   # exec: the recorded pid is php itself, and no shell keeps our stdout open.
   # OPcache as on a production site (the CLI SAPI has it off by default, which
@@ -246,6 +247,7 @@ serve_site() {
 # 2008111700 (set by the first backup after it started), which every restore refuses.
 start_runner() {
   local dir=$work/sites/$1
+  stop_runner "$1"
   (cd "$dir/moodle" && exec bash -c 'while :; do php -d memory_limit=512M admin/cli/adhoc_task.php --execute; sleep 2; done') \
     >>"$logdir/cron-$1.log" 2>&1 </dev/null &
   echo $! >"$dir/cron.pid"
@@ -269,6 +271,18 @@ stop_site() {
       rm -f "$dir/$f"
     fi
   done
+  kill_strays "$1"
+}
+
+# kill_strays ends php processes serving this site's tree that no pid file
+# names (the workers of a php -S whose master died, a runner left over).
+kill_strays() {
+  local dir=$work/sites/$1 pid cwd
+  for pid in $(pgrep -x php 2>/dev/null); do
+    cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null || true)
+    if [ "$cwd" = "$dir/moodle" ]; then kill "$pid" 2>/dev/null || true; fi
+  done
+  sleep 0.2
 }
 
 write_env() {
