@@ -100,13 +100,21 @@ domains:
 	if _, err := client.UpdateCourses(ctx, []moodle.CourseUpdate{{ID: created[0].ID, StartDate: &start, EndDate: &end}}); err != nil {
 		t.Fatal(err)
 	}
+	// It was unarchived on purpose: automatic archiving leaves it, and says so.
 	r = runBridge(t, time.Minute, nil, "--config", cfg, "archive", "auto", "--dry-run")
-	if r.code != 0 || !strings.Contains(r.stdout, "would archive 1 course(s)") || !strings.Contains(r.stdout, "SA") {
-		t.Fatalf("auto dry run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r.code != 0 || !strings.Contains(r.stdout, "would archive 0 course(s)") || !strings.Contains(r.stdout, "SA: reopened by unarchive") {
+		t.Fatalf("auto dry run of a reopened session: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Archived again by hand, then reopened no more: auto takes it when due.
+	if r = runBridge(t, time.Minute, nil, append(base, "--access", "none")...); r.code != 0 {
+		t.Fatalf("archive again: exit %d\n%s", r.code, r.stderr)
+	}
+	if r = runBridge(t, time.Minute, nil, "--config", cfg, "unarchive", "--domain", "ac-a", "--course", course); r.code != 0 {
+		t.Fatalf("unarchive again: exit %d\n%s", r.code, r.stderr)
 	}
 	r = runBridge(t, time.Minute, nil, "--config", cfg, "archive", "auto", "--domain", "ac-a")
-	if r.code != 0 || !strings.Contains(r.stdout, "course "+course+": archived") || !strings.Contains(r.stdout, "1 done") {
-		t.Fatalf("auto: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r.code != 0 || strings.Contains(r.stdout, "course "+course+": archived") {
+		t.Fatalf("auto after a second unarchive: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = runBridge(t, time.Minute, nil, "--config", cfg, "retention", "run", "--dry-run")
 	if r.code != 0 || !strings.Contains(r.stdout, "0 course(s)") {

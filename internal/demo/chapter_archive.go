@@ -53,7 +53,7 @@ func chapterArchive(e *Env) error {
 	if err != nil {
 		return err
 	}
-	if err := a.auto(s1, s2); err != nil {
+	if err := a.auto([]int64{s2}, []int64{s1}); err != nil {
 		return err
 	}
 	return a.retention()
@@ -201,8 +201,9 @@ func (a *archiveDemo) unarchive(id int64, before snapshot) error {
 }
 
 // auto turns archive_after_days on (30 days) and archives what its dry
-// run lists; a session that becomes due later waits for the next run.
-func (a *archiveDemo) auto(ids ...int64) error {
+// run lists; a session that becomes due later waits for the next run, and
+// one reopened on purpose (unarchived) is left alone.
+func (a *archiveDemo) auto(ids, reopened []int64) error {
 	a.d.Config.ArchiveAfterDays = 30
 	defer func() { a.d.Config.ArchiveAfterDays = 0 }()
 	list, err := a.svc.AutoCandidates(a.e.Ctx, AcademyA)
@@ -219,6 +220,20 @@ func (a *archiveDemo) auto(ids ...int64) error {
 		}
 	}
 	a.e.Step("archive auto --dry-run (archive_after_days 30): %d session(s) ended more than 30 days ago", len(list))
+	skipped, err := a.svc.AutoReopened(a.e.Ctx, AcademyA)
+	if err != nil {
+		return err
+	}
+	for _, id := range reopened {
+		found := false
+		for _, c := range skipped {
+			found = found || c.CourseID == id
+		}
+		if !found || listed[id] {
+			return fmt.Errorf("session %d, reopened by unarchive, is not left alone by automatic archiving", id)
+		}
+		a.e.Step("session %d skipped: reopened by unarchive", id)
+	}
 	var res archive.BatchResult
 	if err := a.await(a.svc.SubmitBatch(a.e.Ctx, archive.KindAuto, archive.BatchPayload{Domain: AcademyA, Courses: list}, "demo"))(&res); err != nil {
 		return err
