@@ -19,28 +19,7 @@ import (
 // runWith is run with extra YAML under every domain of the configuration
 // (e.g. archive_after_days), on the real sites then the simulator.
 func runWith(t *testing.T, name, extra string, sc scenario) {
-	ok := t.Run(name, func(t *testing.T) {
-		var got [2]*state
-		for i, tg := range []*target{real, sim} {
-			tg := tg
-			passed := t.Run(tg.kind, func(t *testing.T) {
-				got[i] = sc(newEnv(t, tg, extra))
-			})
-			if !passed {
-				return
-			}
-		}
-		if d := got[0].diff(got[1]); d != "" {
-			t.Errorf("the simulator's Moodle state differs from the real site's (real → sim):\n%s", d)
-		}
-	})
-	tally.Lock()
-	defer tally.Unlock()
-	if ok {
-		tally.passed = append(tally.passed, name)
-	} else {
-		tally.failed = append(tally.failed, name)
-	}
+	runIn(t, name, func(t *testing.T, tg *target) *env { return newEnv(t, tg, extra) }, sc)
 }
 
 // endedSession makes a parcours and one session of it that ended on

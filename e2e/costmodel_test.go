@@ -29,7 +29,7 @@ func TestSimulatorPredictsRealTime(t *testing.T) {
 	if again := timedEnrol(t, newEnv(t, real, ""), people, "REAL2"); again < realTime {
 		realTime = again // the better of two: the site's noise only ever adds time
 	}
-	simProc, err := startSimWith(t.TempDir(), []string{"academie", "national"}, nil, "--cost", cost)
+	simProc, err := startSimWith(t.TempDir(), []string{"academie", "national"}, "--cost", cost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func timedEnrol(t *testing.T, e *env, people int, tag string) time.Duration {
 }
 
 // startSimWith starts a moodlesim with extra flags (e.g. --cost).
-func startSimWith(dir string, names, plain []string, extra ...string) (*simProcess, error) {
+func startSimWith(dir string, names []string, extra ...string) (*simProcess, error) {
 	addrFile := filepath.Join(dir, "sim.addr")
 	args := append([]string{"moodlesim", "--listen", "127.0.0.1:0", "--token", simToken, "--sites", strings.Join(names, ",")}, extra...)
 	cmd := exec.Command(binPath, args...)

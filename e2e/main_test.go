@@ -214,26 +214,11 @@ type simProcess struct {
 const simToken = "e2e-sim-token-0123456789abcdef"
 
 func startSim(dir string, names, plain []string) (*simProcess, error) {
-	addrFile := filepath.Join(dir, "sim.addr")
-	args := []string{"moodlesim", "--listen", "127.0.0.1:0", "--token", simToken, "--sites", strings.Join(names, ",")}
+	var extra []string
 	if len(plain) > 0 {
-		args = append(args, "--plain-sites", strings.Join(plain, ","))
+		extra = []string{"--plain-sites", strings.Join(plain, ",")}
 	}
-	cmd := exec.Command(binPath, args...)
-	cmd.Env = append(os.Environ(), "BRIDGE_ADDR_FILE="+addrFile)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	for i := 0; i < 300; i++ {
-		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
-			return &simProcess{cmd, strings.TrimSpace(string(b))}, nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cmd.Process.Kill()
-	return nil, fmt.Errorf("moodlesim did not start: %s", out.String())
+	return startSimWith(dir, names, extra...)
 }
 
 func simTargetFor(addr string, real *target, dir string) *target {
@@ -342,12 +327,18 @@ type scenario func(e *env) *state
 // run runs a scenario on the real sites, then on the simulator, and
 // compares the states they leave.
 func run(t *testing.T, name string, sc scenario) {
+	runIn(t, name, func(t *testing.T, tg *target) *env { return newEnv(t, tg, "") }, sc)
+}
+
+// runIn is run with each target's environment made by envFor (extra
+// configuration, a database on the real site…).
+func runIn(t *testing.T, name string, envFor func(*testing.T, *target) *env, sc scenario) {
 	ok := t.Run(name, func(t *testing.T) {
 		var got [2]*state
 		for i, tg := range []*target{real, sim} {
 			tg := tg
 			passed := t.Run(tg.kind, func(t *testing.T) {
-				got[i] = sc(newEnv(t, tg, ""))
+				got[i] = sc(envFor(t, tg))
 			})
 			if !passed {
 				return

@@ -266,32 +266,12 @@ func TestTrackingSyncSources(t *testing.T) {
 // commands read progress from Moodle's tables on the real site, so the
 // database source is compared with the simulator's web services too.
 func runDB(t *testing.T, name string, sc scenario) {
-	ok := t.Run(name, func(t *testing.T) {
-		var got [2]*state
-		for i, tg := range []*target{real, sim} {
-			tg := tg
-			passed := t.Run(tg.kind, func(t *testing.T) {
-				if tg.kind == "real" {
-					got[i] = sc(newEnvDB(t, tg))
-				} else {
-					got[i] = sc(newEnv(t, tg, ""))
-				}
-			})
-			if !passed {
-				return
-			}
+	runIn(t, name, func(t *testing.T, tg *target) *env {
+		if tg.kind == "real" {
+			return newEnvDB(t, tg)
 		}
-		if d := got[0].diff(got[1]); d != "" {
-			t.Errorf("the simulator's Moodle state differs from the real site's (real → sim):\n%s", d)
-		}
-	})
-	tally.Lock()
-	defer tally.Unlock()
-	if ok {
-		tally.passed = append(tally.passed, name)
-	} else {
-		tally.failed = append(tally.failed, name)
-	}
+		return newEnv(t, tg, "")
+	}, sc)
 }
 
 func TestAttendanceMarkUnmark(t *testing.T) {
