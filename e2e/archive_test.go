@@ -91,42 +91,6 @@ func (e *env) recordedState(domain, shortname string) string {
 	return stateWord(e.ok("workflow", "show", "--domain", domain, "--course", shortname))
 }
 
-// snap is snapCourse for a course that may be frozen: Moodle refuses to
-// list a frozen course's groups (core_group_get_course_groups needs
-// moodle/course:managegroups, a write capability a locked context
-// denies), so that refusal is recorded as a fact, visible on the real
-// site and the simulator alike.
-func (e *env) snap(st *state, domain, shortname string) {
-	e.t.Helper()
-	c := e.course(domain, shortname)
-	key := domain + " course " + shortname
-	if c == nil {
-		st.set(key, "absent")
-		return
-	}
-	_, path := e.categories(domain)
-	st.set(key, "fullname=%q idnumber=%q category=%q visible=%d start=%s end=%s format=%s",
-		c.FullName, c.IDNumber, path(c.CategoryID), c.Visible, day(c.StartDate), day(c.EndDate), c.Format)
-	for u, rg := range e.enrolledUsernames(domain, c.ID) {
-		st.set(key+" enrolled "+u, "%s", rg)
-	}
-	var groups []struct {
-		Name string `json:"name"`
-	}
-	err := e.tg.site(domain).client.Call(e.ctx, "core_group_get_course_groups", moodle.Params{"courseid": c.ID}, &groups)
-	switch {
-	case moodle.IsErrorCode(err, "nopermissions"):
-		st.set(key+" groups", "nopermissions (frozen)")
-	case err != nil:
-		e.t.Fatalf("[%s] groups of %s: %v", e.tg.kind, shortname, err)
-	default:
-		st.set(key+" groups", "%d", len(groups))
-		for _, g := range groups {
-			st.set(key+" group "+g.Name, "exists")
-		}
-	}
-}
-
 func TestArchiveWithBackup(t *testing.T) {
 	run(t, "archive-backup", func(e *env) *state {
 		e.needsContextLocking("academie")
@@ -155,7 +119,7 @@ func TestArchiveWithBackup(t *testing.T) {
 		}
 		e.checkFrozen("academie", sess, true)
 		st := newState()
-		e.snap(st, "academie", sess)
+		e.snapCourse(st, "academie", sess)
 		st.set("state "+sess, "%s", e.recordedState("academie", sess))
 		st.set("backup", "%v", len(raw) > 0)
 		return st
@@ -169,14 +133,14 @@ func archiveTwice(e *env, domain, base string, args ...string) *state {
 	cmd := append([]string{"archive", "--domain", domain, "--course", sess}, args...)
 	e.ok(cmd...)
 	first := newState()
-	e.snap(first, domain, sess)
+	e.snapCourse(first, domain, sess)
 	state1 := e.recordedState(domain, sess)
 	r := e.bridge(cmd...)
 	if r.code != 0 {
 		e.t.Fatalf("[%s] archiving again: exit %d (want a no-op success)\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
 	}
 	again := newState()
-	e.snap(again, domain, sess)
+	e.snapCourse(again, domain, sess)
 	if d := first.diff(again); d != "" {
 		e.t.Errorf("archiving again changed the course:\n%s", d)
 	}
@@ -197,7 +161,7 @@ func archiveTwice(e *env, domain, base string, args ...string) *state {
 		e.t.Errorf("[%s] archiving an archived course otherwise: exit %d\n%s%s", e.tg.kind, r2.code, r2.stdout, r2.stderr)
 	}
 	third := newState()
-	e.snap(third, domain, sess)
+	e.snapCourse(third, domain, sess)
 	if d := first.diff(third); d != "" {
 		e.t.Errorf("a refused archive changed the course:\n%s", d)
 	}
@@ -233,7 +197,7 @@ func TestUnarchive(t *testing.T) {
 		e.needsContextLocking("academie")
 		sess := e.endedSession("academie", "E2E-UNAR")
 		before := newState()
-		e.snap(before, "academie", sess)
+		e.snapCourse(before, "academie", sess)
 		prevPath := e.coursePath("academie", sess)
 		prevState := e.recordedState("academie", sess)
 		e.ok("archive", "--domain", "academie", "--course", sess)
@@ -246,7 +210,7 @@ func TestUnarchive(t *testing.T) {
 		e.checkFrozen("academie", sess, true)
 		e.ok("unarchive", "--domain", "academie", "--course", sess)
 		after := newState()
-		e.snap(after, "academie", sess)
+		e.snapCourse(after, "academie", sess)
 		if d := before.diff(after); d != "" {
 			e.t.Errorf("unarchive did not restore the course:\n%s", d)
 		}
@@ -270,7 +234,7 @@ func TestUnarchive(t *testing.T) {
 		after.set("state "+sess, "%s", prevState)
 		after.set("unarchive again", "refused=%v", r.code != 0)
 		rearchived := newState()
-		e.snap(rearchived, "academie", sess)
+		e.snapCourse(rearchived, "academie", sess)
 		for k, v := range rearchived.facts {
 			after.facts["rearchived "+k] = v
 		}
@@ -282,14 +246,14 @@ func TestArchiveDryRun(t *testing.T) {
 	run(t, "archive-dry-run", func(e *env) *state {
 		sess := e.endedSession("academie", "E2E-ARCD")
 		before := newState()
-		e.snap(before, "academie", sess)
+		e.snapCourse(before, "academie", sess)
 		stateBefore := e.recordedState("academie", sess)
 		out := e.ok("archive", "--domain", "academie", "--course", sess, "--dry-run", "--backup", "--access", "none")
 		if !strings.Contains(out, "dry run: archive course") || !strings.Contains(out, "backup: true") {
 			e.t.Errorf("archive --dry-run output:\n%s", out)
 		}
 		after := newState()
-		e.snap(after, "academie", sess)
+		e.snapCourse(after, "academie", sess)
 		if d := before.diff(after); d != "" {
 			e.t.Errorf("archive --dry-run changed the course:\n%s", d)
 		}
@@ -319,8 +283,8 @@ func TestArchiveAuto(t *testing.T) {
 			"--start", "2027-01-11", "--end", "2027-03-12", "--participants", "10", "--max", "25")
 		future := parc + "-F1"
 		before := newState()
-		e.snap(before, "academie", sess)
-		e.snap(before, "academie", future)
+		e.snapCourse(before, "academie", sess)
+		e.snapCourse(before, "academie", future)
 		out := e.ok("archive", "auto", "--dry-run")
 		if !strings.Contains(out, "would archive 1 course(s)") || !strings.Contains(out, sess+" ") || strings.Contains(out, future) ||
 			strings.Contains(out, parc+" ") {
@@ -330,8 +294,8 @@ func TestArchiveAuto(t *testing.T) {
 			e.t.Errorf("archive auto --dry-run dates:\n%s", out)
 		}
 		after := newState()
-		e.snap(after, "academie", sess)
-		e.snap(after, "academie", future)
+		e.snapCourse(after, "academie", sess)
+		e.snapCourse(after, "academie", future)
 		if d := before.diff(after); d != "" {
 			e.t.Errorf("archive auto --dry-run changed courses:\n%s", d)
 		}
@@ -361,8 +325,8 @@ func TestArchiveAuto(t *testing.T) {
 			e.t.Errorf("archive auto archived %s again after it was reopened", sess)
 		}
 		st := newState()
-		e.snap(st, "academie", sess)
-		e.snap(st, "academie", future)
+		e.snapCourse(st, "academie", sess)
+		e.snapCourse(st, "academie", future)
 		st.set("state "+sess, "%s", e.recordedState("academie", sess))
 		st.set("state "+future, "%s", e.recordedState("academie", future))
 		return st
@@ -393,7 +357,7 @@ func TestRetention(t *testing.T) {
 		sess := e.endedSession("academie", "E2E-RETN")
 		e.ok("workflow", "run", "trash", "--domain", "academie", "--course", sess)
 		trashed := newState()
-		e.snap(trashed, "academie", sess)
+		e.snapCourse(trashed, "academie", sess)
 		// Just trashed: not due yet.
 		if out := e.ok("retention", "run", "--dry-run"); !strings.Contains(out, "would back up and delete 0 course(s)") {
 			e.t.Errorf("retention run --dry-run right after trashing:\n%s", out)
@@ -404,7 +368,7 @@ func TestRetention(t *testing.T) {
 			e.t.Errorf("retention run --dry-run 8 days after trashing:\n%s", out)
 		}
 		after := newState()
-		e.snap(after, "academie", sess)
+		e.snapCourse(after, "academie", sess)
 		if d := trashed.diff(after); d != "" {
 			e.t.Errorf("retention run --dry-run changed the course:\n%s", d)
 		}
@@ -427,7 +391,7 @@ func TestRetention(t *testing.T) {
 			}
 		}
 		st := newState()
-		e.snap(st, "academie", sess)
+		e.snapCourse(st, "academie", sess)
 		for k, v := range trashed.facts {
 			st.facts["trashed "+k] = v
 		}
@@ -460,7 +424,7 @@ func TestUnarchiveRunningSession(t *testing.T) {
 			e.t.Fatalf("state after open: %s", s)
 		}
 		before := newState()
-		e.snap(before, "academie", sess)
+		e.snapCourse(before, "academie", sess)
 		e.ok("archive", "--domain", "academie", "--course", sess)
 		e.checkFrozen("academie", sess, true)
 		out := e.ok("unarchive", "--domain", "academie", "--course", sess)
@@ -468,7 +432,7 @@ func TestUnarchiveRunningSession(t *testing.T) {
 			e.t.Errorf("unarchive output:\n%s", out)
 		}
 		after := newState()
-		e.snap(after, "academie", sess)
+		e.snapCourse(after, "academie", sess)
 		if d := before.diff(after); d != "" {
 			e.t.Errorf("unarchive did not restore the open session:\n%s", d)
 		}

@@ -3,11 +3,9 @@ package tracking
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/failure"
-	"github.com/magistere/bridge/internal/moodledb"
 	"github.com/magistere/bridge/internal/store"
 )
 
@@ -25,26 +23,16 @@ type SyncPayload struct {
 type Service struct {
 	st    *store.Store
 	fleet *domains.Fleet
-
-	mu  sync.Mutex
-	dbs map[string]*moodledb.DB
 }
 
 // New builds a Service.
 func New(st *store.Store, fleet *domains.Fleet) *Service {
-	return &Service{st: st, fleet: fleet, dbs: map[string]*moodledb.DB{}}
+	return &Service{st: st, fleet: fleet}
 }
 
-// Close releases the Moodle database connections.
-func (s *Service) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for name, db := range s.dbs {
-		db.Close()
-		delete(s.dbs, name)
-	}
-	return nil
-}
+// Close releases nothing: the database pools belong to the domains
+// (domains.Domain.Database), which Fleet.Close closes.
+func (s *Service) Close() error { return nil }
 
 func (s *Service) domain(name string) (*domains.Domain, error) {
 	d, err := s.fleet.Get(name)
@@ -62,17 +50,12 @@ func (s *Service) Source(domain string) (Source, string, error) {
 		return nil, "", err
 	}
 	roles := RolesFor(d.Config.Roles)
-	if d.Config.DBDSN == "" {
-		return WSSource{Client: d.Client, Roles: roles}, "ws", nil
+	db, err := d.Database()
+	if err != nil {
+		return nil, "", fmt.Errorf("tracking: %w", err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	db := s.dbs[domain]
 	if db == nil {
-		if db, err = moodledb.Open(d.Config.DBDSN, d.Config.DBPrefix); err != nil {
-			return nil, "", fmt.Errorf("tracking: domain %s database: %w", domain, err)
-		}
-		s.dbs[domain] = db
+		return WSSource{Client: d.Client, Roles: roles}, "ws", nil
 	}
 	return DBSource{DB: db, Roles: roles}, "db", nil
 }
