@@ -51,10 +51,11 @@ php_deps() {
   command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get; install them by hand"
+  # Another run may be installing at the same time: wait for its lock (10 min) rather than fail.
   say "installing ${missing[*]} from Debian's packages"
-  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$work/apt.log" 2>&1; then
-    as_root apt-get update -qq >>"$work/apt.log" 2>&1
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$work/apt.log" 2>&1 \
+  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >"$work/apt.log" 2>&1; then
+    as_root apt-get -o DPkg::Lock::Timeout=600 update -qq >>"$work/apt.log" 2>&1
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >>"$work/apt.log" 2>&1 \
       || die "could not install ${missing[*]} (log: $work/apt.log)"
   fi
 }
