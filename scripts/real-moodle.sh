@@ -105,16 +105,21 @@ snapshot_key() {
 db_start() {
   if [ -S "$sock" ] && sql -e 'SELECT 1' >/dev/null 2>&1; then return 0; fi
   if port_busy "$dbport"; then die "port $dbport is in use by another process; set RM_DB_PORT"; fi
-  mkdir -p "$work/mysql" "$logdir"
-  if [ ! -d "$work/mysql/data/mysql" ]; then
+  # Its own temporary directory: two instances initialised at once in /tmp
+  # collide on MariaDB's temporary table names.
+  mkdir -p "$work/mysql/tmp" "$logdir"
+  # .installed marks a complete initialisation (a failed one is removed).
+  if [ ! -f "$work/mysql/data/.installed" ] && [ ! -d "$work/mysql/data/mysql" ]; then
     say "initialising the private MariaDB in $work/mysql"
-    mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$work/mysql/data" \
+    rm -rf "$work/mysql/data"
+    mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$work/mysql/data" --tmpdir="$work/mysql/tmp" \
       --auth-root-authentication-method=normal >"$logdir/mariadb-install.log" 2>&1 \
-      || die "mariadb-install-db failed (log: $logdir/mariadb-install.log)"
+      || { rm -rf "$work/mysql/data"; die "mariadb-install-db failed (log: $logdir/mariadb-install.log)"; }
+    touch "$work/mysql/data/.installed"
   fi
   # Throwaway test data: durability traded for speed.
   nohup mariadbd --no-defaults --user="$(id -un)" --datadir="$work/mysql/data" --socket="$sock" \
-    --port="$dbport" --bind-address=127.0.0.1 --pid-file="$work/mysql/mysqld.pid" \
+    --port="$dbport" --bind-address=127.0.0.1 --pid-file="$work/mysql/mysqld.pid" --tmpdir="$work/mysql/tmp" \
     --skip-log-bin --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
     --innodb-buffer-pool-size=512M --max-connections=300 --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_unicode_ci --log-error="$logdir/mariadb.log" >/dev/null 2>&1 </dev/null &
