@@ -52,6 +52,9 @@ type Options struct {
 	Region string
 	// MaxRemoteMinutesPerWeek overrides DefaultMaxRemoteMinutesPerWeek.
 	MaxRemoteMinutesPerWeek int
+	// Data is the school-calendar data (see Effective); nil means the
+	// embedded copy.
+	Data *Data
 }
 
 // Calendar answers calendar questions for one zone and region. It is
@@ -79,12 +82,14 @@ func New(opts Options) (*Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
-	shipped, err := shippedRanges()
-	if err != nil {
-		return nil, err
+	data := opts.Data
+	if data == nil {
+		if data, err = Embedded(); err != nil {
+			return nil, err
+		}
 	}
-	cov, err := shippedCoverage()
-	if err != nil {
+	if zone != "" && !data.Knows(zone) {
+		_, err := data.CheckZone(zone)
 		return nil, err
 	}
 	c := &Calendar{zone: zone, region: region, maxRemoteWeek: opts.MaxRemoteMinutesPerWeek,
@@ -92,8 +97,8 @@ func New(opts Options) (*Calendar, error) {
 	if c.maxRemoteWeek <= 0 {
 		c.maxRemoteWeek = DefaultMaxRemoteMinutesPerWeek
 	}
-	c.school = append(c.school, shipped[zone]...)
-	c.known = append(c.known, cov[zone]...)
+	c.school = append(c.school, data.ranges[zone]...)
+	c.known = append(c.known, data.coverage[zone]...)
 	var extraSpan Range
 	for i, r := range opts.Extra {
 		if r.End.Before(r.Start) {
@@ -150,32 +155,13 @@ func (c *Calendar) FirstUnknown(from, to time.Time) (time.Time, bool) {
 // Region returns the normalised region.
 func (c *Calendar) Region() string { return c.region }
 
-var (
-	shippedOnce sync.Once
-	shipped     map[string][]Range
-	shippedErr  error
-)
-
-// shippedRanges merges the generated history and the transcribed official
-// calendars, per zone, sorted by start.
+// shippedRanges returns the embedded holiday ranges per zone, sorted by start.
 func shippedRanges() (map[string][]Range, error) {
-	shippedOnce.Do(func() {
-		shipped = map[string][]Range{}
-		for _, data := range []string{schoolHolidaysCSV, officialHolidaysCSV} {
-			part, err := parseRangeFile(data)
-			if err != nil {
-				shippedErr = err
-				return
-			}
-			for zone, rs := range part {
-				shipped[zone] = append(shipped[zone], rs...)
-			}
-		}
-		for _, rs := range shipped {
-			sort.SliceStable(rs, func(i, j int) bool { return rs[i].Start.Before(rs[j].Start) })
-		}
-	})
-	return shipped, shippedErr
+	d, err := Embedded()
+	if err != nil {
+		return nil, err
+	}
+	return d.ranges, nil
 }
 
 // parseRangeFile reads an embedded `zone,start,end,name` file: `#` lines

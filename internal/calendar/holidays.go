@@ -1,8 +1,10 @@
 // Package calendar knows the French school calendar rules the bridge warns
 // about when a session is planned: public holidays (jours fériés, with the
 // Alsace-Moselle and overseas extras), school holidays per zone (A, B, C
-// from the ministry's data and orders, see data/; Corse and the overseas
-// académies known by name, their dates from configuration until shipped),
+// from the ministry's data and orders, La Réunion and Nouvelle-Calédonie
+// where their calendars were found, see data/; the other académies known by
+// name, their dates from configuration or an updated data file, see
+// Effective and Install),
 // a calendar_unknown warning for any day outside what is known,
 // and the planning advice of the m@gistère guides (no start on the eve of a
 // weekend, public holiday or school holidays; about 2 h of remote work per

@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -95,17 +94,14 @@ func ZoneLabel(name string) string {
 	return "?"
 }
 
-var (
-	coverageOnce sync.Once
-	coverage     map[string][]Range
-	coverageErr  error
-)
-
-// shippedCoverage returns, per zone, the spans of days for which the shipped
-// data is complete.
+// shippedCoverage returns, per zone, the spans of days for which the
+// embedded data is complete.
 func shippedCoverage() (map[string][]Range, error) {
-	coverageOnce.Do(func() { coverage, coverageErr = parseCoverage(coverageCSV) })
-	return coverage, coverageErr
+	d, err := Embedded()
+	if err != nil {
+		return nil, err
+	}
+	return d.coverage, nil
 }
 
 func parseCoverage(data string) (map[string][]Range, error) {
