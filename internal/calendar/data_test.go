@@ -232,3 +232,43 @@ func TestCheckZoneListsTheDataZones(t *testing.T) {
 		t.Fatalf("CheckZone(atlantide) = %v", err)
 	}
 }
+
+func TestPublicHolidaysPerTerritory2027And2028(t *testing.T) {
+	// Easter 2027 is 28 March, Easter 2028 is 16 April.
+	national := map[string]string{
+		"2027-03-29": "Lundi de Pâques", "2027-05-06": "Ascension", "2027-05-17": "Lundi de Pentecôte",
+		"2028-04-17": "Lundi de Pâques", "2028-05-25": "Ascension", "2028-06-05": "Lundi de Pentecôte",
+		"2027-11-11": "Armistice 1918", "2028-08-15": "Assomption",
+	}
+	for zone, extra := range map[string]map[string]string{
+		"B":                  nil,
+		"alsace-moselle":     {"2027-03-26": "Vendredi saint", "2027-12-26": "Saint-Étienne", "2028-04-14": "Vendredi saint"},
+		"guadeloupe":         {"2027-05-27": "Abolition de l'esclavage"},
+		"guyane":             {"2028-06-10": "Abolition de l'esclavage"},
+		"martinique":         {"2027-05-22": "Abolition de l'esclavage"},
+		"reunion":            {"2027-12-20": "Abolition de l'esclavage"},
+		"mayotte":            {"2028-04-27": "Abolition de l'esclavage"},
+		"nouvelle-caledonie": {"2027-09-24": "Fête de la citoyenneté"},
+		"polynesie":          {"2027-03-05": "Arrivée de l'Évangile", "2027-03-26": "Vendredi saint"},
+		"wallis-et-futuna":   {"2027-07-29": "Fête du Territoire"},
+	} {
+		opts := Options{Zone: zone}
+		if zone == "alsace-moselle" {
+			opts = Options{Zone: "B", Region: zone}
+		}
+		c := mustNew(t, opts)
+		for day, name := range national {
+			if h, ok := c.PublicHoliday(d(day)); !ok || h.NameFR != name {
+				t.Errorf("%s %s: %+v %v, want %s", zone, day, h, ok, name)
+			}
+		}
+		for day, name := range extra {
+			if h, ok := c.PublicHoliday(d(day)); !ok || h.NameFR != name {
+				t.Errorf("%s %s: %+v %v, want %s", zone, day, h, ok, name)
+			}
+			if mustNew(t, Options{Zone: "C"}).IsPublicHoliday(d(day)) {
+				t.Errorf("zone C has %s's %s (%s)", zone, day, name)
+			}
+		}
+	}
+}

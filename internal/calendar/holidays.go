@@ -26,13 +26,16 @@ import (
 
 // Region selects the local public holidays added to the national ones.
 const (
-	RegionMetropole     = "metropole"
-	RegionAlsaceMoselle = "alsace-moselle"
-	RegionGuadeloupe    = "guadeloupe"
-	RegionMartinique    = "martinique"
-	RegionGuyane        = "guyane"
-	RegionReunion       = "reunion"
-	RegionMayotte       = "mayotte"
+	RegionMetropole         = "metropole"
+	RegionAlsaceMoselle     = "alsace-moselle"
+	RegionGuadeloupe        = "guadeloupe"
+	RegionMartinique        = "martinique"
+	RegionGuyane            = "guyane"
+	RegionReunion           = "reunion"
+	RegionMayotte           = "mayotte"
+	RegionNouvelleCaledonie = "nouvelle-caledonie"
+	RegionPolynesie         = "polynesie"
+	RegionWallisEtFutuna    = "wallis-et-futuna"
 )
 
 // Holiday is one public holiday (jour férié).
@@ -69,6 +72,13 @@ var regionalFixed = map[string][]fixedHoliday{
 	RegionGuyane:        {{time.June, 10, "Abolition de l'esclavage", "Abolition of slavery"}},
 	RegionReunion:       {{time.December, 20, "Abolition de l'esclavage", "Abolition of slavery"}},
 	RegionMayotte:       {{time.April, 27, "Abolition de l'esclavage", "Abolition of slavery"}},
+	// Local days of the Pacific collectivities (Good Friday in Polynésie is
+	// added with the Easter-based days). Not entered: Polynésie's 29 June /
+	// 20 November (being replaced, the new date not settled in what was
+	// found) and Wallis-et-Futuna's 28 April (no source found).
+	RegionNouvelleCaledonie: {{time.September, 24, "Fête de la citoyenneté", "Citizenship Day"}},
+	RegionPolynesie:         {{time.March, 5, "Arrivée de l'Évangile", "Arrival of the Gospel"}},
+	RegionWallisEtFutuna:    {{time.July, 29, "Fête du Territoire", "Territory Day"}},
 }
 
 // regionAliases lets configuration say "Alsace", "La Réunion", "973"...
@@ -81,6 +91,9 @@ var regionAliases = map[string]string{
 	"guyane": RegionGuyane, "973": RegionGuyane,
 	"reunion": RegionReunion, "la-reunion": RegionReunion, "974": RegionReunion,
 	"mayotte": RegionMayotte, "976": RegionMayotte,
+	"nouvelle-caledonie": RegionNouvelleCaledonie, "988": RegionNouvelleCaledonie,
+	"polynesie": RegionPolynesie, "polynesie-francaise": RegionPolynesie, "987": RegionPolynesie,
+	"wallis-et-futuna": RegionWallisEtFutuna, "wallis": RegionWallisEtFutuna, "986": RegionWallisEtFutuna,
 }
 
 // NormalizeRegion maps a configured region name to one of the Region*
@@ -128,7 +141,7 @@ func PublicHolidays(year int, region string) []Holiday {
 		Holiday{easter.AddDate(0, 0, 39), "Ascension", "Ascension Day"},
 		Holiday{easter.AddDate(0, 0, 50), "Lundi de Pentecôte", "Whit Monday"},
 	)
-	if region == RegionAlsaceMoselle {
+	if region == RegionAlsaceMoselle || region == RegionPolynesie {
 		out = append(out, Holiday{easter.AddDate(0, 0, -2), "Vendredi saint", "Good Friday"})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })

@@ -29,10 +29,10 @@ var zoneInfos = []zoneInfo{
 	{"martinique", "Martinique", RegionMartinique},
 	{"reunion", "La Réunion", RegionReunion},
 	{"mayotte", "Mayotte", RegionMayotte},
-	{"nouvelle-caledonie", "Nouvelle-Calédonie", ""},
-	{"polynesie", "Polynésie française", ""},
+	{"nouvelle-caledonie", "Nouvelle-Calédonie", RegionNouvelleCaledonie},
+	{"polynesie", "Polynésie française", RegionPolynesie},
 	{"saint-pierre-et-miquelon", "Saint-Pierre-et-Miquelon", ""},
-	{"wallis-et-futuna", "Wallis-et-Futuna", ""},
+	{"wallis-et-futuna", "Wallis-et-Futuna", RegionWallisEtFutuna},
 }
 
 // zoneAliases maps other spellings (after normalisation) to canonical names.
