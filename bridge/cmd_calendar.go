@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -12,6 +15,8 @@ import (
 
 func init() {
 	register(&command{name: "calendar check", summary: "calendar warnings for a planned session (same as sessions create), virtual-class slots included", run: runCalendarCheck})
+	register(&command{name: "calendar update", summary: "validate a newer school-calendar data file and install it where calendar_file points", run: runCalendarUpdate})
+	register(&command{name: "calendar export", summary: "print the school-calendar data in use (the file format calendar update takes), with its coverage per zone", run: runCalendarExport})
 }
 
 // repeated is a flag that may be given several times.
@@ -50,13 +55,17 @@ Zones: `+strings.Join(calendar.KnownZones(), ", "))
 	if *start == "" || *end == "" {
 		return usagef("--start and --end are required")
 	}
+	cfg, err := env.loadConfig()
+	if err != nil {
+		return err
+	}
+	data, err := calendar.Effective(cfg.CalendarPath())
+	if err != nil {
+		return err
+	}
 	if *domain != "" {
 		if *zone != "" || *region != "" {
 			return usagef("--domain takes the zone and region from the configuration: leave out --zone and --region")
-		}
-		cfg, err := env.loadConfig()
-		if err != nil {
-			return err
 		}
 		d, ok := cfg.Domain(*domain)
 		if !ok {
@@ -65,7 +74,7 @@ Zones: `+strings.Join(calendar.KnownZones(), ", "))
 		*zone, *region = d.Zone, d.Region
 		holidays = append(repeated(d.Holidays), holidays...)
 	} else if *zone == "" {
-		return usagef("--zone (or --domain) is required; zones: %s", strings.Join(calendar.KnownZones(), ", "))
+		return usagef("--zone (or --domain) is required; zones: %s", strings.Join(data.Zones(), ", "))
 	}
 	from, err := parseCalendarDay(*start)
 	if err != nil {
@@ -87,7 +96,7 @@ Zones: `+strings.Join(calendar.KnownZones(), ", "))
 	if err != nil {
 		return usagef("%v", err)
 	}
-	cal, err := calendar.New(calendar.Options{Zone: *zone, Region: *region, Extra: extra})
+	cal, err := calendar.New(calendar.Options{Zone: *zone, Region: *region, Extra: extra, Data: data})
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -101,6 +110,7 @@ Zones: `+strings.Join(calendar.KnownZones(), ", "))
 			"zone": cal.Zone(), "region": cal.Region(),
 			"start": from.Format(time.DateOnly), "end": to.Format(time.DateOnly),
 			"warnings": out,
+			"data":     map[string]string{"origin": data.Origin, "taken": data.Taken.Format(time.DateOnly)},
 		})
 	}
 	fmt.Fprintf(env.stdout, "zone %s, region %s, %s to %s: %d warning(s)\n",
@@ -108,6 +118,98 @@ Zones: `+strings.Join(calendar.KnownZones(), ", "))
 	for _, w := range out {
 		fmt.Fprintf(env.stdout, "warning %s %s: %s / %s\n", w.Code, w.Date, w.FR, w.EN)
 	}
+	return nil
+}
+
+// runCalendarUpdate installs a newer official data file where
+// calendar_file points: validated first, written atomically, refused with
+// one sentence when invalid or not newer than the data in use.
+func runCalendarUpdate(_ context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "calendar update", `--from FILE
+
+FILE is a bridge calendar data file (first line "`+calendar.DataFormat+`", a "# taken: YYYY-MM-DD"
+line, then kind,zone,start,end,name rows; `+"`bridge calendar export`"+` prints the data in use in this
+format). It is installed at calendar_file (default <data_dir>/calendar.csv) only when it is valid
+and was taken after the data in use; a running bridge serve reads it at the next check.`)
+	from := fs.String("from", "", "the new calendar data file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *from == "" {
+		return usagef("--from FILE is required")
+	}
+	cfg, err := env.loadConfig()
+	if err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(*from)
+	if err != nil {
+		return fmt.Errorf("calendar update: cannot read %s: %w", *from, errors.Unwrap(err))
+	}
+	old, installed, err := calendar.Install(cfg.CalendarPath(), raw, *from)
+	if err != nil {
+		return fmt.Errorf("calendar update: %w", err)
+	}
+	if env.format == "json" {
+		return json.NewEncoder(env.stdout).Encode(map[string]any{
+			"installed": installed.Origin, "taken": installed.Taken.Format(time.DateOnly),
+			"replaced": old.Origin, "replaced_taken": old.Taken.Format(time.DateOnly),
+			"coverage": coverageOf(installed),
+		})
+	}
+	fmt.Fprintf(env.stdout, "installed %s (taken %s) at %s, replacing %s (taken %s)\n",
+		*from, installed.Taken.Format(time.DateOnly), installed.Origin, old.Origin, old.Taken.Format(time.DateOnly))
+	for _, z := range installed.Zones() {
+		was, now := lastCovered(old, z), lastCovered(installed, z)
+		change := ""
+		if was != now {
+			change = " (was " + was + ")"
+		}
+		fmt.Fprintf(env.stdout, "  zone %-26s known until %s%s\n", z, now, change)
+	}
+	return nil
+}
+
+func lastCovered(d *calendar.Data, zone string) string {
+	if last, ok := d.LastCovered(zone); ok {
+		return last.Format(time.DateOnly)
+	}
+	return "never"
+}
+
+func coverageOf(d *calendar.Data) map[string]string {
+	out := map[string]string{}
+	for _, z := range d.Zones() {
+		out[z] = lastCovered(d, z)
+	}
+	return out
+}
+
+func runCalendarExport(_ context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "calendar export", "[--out FILE]")
+	out := fs.String("out", "", "write to FILE instead of standard output")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := env.loadConfig()
+	if err != nil {
+		return err
+	}
+	data, err := calendar.Effective(cfg.CalendarPath())
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return data.Encode(env.stdout)
+	}
+	var buf bytes.Buffer
+	if err := data.Encode(&buf); err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("calendar export: %w", err)
+	}
+	fmt.Fprintf(env.stdout, "wrote %s (%s, taken %s)\n", *out, data.Origin, data.Taken.Format(time.DateOnly))
 	return nil
 }
 
@@ -123,12 +225,4 @@ func parseCalendarDay(s string) (time.Time, error) {
 }
 
 // parseSlot accepts "JJ/MM/AAAA HH:MM" and "YYYY-MM-DD HH:MM", a local time.
-func parseSlot(s string) (time.Time, error) {
-	s = strings.Join(strings.Fields(s), " ")
-	for _, layout := range []string{"02/01/2006 15:04", "2/1/2006 15:04", "2006-01-02 15:04", "02/01/2006 15h04"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf(`want "JJ/MM/AAAA HH:MM"`)
-}
+func parseSlot(s string) (time.Time, error) { return calendar.ParseSlot(s) }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
+	"github.com/magistere/bridge/internal/calendar"
 	"github.com/magistere/bridge/internal/domains"
 )
 
@@ -38,10 +40,30 @@ func runDomainsCheck(ctx context.Context, env *cliEnv, args []string) error {
 	} else {
 		reports = fleet.CheckAll(ctx)
 	}
+	data, err := calendar.Effective(cfg.CalendarPath())
+	if err != nil {
+		return err
+	}
+	withCal := make([]domainReport, len(reports))
+	for i, r := range reports {
+		withCal[i].Report = r
+		if dc, ok := cfg.Domain(r.Domain); ok {
+			withCal[i].Calendar = calendarStatus(*dc, data, time.Now())
+		}
+	}
 	if env.format == "json" {
-		json.NewEncoder(env.stdout).Encode(reports)
+		json.NewEncoder(env.stdout).Encode(withCal)
 	} else {
 		printReports(env.stdout, reports)
+		for _, r := range withCal {
+			switch c := r.Calendar; {
+			case c == nil:
+			case c.Warning != "":
+				fmt.Fprintf(env.stdout, "%s: WARNING calendar: %s\n", r.Domain, c.Warning)
+			default:
+				fmt.Fprintf(env.stdout, "%s: school calendar of zone %s known until %s (%s)\n", r.Domain, c.Zone, c.KnownUntil, c.Data)
+			}
+		}
 	}
 	for _, r := range reports {
 		if !r.OK() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/magistere/bridge/internal/app"
+	"github.com/magistere/bridge/internal/calendar"
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/workflow"
@@ -158,6 +159,7 @@ func bindParams(env *cliEnv, fs *flag.FlagSet, courseFlag string) *paramFlags {
 	fs.IntVar(&pf.inperson, "inperson-minutes", -1, "announced in-person duration, minutes")
 	fs.StringVar(&pf.p.Objectives, "objectives", "", "objectives (set-metadata)")
 	fs.StringVar(&pf.p.Offer, "offer", "", "open-self-enrolment: national or local")
+	fs.Var((*repeated)(&pf.p.VirtualClasses), "virtual", `create-sessions: planned virtual-class slot "JJ/MM/AAAA HH:MM" (repeatable)`)
 	fs.BoolVar(&pf.noWait, "no-wait", false, "only queue the job (a running `bridge serve` executes it)")
 	return pf
 }
@@ -247,7 +249,7 @@ func submitAndWait(ctx context.Context, env *cliEnv, a *app.App, req workflow.Re
 }
 
 func runSessionsCreate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "sessions create", "--domain D --from C --name N --start YYYY-MM-DD --end YYYY-MM-DD [--participants P --max M] [--formateurs id,id] [--remote-minutes N]")
+	fs := newFlags(env, "sessions create", "--domain D --from C --name N --start YYYY-MM-DD --end YYYY-MM-DD [--participants P --max M] [--formateurs id,id] [--remote-minutes N] [--virtual \"JJ/MM/AAAA HH:MM\"]...")
 	pf := bindParams(env, fs, "from")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -264,9 +266,17 @@ func runSessionsCreate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer a.Close()
 	svc := workflow.New(a.Store, a.Fleet, a.Queue)
+	for _, v := range pf.p.VirtualClasses {
+		if _, err := calendar.ParseSlot(v); err != nil {
+			return usagef("--virtual: %v", err)
+		}
+	}
 	warnings, err := svc.CalendarWarnings(*pf.domain, pf.p)
 	if err != nil {
-		return usagef("%v", err)
+		if strings.HasPrefix(err.Error(), "session dates") {
+			return usagef("%v", err)
+		}
+		return fmt.Errorf("sessions create: %w; no session was created", err)
 	}
 	if env.format == "text" {
 		for _, w := range warnings {

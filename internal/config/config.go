@@ -42,6 +42,20 @@ type Config struct {
 	Domains   []Domain      `koanf:"domains" json:"domains"`
 	National  string        `koanf:"national" json:"national"`
 	Schedules []ScheduleCfg `koanf:"schedules" json:"schedules,omitempty"`
+	// CalendarFile is the school-calendar data file (see calendar.DataFormat)
+	// that `bridge calendar update --from` writes. Empty means
+	// <data_dir>/calendar.csv. While the file does not exist, or is older
+	// than the copy embedded in the binary, the embedded copy is used.
+	CalendarFile string `koanf:"calendar_file" json:"calendar_file,omitempty"`
+}
+
+// CalendarPath is the calendar data file in effect: calendar_file, or
+// calendar.csv in data_dir.
+func (c *Config) CalendarPath() string {
+	if c.CalendarFile != "" {
+		return c.CalendarFile
+	}
+	return filepath.Join(c.DataDir, "calendar.csv")
 }
 
 // StoreConfig selects the bridge's own database.
@@ -345,10 +359,20 @@ func (c *Config) Validate() error {
 	if c.Jobs.MaxAttempts < 1 {
 		add("jobs.max_attempts", "must be at least 1")
 	}
+	cal, err := calendar.Effective(c.CalendarPath())
+	if err != nil {
+		add("calendar_file", "%s: fix the file or remove it to use the embedded copy", strings.TrimPrefix(err.Error(), "calendar_file: "))
+	}
 	seen := map[string]bool{}
 	for i, d := range c.Domains {
 		key := fmt.Sprintf("domains[%d]", i)
 		validateDomain(key, d, seen, add)
+		if cal == nil {
+			continue
+		}
+		if _, err := cal.CheckZone(d.Zone); err != nil {
+			add(key+".zone", "%s", strings.TrimPrefix(err.Error(), "calendar: "))
+		}
 	}
 	if c.National != "" && !seen[c.National] {
 		add("national", "names no configured domain: %q", c.National)
@@ -374,8 +398,8 @@ func validateDomain(key string, d Domain, seen map[string]bool, add func(string,
 	if d.Token == "" {
 		add(key+".token", "is required (or token_file, or BRIDGE_DOMAIN_<NAME>_TOKEN)")
 	}
-	if _, err := calendar.NormalizeZone(d.Zone); err != nil {
-		add(key+".zone", "%s", strings.TrimPrefix(err.Error(), "calendar: "))
+	if _, err := calendar.ParseRanges(d.Holidays); err != nil {
+		add(key+".holidays", "%s", strings.TrimPrefix(err.Error(), "calendar: "))
 	}
 	if d.Unknown != "reject" && d.Unknown != "create" {
 		add(key+".unknown_users", "must be reject or create, got %q", d.Unknown)

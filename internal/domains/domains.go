@@ -60,11 +60,17 @@ type Fleet struct {
 	byName   map[string]*Domain
 	order    []string
 	national string
+	// calendarPath is the configuration's calendar data file (see
+	// config.CalendarPath), read through calendar.Effective.
+	calendarPath string
 }
+
+// CalendarPath is the calendar data file of the configuration.
+func (f *Fleet) CalendarPath() string { return f.calendarPath }
 
 // NewFleet builds one client per configured domain. httpClient may be nil.
 func NewFleet(cfg *config.Config, httpClient *http.Client, log zerolog.Logger) (*Fleet, error) {
-	f := &Fleet{byName: map[string]*Domain{}, national: cfg.National}
+	f := &Fleet{byName: map[string]*Domain{}, national: cfg.National, calendarPath: cfg.CalendarPath()}
 	for _, dc := range cfg.Domains {
 		client, err := moodle.New(moodle.Site{Name: dc.Name, WWWRoot: dc.WWWRoot, Token: dc.Token}, moodle.Options{
 			Timeout:       dc.Timeout,

@@ -33,7 +33,11 @@ type harness struct {
 	svc   *workflow.Service
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { t.Helper(); return newHarnessWith(t, nil) }
+
+// newHarnessWith lets a test change the configuration (calendar_file…)
+// before the fleet is built.
+func newHarnessWith(t *testing.T, edit func(*config.Config)) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	sim := moodlesim.New(moodlesim.Options{Sites: []string{"ac-a", "ac-b"}, Token: "tok"})
@@ -46,6 +50,9 @@ func newHarness(t *testing.T) *harness {
 		}
 		cfg.Domains = append(cfg.Domains, config.Domain{Name: d.name, WWWRoot: srv.URL + "/" + d.name, Token: "tok", Zone: d.zone,
 			MaxInputVars: 5000, Concurrency: 2, Timeout: 10 * time.Second, Roles: roles})
+	}
+	if edit != nil {
+		edit(&cfg)
 	}
 	fleet, err := domains.NewFleet(&cfg, srv.Client(), zerolog.Nop())
 	if err != nil {

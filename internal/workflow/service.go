@@ -77,6 +77,9 @@ type Params struct {
 	InPersonMinutes  *int    `json:"inperson_minutes,omitempty"`
 	Objectives       string  `json:"objectives,omitempty"`
 	Offer            string  `json:"offer,omitempty"` // open-self-enrolment: national | local
+	// VirtualClasses are create-sessions' planned virtual-class slots,
+	// "JJ/MM/AAAA HH:MM" local times; each one outside working hours warns.
+	VirtualClasses []string `json:"virtual_classes,omitempty"`
 }
 
 // Request asks for one transition of one course.

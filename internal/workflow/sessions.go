@@ -69,15 +69,26 @@ func (s *Service) CalendarWarnings(domain string, p Params) ([]calendar.Warning,
 	if err := errors.Join(err1, err2); err != nil {
 		return nil, fmt.Errorf("session dates: %w", err)
 	}
+	plan := calendar.SessionPlan{Start: start, End: end}
+	for _, v := range p.VirtualClasses {
+		slot, err := calendar.ParseSlot(v)
+		if err != nil {
+			return nil, fmt.Errorf("session dates: %w", err)
+		}
+		plan.VirtualClasses = append(plan.VirtualClasses, slot)
+	}
 	extra, err := calendar.ParseRanges(d.Config.Holidays)
 	if err != nil {
 		return nil, fmt.Errorf("domain %s holidays: %w", domain, err)
 	}
-	cal, err := calendar.New(calendar.Options{Zone: d.Config.Zone, Region: d.Config.Region, Extra: extra})
+	data, err := calendar.Effective(s.fleet.CalendarPath())
 	if err != nil {
 		return nil, fmt.Errorf("domain %s calendar: %w", domain, err)
 	}
-	plan := calendar.SessionPlan{Start: start, End: end}
+	cal, err := calendar.New(calendar.Options{Zone: d.Config.Zone, Region: d.Config.Region, Extra: extra, Data: data})
+	if err != nil {
+		return nil, fmt.Errorf("domain %s calendar: %w", domain, err)
+	}
 	if p.RemoteMinutes != nil {
 		plan.RemoteMinutes = *p.RemoteMinutes
 	}
@@ -120,8 +131,15 @@ func applyCreateSessions(ctx context.Context, j *job) (any, error) {
 	if err != nil {
 		return nil, refuse("bad_dates", "dates invalides", "invalid dates")
 	}
+	// The calendar is checked before any copy: a calendar the bridge cannot
+	// read (bad zone, holidays or calendar_file) refuses the job instead of
+	// creating sessions with no warnings at all.
+	ws, err := j.s.CalendarWarnings(j.e.d.Name(), p)
+	if err != nil {
+		return nil, refuse("calendar_error", "calendrier scolaire illisible, aucune session créée : %v", "school calendar unreadable, no session created: %v", err)
+	}
 	count := SessionCount(p.Participants, p.Max)
-	res := SessionsResult{}
+	res := SessionsResult{Warnings: []Warning{}}
 	for n := 1; n <= count; n++ {
 		var c Copied
 		err := j.run.Step(fmt.Sprintf("session-%d", n), func(ctx context.Context) (any, error) {
@@ -133,10 +151,8 @@ func applyCreateSessions(ctx context.Context, j *job) (any, error) {
 		res.Sessions = append(res.Sessions, c)
 		j.run.Progress(n, count, "session "+c.ShortName)
 	}
-	if ws, err := j.s.CalendarWarnings(j.e.d.Name(), p); err == nil {
-		for _, w := range ws {
-			res.Warnings = append(res.Warnings, Warning{Code: w.Code, Date: w.Date.Format(time.DateOnly), FR: w.MessageFR, EN: w.MessageEN})
-		}
+	for _, w := range ws {
+		res.Warnings = append(res.Warnings, Warning{Code: w.Code, Date: w.Date.Format(time.DateOnly), FR: w.MessageFR, EN: w.MessageEN})
 	}
 	return res, nil
 }
