@@ -111,7 +111,7 @@ func (a *App) Close() error {
 func (a *App) addChecks() {
 	a.Health.AddCheck(api.CheckFunc{CheckName: "store", Fn: a.Store.Ping})
 	for _, d := range a.Fleet.All() {
-		a.Health.AddDomain(d.Name(), d.Ping)
+		a.Health.AddCheck(api.CheckFunc{CheckName: "domain:" + d.Name(), Fn: d.Ping})
 	}
 	a.Health.AddCollector(a.collectMetrics)
 	a.Health.AddCollector(a.collectCalendarMetrics)
