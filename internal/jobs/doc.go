@@ -33,6 +33,19 @@
 //     gets their saved results. Steps must tolerate being re-run if the
 //     worker crashes between the step's effect and its checkpoint (look the
 //     object up by its natural key first).
+//   - Fencing: every lease carries a token that grows each time the job is
+//     leased (store.Lease). Checkpoints, progress, renewals and outcomes
+//     are conditional writes on that token, so a worker whose job was
+//     taken over (it was paused, slow or cut off past its lease) has every
+//     write refused with ErrFenced (a *FencedError; errors.Is(err,
+//     store.ErrLeaseLost) holds too): it stops at its next step without
+//     running it, logs "fenced" once, and counts KindStats.Fenced. Before
+//     each step, and before each Moodle request (the handler's context
+//     carries Run.CheckLease through package fence), a worker whose lease
+//     may have expired by its clock asks the store first. Only one
+//     execution of a job completes; a step interrupted by a takeover is
+//     run again by the new holder, so its Moodle writes must still look
+//     the object up by natural key first.
 //   - Cancel (Queue.Cancel or store.CancelJob) stops a running handler at
 //     its next progress write or lease renewal: its context is cancelled
 //     with cause store.ErrCancelled.

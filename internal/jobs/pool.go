@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/fence"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/rs/zerolog"
 )
@@ -151,6 +152,7 @@ func (p *Pool) poll(ctx, workCtx context.Context, wg *sync.WaitGroup, kinds []st
 	for ctx.Err() == nil {
 		wait := p.opts.PollInterval
 		if free := cap(p.slots) - len(p.slots); free > 0 {
+			leasedAt := p.opts.Now() // before the request: the lease's expiry is later than this plus its duration
 			jobs, err := p.st.LeaseJobs(ctx, p.opts.Owner, free, p.opts.LeaseDuration, kinds)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -163,7 +165,7 @@ func (p *Pool) poll(ctx, workCtx context.Context, wg *sync.WaitGroup, kinds []st
 			} else {
 				failures = 0
 				for _, j := range jobs {
-					p.start(workCtx, wg, j)
+					p.start(workCtx, wg, j, leasedAt)
 				}
 				if len(jobs) == free {
 					continue // probably more waiting
@@ -192,7 +194,7 @@ func (p *Pool) logLoopError(err error) {
 	ev.Msg("cannot lease jobs")
 }
 
-func (p *Pool) start(workCtx context.Context, wg *sync.WaitGroup, j store.Job) {
+func (p *Pool) start(workCtx context.Context, wg *sync.WaitGroup, j store.Job, leasedAt time.Time) {
 	p.slots <- struct{}{}
 	wg.Add(1)
 	go func() {
@@ -201,7 +203,7 @@ func (p *Pool) start(workCtx context.Context, wg *sync.WaitGroup, j store.Job) {
 			<-p.slots
 			p.Notify() // a slot is free: lease again without waiting a poll
 		}()
-		p.execute(workCtx, j)
+		p.execute(workCtx, j, leasedAt)
 	}()
 }
 
@@ -226,9 +228,9 @@ func (p *Pool) drain(wg *sync.WaitGroup, cancelWork context.CancelCauseFunc) {
 }
 
 // execute runs one leased job to an outcome.
-func (p *Pool) execute(workCtx context.Context, j store.Job) {
+func (p *Pool) execute(workCtx context.Context, j store.Job, leasedAt time.Time) {
 	log := p.log.With().Int64("job_id", j.ID).Str("kind", j.Kind).Str("domain", j.Domain).
-		Int("attempt", j.Attempts).Logger()
+		Int("attempt", j.Attempts).Int64("lease_token", j.LeaseToken).Logger()
 	h, ok := p.reg.Lookup(j.Kind)
 	if !ok {
 		p.fail(log, j, fmt.Sprintf("no handler for job kind %q", j.Kind))
@@ -243,7 +245,12 @@ func (p *Pool) execute(workCtx context.Context, j store.Job) {
 	jobCtx, stop := context.WithCancelCause(workCtx)
 	defer stop(nil)
 	steps, err := p.st.Steps(jobCtx, j.ID)
-	run := newRun(jobCtx, stop, p.st, j, p.opts.Owner, steps, log, p.opts.ProgressInterval)
+	run := newRun(jobCtx, stop, p.st, j, runLease{lease: j.Lease(), duration: p.opts.LeaseDuration, takenAt: leasedAt, now: p.opts.Now},
+		steps, log, p.opts.ProgressInterval)
+	run.onLost = func(op string, err error) { p.lost(log, j, op, err) }
+	// The Moodle client checks the lease before each request it sends.
+	jobCtx = fence.With(jobCtx, run.CheckLease)
+	run.ctx = jobCtx
 	p.stats.add(j.Kind, func(k *KindStats) { k.Started++ })
 	log.Debug().Msg("job started")
 	var result any
@@ -295,13 +302,15 @@ func (p *Pool) supervise(ctx context.Context, run *Run, done <-chan struct{}) {
 			run.flushProgress(ctx)
 		case <-renew.C:
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.LeaseDuration/3)
-			err := p.st.RenewLease(rctx, run.ID(), p.opts.Owner, p.opts.LeaseDuration)
+			start := p.opts.Now()
+			err := p.st.RenewLease(rctx, run.lease, p.opts.LeaseDuration)
 			cancel()
 			switch {
 			case err == nil:
 				lastRenewed = time.Now()
-			case errors.Is(err, store.ErrLeaseLost), errors.Is(err, store.ErrCancelled):
-				run.stop(err)
+				run.renewed(start)
+			case lostLease(err):
+				run.lose("lease renewal", err)
 				return
 			case time.Since(lastRenewed) >= p.opts.LeaseDuration:
 				run.stop(fmt.Errorf("lease not renewed in time (%v): %w", err, store.ErrLeaseLost))
@@ -322,11 +331,17 @@ func (p *Pool) settle(log zerolog.Logger, run *Run, result any, herr, cause erro
 		log.Info().Msg("job cancelled while running: stopped")
 	case errors.Is(cause, store.ErrLeaseLost):
 		p.stats.add(j.Kind, func(k *KindStats) { k.LeaseLost++ })
-		log.Warn().Msg("lease lost: another worker owns the job now; result dropped")
+		if run.Lost() == nil { // otherwise lost() logged it
+			log.Warn().Msg("lease lost: another worker owns the job now; result dropped")
+		}
 	case herr == nil:
 		p.succeed(log, j, result)
 	case errors.Is(cause, errShutdown):
 		p.release(log, j)
+	case lostLease(herr):
+		// The handler met the loss itself (a fenced checkpoint or lease
+		// check) before the context's cause was set: nothing to record.
+		p.stats.add(j.Kind, func(k *KindStats) { k.LeaseLost++ })
 	case failure.IsRetryable(herr) && j.Attempts < j.MaxAttempts:
 		p.retryLater(log, j, herr)
 	default:
@@ -340,7 +355,11 @@ func (p *Pool) succeed(log zerolog.Logger, j store.Job, result any) {
 		p.fail(log, j, fmt.Sprintf("encode result: %v", err))
 		return
 	}
-	if err := p.store(func(ctx context.Context) error { return p.st.CompleteJob(ctx, j.ID, p.opts.Owner, raw) }); err != nil {
+	if err := p.store(func(ctx context.Context) error { return p.st.CompleteJob(ctx, j.Lease(), raw) }); err != nil {
+		if lostLease(err) {
+			p.lost(log, j, "complete", err)
+			return
+		}
 		log.Error().Err(err).Msg("job done but not recorded")
 		return
 	}
@@ -350,7 +369,11 @@ func (p *Pool) succeed(log zerolog.Logger, j store.Job, result any) {
 }
 
 func (p *Pool) release(log zerolog.Logger, j store.Job) {
-	if err := p.store(func(ctx context.Context) error { return p.st.ReleaseJob(ctx, j.ID, p.opts.Owner) }); err != nil {
+	if err := p.store(func(ctx context.Context) error { return p.st.ReleaseJob(ctx, j.Lease()) }); err != nil {
+		if lostLease(err) {
+			p.lost(log, j, "release", err)
+			return
+		}
 		log.Error().Err(err).Msg("job not released: its lease will expire")
 		return
 	}
@@ -362,8 +385,12 @@ func (p *Pool) retryLater(log zerolog.Logger, j store.Job, herr error) {
 	delay := backoff(j.Attempts, p.opts.BaseBackoff, p.opts.MaxBackoff, p.opts.Rand)
 	runAt := p.opts.Now().Add(delay)
 	if err := p.store(func(ctx context.Context) error {
-		return p.st.RetryJobLater(ctx, j.ID, p.opts.Owner, runAt, herr.Error())
+		return p.st.RetryJobLater(ctx, j.Lease(), runAt, herr.Error())
 	}); err != nil {
+		if lostLease(err) {
+			p.lost(log, j, "retry", err)
+			return
+		}
 		log.Error().Err(err).Msg("retry not recorded: the lease will expire and the job be rescued")
 		return
 	}
@@ -372,13 +399,33 @@ func (p *Pool) retryLater(log zerolog.Logger, j store.Job, herr error) {
 }
 
 func (p *Pool) fail(log zerolog.Logger, j store.Job, msg string) {
-	if err := p.store(func(ctx context.Context) error { return p.st.FailJob(ctx, j.ID, p.opts.Owner, msg) }); err != nil {
+	if err := p.store(func(ctx context.Context) error { return p.st.FailJob(ctx, j.Lease(), msg) }); err != nil {
+		if lostLease(err) {
+			p.lost(log, j, "fail", err)
+			return
+		}
 		log.Error().Err(err).Msg("failure not recorded")
 		return
 	}
 	p.stats.add(j.Kind, func(k *KindStats) { k.Failed++ })
 	p.audit(j, "job.failed", "failed", msg)
 	log.Error().Str("error", msg).Msg("job failed")
+}
+
+// lost logs and counts a write refused because the job is no longer this
+// worker's: fenced (leased again by another worker, or by this pool
+// again) or cancelled by an operator.
+func (p *Pool) lost(log zerolog.Logger, j store.Job, op string, err error) {
+	switch {
+	case errors.Is(err, store.ErrCancelled):
+		log.Debug().Str("refused", op).Msg("job cancelled while running: stopping without writing")
+	case errors.Is(err, store.ErrFenced):
+		p.stats.add(j.Kind, func(k *KindStats) { k.Fenced++ })
+		log.Warn().Str("refused", op).Str("reason", err.Error()).
+			Msg("fenced: another worker took the job over; this worker stops without writing")
+	default:
+		log.Warn().Str("refused", op).Str("reason", err.Error()).Msg("lease lost: this worker stops without writing")
+	}
 }
 
 // store runs a bookkeeping write with its own deadline (the job's context

@@ -17,10 +17,20 @@ import (
 type Run struct {
 	job   store.Job
 	st    *store.Store
-	owner string
+	lease store.Lease
 	ctx   context.Context
 	stop  context.CancelCauseFunc
 	log   zerolog.Logger
+
+	// The lease check (CheckLease): validUntil is when, by this process's
+	// clock, the lease may have expired; lost is set once the lease is
+	// known lost (fenced or cancelled), and every later check returns it.
+	fenceMu    sync.Mutex
+	now        func() time.Time // the pool's clock (the store's by default)
+	leaseDur   time.Duration
+	validUntil time.Time
+	lost       error
+	onLost     func(op string, err error)
 
 	stepsMu sync.Mutex
 	steps   map[string]json.RawMessage
@@ -41,13 +51,113 @@ type progress struct {
 	msg       string
 }
 
-func newRun(ctx context.Context, stop context.CancelCauseFunc, st *store.Store, job store.Job, owner string,
+// runLease is how a Run holds its job: the lease, its duration, and when
+// it was taken (by this process's clock, before the lease request left).
+type runLease struct {
+	lease    store.Lease
+	duration time.Duration
+	takenAt  time.Time
+	now      func() time.Time
+}
+
+func newRun(ctx context.Context, stop context.CancelCauseFunc, st *store.Store, job store.Job, rl runLease,
 	steps map[string]json.RawMessage, log zerolog.Logger, progressInterval time.Duration) *Run {
 	if steps == nil {
 		steps = map[string]json.RawMessage{}
 	}
-	return &Run{job: job, st: st, owner: owner, ctx: ctx, stop: stop, steps: steps, log: log,
-		progress: progress{interval: progressInterval}}
+	r := &Run{job: job, st: st, lease: rl.lease, ctx: ctx, stop: stop, steps: steps, log: log,
+		leaseDur: rl.duration, now: rl.now, progress: progress{interval: progressInterval}}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	r.renewed(rl.takenAt)
+	return r
+}
+
+// leaseMargin is kept between the lease's expiry by this process's clock
+// and the last moment CheckLease trusts it without asking the store: the
+// other replicas' clocks may run a little ahead.
+func leaseMargin(d time.Duration) time.Duration { return d / 5 }
+
+// renewed records a successful lease or renewal requested at start.
+func (r *Run) renewed(start time.Time) {
+	r.fenceMu.Lock()
+	defer r.fenceMu.Unlock()
+	if until := start.Add(r.leaseDur - leaseMargin(r.leaseDur)); until.After(r.validUntil) {
+		r.validUntil = until
+	}
+}
+
+// CheckLease returns nil while this worker still holds the job's lease. It
+// is a clock comparison while the lease is fresh; once it may have expired
+// (the process was paused, or the store was slow to answer renewals) it
+// renews the lease in the store, conditionally on its fencing token. When
+// the job was leased again meanwhile the error wraps ErrFenced (and
+// store.ErrLeaseLost); when an operator cancelled it, store.ErrCancelled.
+// Either way the handler's context is cancelled, the event logged once,
+// and every later check fails the same way. Other errors (store down) are
+// returned as they are: act only on nil.
+//
+// The handler's context carries this check (package fence), so the
+// Moodle client runs it before every request; Step runs it before each
+// step. Handlers call it before any other effect outside the store.
+func (r *Run) CheckLease(ctx context.Context) error {
+	r.fenceMu.Lock()
+	defer r.fenceMu.Unlock()
+	if r.lost != nil {
+		return r.lost
+	}
+	if r.now().Before(r.validUntil) {
+		return nil
+	}
+	start := r.now()
+	err := r.st.RenewLease(context.WithoutCancel(ctx), r.lease, r.leaseDur)
+	if err == nil {
+		if until := start.Add(r.leaseDur - leaseMargin(r.leaseDur)); until.After(r.validUntil) {
+			r.validUntil = until
+		}
+		return nil
+	}
+	if lostLease(err) {
+		r.loseLocked("lease check", err)
+		return r.lost
+	}
+	return fmt.Errorf("jobs: job %d: cannot check the lease: %w", r.job.ID, err)
+}
+
+// lostLease reports a store answer meaning the lease is gone for good.
+func lostLease(err error) bool {
+	return errors.Is(err, store.ErrLeaseLost) || errors.Is(err, store.ErrCancelled)
+}
+
+// lose records that the lease is gone (err from the store: fenced, lost or
+// cancelled) and stops the handler.
+func (r *Run) lose(op string, err error) {
+	r.fenceMu.Lock()
+	defer r.fenceMu.Unlock()
+	r.loseLocked(op, err)
+}
+
+func (r *Run) loseLocked(op string, err error) {
+	if r.lost != nil {
+		return
+	}
+	if errors.Is(err, store.ErrCancelled) {
+		r.lost = err
+	} else {
+		r.lost = &FencedError{JobID: r.job.ID, Kind: r.job.Kind, Token: r.lease.Token, Op: op, Err: err}
+	}
+	r.stop(r.lost)
+	if r.onLost != nil {
+		r.onLost(op, err)
+	}
+}
+
+// Lost returns why the run lost its lease (nil while it holds it).
+func (r *Run) Lost() error {
+	r.fenceMu.Lock()
+	defer r.fenceMu.Unlock()
+	return r.lost
 }
 
 // Job returns the job as leased (attempts include this run).
@@ -75,6 +185,9 @@ func (r *Run) Decode(v any) error {
 	return nil
 }
 
+// Lease is the lease the job runs under (its fencing token included).
+func (r *Run) Lease() store.Lease { return r.lease }
+
 // Step runs fn once per job, checkpointed under name. If an earlier attempt
 // already finished the step, fn is skipped and the saved result is decoded
 // into out (out may be nil). Otherwise fn runs, its result is saved, and
@@ -92,6 +205,11 @@ func (r *Run) Step(name string, fn func(ctx context.Context) (any, error), out a
 	if err := r.ctx.Err(); err != nil {
 		return fmt.Errorf("jobs: step %s: %w", name, context.Cause(r.ctx))
 	}
+	// A worker whose job was taken over stops here, before the step's
+	// effects.
+	if err := r.CheckLease(r.ctx); err != nil {
+		return fmt.Errorf("jobs: step %s: %w", name, err)
+	}
 	res, err := fn(r.ctx)
 	if err != nil {
 		return fmt.Errorf("jobs: step %s: %w", name, err)
@@ -100,7 +218,11 @@ func (r *Run) Step(name string, fn func(ctx context.Context) (any, error), out a
 	if err != nil {
 		return failure.Permanent(fmt.Errorf("jobs: step %s: encode result: %w", name, err))
 	}
-	if err := r.st.SaveStep(r.ctx, r.job.ID, name, raw); err != nil {
+	if err := r.st.SaveStep(r.ctx, r.lease, name, raw); err != nil {
+		if lostLease(err) {
+			r.lose("checkpoint "+name, err)
+			return fmt.Errorf("jobs: step %s: checkpoint: %w", name, r.Lost())
+		}
 		return fmt.Errorf("jobs: step %s: checkpoint: %w", name, err)
 	}
 	r.stepsMu.Lock()
@@ -146,11 +268,11 @@ func (r *Run) flushProgress(ctx context.Context) {
 	done, total, msg := p.done, p.total, p.msg
 	p.pending, p.lastWrite = false, time.Now()
 	p.mu.Unlock()
-	err := r.st.UpdateProgress(ctx, r.job.ID, r.owner, done, total, msg)
+	err := r.st.UpdateProgress(ctx, r.lease, done, total, msg)
 	switch {
 	case err == nil:
-	case errors.Is(err, store.ErrCancelled), errors.Is(err, store.ErrLeaseLost):
-		r.stop(err)
+	case lostLease(err):
+		r.lose("progress", err)
 	default:
 		r.log.Warn().Err(err).Msg("progress not saved")
 	}

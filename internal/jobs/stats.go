@@ -11,6 +11,7 @@ type KindStats struct {
 	Released  uint64 // given back at shutdown
 	Cancelled uint64 // stopped because an operator cancelled the job
 	LeaseLost uint64 // stopped because another worker took the job over
+	Fenced    uint64 // writes refused because the job was leased again (the worker stopped at once)
 	Panicked  uint64 // handler panics (also counted in Failed or Retried)
 }
 

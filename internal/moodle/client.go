@@ -15,6 +15,8 @@ import (
 
 	"github.com/go-resty/resty/v2"
 	"github.com/rs/zerolog"
+
+	"github.com/magistere/bridge/internal/fence"
 )
 
 // Site is one Moodle: its name in logs and errors, its wwwroot and the
@@ -173,6 +175,9 @@ func (c *Client) post(ctx context.Context, function, body string) (int, string, 
 		return 0, "", nil, &TransportError{Site: c.site.Name, Function: function, Err: err}
 	}
 	defer release()
+	if err := c.fenced(ctx, function); err != nil {
+		return 0, "", nil, err
+	}
 	resp, err := c.http.R().SetContext(ctx).
 		SetHeader("Content-Type", "application/x-www-form-urlencoded").
 		SetHeader("Accept", "application/json").
@@ -182,6 +187,16 @@ func (c *Client) post(ctx context.Context, function, body string) (int, string, 
 		return 0, "", nil, &TransportError{Site: c.site.Name, Function: function, Err: c.redactErr(err)}
 	}
 	return resp.StatusCode(), resp.Header().Get("Content-Type"), resp.Body(), nil
+}
+
+// fenced runs the context's lease check (package fence) as late as
+// possible before a request leaves: a job worker whose job was taken over
+// by another worker sends nothing more.
+func (c *Client) fenced(ctx context.Context, function string) error {
+	if err := fence.Check(ctx); err != nil {
+		return fmt.Errorf("moodle site %s: %s: not sent: %w", c.site.Name, function, err)
+	}
+	return nil
 }
 
 func (c *Client) record(function string, started time.Time, vars int, err error) {

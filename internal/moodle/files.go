@@ -79,6 +79,9 @@ func (c *Client) upload(ctx context.Context, itemID Int, fields []*resty.Multipa
 		return &TransportError{Site: c.site.Name, Function: fnUpload, Err: err}
 	}
 	defer release()
+	if err := c.fenced(ctx, fnUpload); err != nil {
+		return err
+	}
 	resp, err := c.http.R().SetContext(ctx).
 		SetMultipartFormData(map[string]string{"token": c.site.Token, "filearea": "draft", "itemid": itoa(int64(itemID))}).
 		SetMultipartFields(fields...).

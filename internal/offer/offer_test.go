@@ -358,7 +358,7 @@ func TestDeployResumesAfterUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.st.SaveStep(h.ctx, j.ID, "upload", []byte(`{"draft_item":`+strconv.FormatInt(int64(draft[0].ItemID), 10)+`}`)); err != nil {
+	if err := h.st.SeedStep(h.ctx, j.ID, "upload", []byte(`{"draft_item":`+strconv.FormatInt(int64(draft[0].ItemID), 10)+`}`)); err != nil {
 		t.Fatal(err)
 	}
 	h.startPool()

@@ -25,7 +25,7 @@ func BenchmarkEnqueueLease(b *testing.B) {
 				if err != nil || len(jobs) != 1 {
 					b.Fatalf("lease: %d jobs, %v", len(jobs), err)
 				}
-				if err := s.CompleteJob(ctx, jobs[0].ID, "bench", nil); err != nil {
+				if err := s.CompleteJob(ctx, jobs[0].Lease(), nil); err != nil {
 					b.Fatal(err)
 				}
 			}

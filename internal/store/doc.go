@@ -19,18 +19,22 @@
 //
 // EnqueueJob (idempotency keys: a second submit returns the first job),
 // LeaseJobs (exactly-once leasing across processes, rescue of expired
-// leases), RenewLease / UpdateProgress / CompleteJob / RetryJobLater /
-// FailJob / ReleaseJob (only by the lease owner: ErrLeaseLost otherwise,
+// leases; each lease raises the job's fencing token, Job.LeaseToken),
+// RenewLease / UpdateProgress / SaveStep / CompleteJob / RetryJobLater /
+// FailJob / ReleaseJob (all through the worker's Lease, conditional on its
+// token: ErrFenced once the job was leased again, ErrLeaseLost otherwise,
 // ErrCancelled if an operator cancelled the job), CancelJob / RetryJob
-// (operator transitions: ErrConflict from a wrong state), SaveStep / Steps
-// (checkpoints), GetJob / ListJobs / CountJobs, DeleteFinishedJobs.
+// (operator transitions: ErrConflict from a wrong state), Steps (the
+// checkpoints; SeedStep writes one for a job that is not running, for
+// tests and repair tools), GetJob / ListJobs / CountJobs,
+// DeleteFinishedJobs.
 // RecordAudit / ListAudit keep the audit trail. Package jobs builds the
 // worker pool and scheduler on these.
 //
 // # Errors
 //
-// Sentinels (ErrNotFound, ErrLeaseLost, ErrCancelled, ErrConflict,
-// ErrDuplicate) are permanent. Database errors come back as *DBError with
+// Sentinels (ErrNotFound, ErrLeaseLost, ErrFenced, ErrCancelled,
+// ErrConflict, ErrDuplicate) are permanent. Database errors come back as *DBError with
 // the failed operation and a verdict for package failure: lost
 // connections, deadlocks, lock wait timeouts and SQLITE_BUSY are
 // retryable; constraint violations and SQL errors are permanent. Error

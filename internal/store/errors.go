@@ -26,6 +26,11 @@ var (
 	// ErrLeaseLost: the caller no longer owns the job's lease (it expired
 	// and another worker took the job, or the job was released/finished).
 	ErrLeaseLost = &Error{"store: lease lost"}
+	// ErrFenced: the job was leased again since the caller took it (its
+	// lease token moved on), so the caller's write was refused and nothing
+	// was written. A case of ErrLeaseLost: errors.Is(err, ErrLeaseLost)
+	// holds too. The worker must stop without writing anything more.
+	ErrFenced error = fencedError{}
 	// ErrCancelled: the job was cancelled while the caller held its lease.
 	// Workers should stop the handler; it is not a failure of the job.
 	ErrCancelled = &Error{"store: job cancelled"}
@@ -35,6 +40,15 @@ var (
 	// ErrDuplicate: a unique constraint rejected the write.
 	ErrDuplicate = &Error{"store: duplicate key"}
 )
+
+// fencedError is ErrFenced: permanent, and a case of ErrLeaseLost.
+type fencedError struct{}
+
+func (fencedError) Error() string {
+	return "store: fenced: the job was leased again since (lease token superseded); nothing written"
+}
+func (fencedError) Retryable() bool      { return false }
+func (fencedError) Is(target error) bool { return target == ErrLeaseLost }
 
 // DBError wraps a database error with the operation that failed and a
 // retry verdict (see package failure): lost connections, deadlocks, lock

@@ -33,17 +33,22 @@ const maxErrorLen = 4000
 
 // Job is one row of the jobs table.
 type Job struct {
-	ID              int64
-	Kind            string
-	Domain          string
-	Payload         json.RawMessage
-	IdempotencyKey  string // "" when none
-	State           JobState
-	Attempts        int // leases so far, including the running one
-	MaxAttempts     int
-	RunAt           time.Time // not leased before
-	LeaseOwner      string
-	LeaseExpiresAt  time.Time
+	ID             int64
+	Kind           string
+	Domain         string
+	Payload        json.RawMessage
+	IdempotencyKey string // "" when none
+	State          JobState
+	Attempts       int // leases so far, including the running one
+	MaxAttempts    int
+	RunAt          time.Time // not leased before
+	LeaseOwner     string
+	LeaseExpiresAt time.Time
+	// LeaseToken is the fencing token of the current (or last) lease: it
+	// grows by one each time the job is leased, and every write a worker
+	// makes for the job (checkpoint, progress, outcome) is refused once
+	// the token moved on (ErrFenced).
+	LeaseToken      int64
 	ProgressDone    int
 	ProgressTotal   int
 	ProgressMessage string
@@ -73,7 +78,7 @@ type NewJob struct {
 
 const jobColumns = `id, kind, domain, payload, idempotency_key, state, attempts, max_attempts, run_at,
 	lease_owner, lease_expires_at, progress_done, progress_total, progress_message, result,
-	last_error, requested_by, created_at, updated_at, finished_at`
+	last_error, requested_by, created_at, updated_at, finished_at, lease_token`
 
 func scanJob(r rowScanner) (Job, error) {
 	var (
@@ -85,7 +90,7 @@ func scanJob(r rowScanner) (Job, error) {
 	)
 	err := r.Scan(&j.ID, &j.Kind, &j.Domain, &payload, &key, &state, &j.Attempts, &j.MaxAttempts, &runAt,
 		&j.LeaseOwner, &leaseExp, &j.ProgressDone, &j.ProgressTotal, &j.ProgressMessage, &result,
-		&j.LastError, &j.RequestedBy, &createdAt, &updatedAt, &finishedAt)
+		&j.LastError, &j.RequestedBy, &createdAt, &updatedAt, &finishedAt, &j.LeaseToken)
 	if err != nil {
 		return Job{}, err
 	}

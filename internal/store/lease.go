@@ -64,7 +64,9 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
-const leaseSet = "state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?"
+// leaseSet takes a job: the fencing token grows by one at every lease.
+const leaseSet = "state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, " +
+	"lease_token = lease_token + 1, updated_at = ?"
 
 func (s *Store) leaseSQLite(ctx context.Context, owner string, limit int, lease time.Duration, kinds []string) ([]Job, error) {
 	now := s.Now()
@@ -130,81 +132,105 @@ func selectIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64,
 	return ids, rows.Err()
 }
 
-// ownedUpdate runs an UPDATE restricted to a running job leased by owner.
-// When nothing matched it says why: ErrNotFound, ErrCancelled or ErrLeaseLost.
-func (s *Store) ownedUpdate(ctx context.Context, op string, id int64, owner, set string, args ...any) error {
-	args = append(args, id, owner)
-	res, err := s.db.ExecContext(ctx, "UPDATE jobs SET "+set+
-		" WHERE id = ? AND lease_owner = ? AND state = 'running'", args...)
+// Lease names one lease of a job: who took it and its fencing token.
+// Every write a worker makes for the job goes through its Lease and is
+// refused (ErrFenced) once the job was leased again, even by the same
+// owner: the token, not the owner, decides.
+type Lease struct {
+	JobID int64
+	Owner string
+	Token int64
+}
+
+// Lease returns the lease a job was handed with (LeaseJobs).
+func (j Job) Lease() Lease { return Lease{JobID: j.ID, Owner: j.LeaseOwner, Token: j.LeaseToken} }
+
+// ownedWhere restricts a write to a running job still held under the lease.
+const ownedWhere = " WHERE id = ? AND lease_owner = ? AND lease_token = ? AND state = 'running'"
+
+func (l Lease) args() []any { return []any{l.JobID, l.Owner, l.Token} }
+
+// ownedUpdate runs an UPDATE restricted to a running job still held under
+// the lease (conditional on its fencing token). When nothing matched it
+// says why: ErrNotFound, ErrCancelled, ErrFenced or ErrLeaseLost.
+func (s *Store) ownedUpdate(ctx context.Context, op string, l Lease, set string, args ...any) error {
+	args = append(args, l.args()...)
+	res, err := s.db.ExecContext(ctx, "UPDATE jobs SET "+set+ownedWhere, args...)
 	if err != nil {
-		return wrap(fmt.Sprintf("%s job %d", op, id), err)
+		return wrap(fmt.Sprintf("%s job %d", op, l.JobID), err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return wrap(fmt.Sprintf("%s job %d", op, id), err)
+		return wrap(fmt.Sprintf("%s job %d", op, l.JobID), err)
 	}
 	if n > 0 {
 		return nil
 	}
-	return s.whyNotOwned(ctx, op, id)
+	return s.whyNotOwned(ctx, op, l)
 }
 
-func (s *Store) whyNotOwned(ctx context.Context, op string, id int64) error {
-	j, err := s.getJob(ctx, s.db, id)
+func (s *Store) whyNotOwned(ctx context.Context, op string, l Lease) error {
+	j, err := s.getJob(ctx, s.db, l.JobID)
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", op, err)
 	}
-	if j.State == JobCancelled {
-		return fmt.Errorf("store: %s job %d: %w", op, id, ErrCancelled)
+	switch {
+	case j.State == JobCancelled:
+		return fmt.Errorf("store: %s job %d: %w", op, l.JobID, ErrCancelled)
+	case j.LeaseToken != l.Token:
+		return fmt.Errorf("store: %s job %d: lease token %d of %s superseded by token %d (job %s, owner %q): %w",
+			op, l.JobID, l.Token, l.Owner, j.LeaseToken, j.State, j.LeaseOwner, ErrFenced)
 	}
-	return fmt.Errorf("store: %s job %d: %w", op, id, ErrLeaseLost)
+	return fmt.Errorf("store: %s job %d: job %s, owner %q: %w", op, l.JobID, j.State, j.LeaseOwner, ErrLeaseLost)
 }
 
-// RenewLease extends owner's lease on a running job to now+lease.
-func (s *Store) RenewLease(ctx context.Context, id int64, owner string, lease time.Duration) error {
+// RenewLease extends a running job's lease to now+lease, if the lease
+// still holds. It is also how a worker checks its lease before a write.
+func (s *Store) RenewLease(ctx context.Context, l Lease, lease time.Duration) error {
 	now := s.Now()
-	return s.ownedUpdate(ctx, "renew lease", id, owner, "lease_expires_at = ?, updated_at = ?",
+	return s.ownedUpdate(ctx, "renew lease", l, "lease_expires_at = ?, updated_at = ?",
 		millis(now.Add(lease)), millis(now))
 }
 
 // ReleaseJob gives a running job back to the queue without counting the
 // attempt (graceful shutdown): another worker may lease it at once.
-func (s *Store) ReleaseJob(ctx context.Context, id int64, owner string) error {
-	return s.ownedUpdate(ctx, "release", id, owner,
+func (s *Store) ReleaseJob(ctx context.Context, l Lease) error {
+	return s.ownedUpdate(ctx, "release", l,
 		"state = 'queued', lease_owner = '', lease_expires_at = 0, updated_at = ?, "+
 			"attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END", millis(s.Now()))
 }
 
-// CompleteJob marks owner's job succeeded with its result (nil: JSON null).
-func (s *Store) CompleteJob(ctx context.Context, id int64, owner string, result json.RawMessage) error {
+// CompleteJob marks the leased job succeeded with its result (nil: JSON null).
+func (s *Store) CompleteJob(ctx context.Context, l Lease, result json.RawMessage) error {
 	if len(result) == 0 {
 		result = json.RawMessage("null")
 	}
 	now := millis(s.Now())
-	return s.ownedUpdate(ctx, "complete", id, owner,
+	return s.ownedUpdate(ctx, "complete", l,
 		"state = 'succeeded', result = ?, lease_owner = '', lease_expires_at = 0, updated_at = ?, finished_at = ?",
 		string(result), now, now)
 }
 
-// RetryJobLater puts owner's job back in the queue until runAt, keeping the error.
-func (s *Store) RetryJobLater(ctx context.Context, id int64, owner string, runAt time.Time, lastErr string) error {
-	return s.ownedUpdate(ctx, "retry later", id, owner,
+// RetryJobLater puts the leased job back in the queue until runAt, keeping the error.
+func (s *Store) RetryJobLater(ctx context.Context, l Lease, runAt time.Time, lastErr string) error {
+	return s.ownedUpdate(ctx, "retry later", l,
 		"state = 'queued', run_at = ?, last_error = ?, lease_owner = '', lease_expires_at = 0, updated_at = ?",
 		millis(runAt), truncateError(lastErr), millis(s.Now()))
 }
 
-// FailJob marks owner's job failed for good, keeping the error.
-func (s *Store) FailJob(ctx context.Context, id int64, owner string, lastErr string) error {
+// FailJob marks the leased job failed for good, keeping the error.
+func (s *Store) FailJob(ctx context.Context, l Lease, lastErr string) error {
 	now := millis(s.Now())
-	return s.ownedUpdate(ctx, "fail", id, owner,
+	return s.ownedUpdate(ctx, "fail", l,
 		"state = 'failed', last_error = ?, lease_owner = '', lease_expires_at = 0, updated_at = ?, finished_at = ?",
 		truncateError(lastErr), now, now)
 }
 
-// UpdateProgress records how far owner's job went. It fails with
-// ErrCancelled when the job was cancelled, so the worker can stop.
-func (s *Store) UpdateProgress(ctx context.Context, id int64, owner string, done, total int, msg string) error {
-	return s.ownedUpdate(ctx, "progress", id, owner,
+// UpdateProgress records how far the leased job went. It fails with
+// ErrCancelled when the job was cancelled, so the worker can stop, and
+// with ErrFenced when it was leased again.
+func (s *Store) UpdateProgress(ctx context.Context, l Lease, done, total int, msg string) error {
+	return s.ownedUpdate(ctx, "progress", l,
 		"progress_done = ?, progress_total = ?, progress_message = ?, updated_at = ?",
 		done, total, truncateRunes(msg, 1000), millis(s.Now()))
 }
@@ -256,8 +282,60 @@ func (s *Store) transition(ctx context.Context, op string, id int64, set, from s
 	return j, nil
 }
 
-// SaveStep checkpoints a finished step of a job (overwriting a previous save).
-func (s *Store) SaveStep(ctx context.Context, jobID int64, name string, result json.RawMessage) error {
+// SaveStep checkpoints a finished step of the leased job (overwriting a
+// previous save of the same name), only if the lease still holds: the
+// job row is locked by a conditional UPDATE on its fencing token in the
+// same transaction, so a worker whose job was leased again gets ErrFenced
+// and writes nothing, and the new holder, which reads the steps after its
+// lease, sees every checkpoint written before it.
+func (s *Store) SaveStep(ctx context.Context, l Lease, name string, result json.RawMessage) error {
+	op := fmt.Sprintf("save step %q of job %d", name, l.JobID)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(op, err)
+	}
+	defer tx.Rollback()
+	now := millis(s.Now())
+	res, err := tx.ExecContext(ctx, "UPDATE jobs SET updated_at = ?"+ownedWhere, append([]any{now}, l.args()...)...)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap(op, err)
+	} else if n == 0 {
+		_ = tx.Rollback()
+		return s.whyNotOwned(ctx, fmt.Sprintf("save step %q of", name), l)
+	}
+	if err := s.upsertStep(ctx, tx, l.JobID, name, result, now); err != nil {
+		return wrap(op, err)
+	}
+	return wrap(op, tx.Commit())
+}
+
+// SeedStep writes a checkpoint for a job that is not running, as a crashed
+// attempt would have left it: for tests and repair tools only. Workers use
+// SaveStep, which is fenced; SeedStep refuses a running job (ErrConflict).
+func (s *Store) SeedStep(ctx context.Context, jobID int64, name string, result json.RawMessage) error {
+	op := fmt.Sprintf("seed step %q of job %d", name, jobID)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(op, err)
+	}
+	defer tx.Rollback()
+	j, err := s.getJob(ctx, tx, jobID)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	if j.State == JobRunning {
+		return fmt.Errorf("store: %s: the job is running (workers checkpoint through their lease): %w", op, ErrConflict)
+	}
+	if err := s.upsertStep(ctx, tx, jobID, name, result, millis(s.Now())); err != nil {
+		return wrap(op, err)
+	}
+	return wrap(op, tx.Commit())
+}
+
+func (s *Store) upsertStep(ctx context.Context, tx *sql.Tx, jobID int64, name string, result json.RawMessage, now int64) error {
 	if len(result) == 0 {
 		result = json.RawMessage("null")
 	}
@@ -267,8 +345,8 @@ func (s *Store) SaveStep(ctx context.Context, jobID int64, name string, result j
 		q = `INSERT INTO job_steps (job_id, name, result, done_at) VALUES (?, ?, ?, ?)
 		ON DUPLICATE KEY UPDATE result = VALUES(result), done_at = VALUES(done_at)`
 	}
-	_, err := s.db.ExecContext(ctx, q, jobID, name, string(result), millis(s.Now()))
-	return wrap(fmt.Sprintf("save step %q of job %d", name, jobID), err)
+	_, err := tx.ExecContext(ctx, q, jobID, name, string(result), now)
+	return err
 }
 
 // Steps returns the checkpointed steps of a job by name.

@@ -773,4 +773,14 @@ var migrations = []migration{
 			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 		},
 	},
+	{
+		Version: 11,
+		Name:    "job lease fencing token",
+		SQLite: []string{
+			`ALTER TABLE jobs ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0`,
+		},
+		MySQL: []string{
+			`ALTER TABLE jobs ADD COLUMN lease_token BIGINT NOT NULL DEFAULT 0`,
+		},
+	},
 }

@@ -309,25 +309,28 @@ func TestExpiredLeaseRescue(t *testing.T) {
 		if second.ID != j.ID || second.Attempts != 2 || second.LeaseOwner != "rescuer" {
 			t.Fatalf("rescued job %+v", second)
 		}
-		err := s.RenewLease(ctxT(t), j.ID, "crashed", time.Minute)
-		if !errors.Is(err, store.ErrLeaseLost) || failure.IsRetryable(err) {
+		if second.LeaseToken != first.LeaseToken+1 {
+			t.Fatalf("tokens %d then %d: a takeover must raise the fencing token", first.LeaseToken, second.LeaseToken)
+		}
+		err := s.RenewLease(ctxT(t), first.Lease(), time.Minute)
+		if !errors.Is(err, store.ErrLeaseLost) || !errors.Is(err, store.ErrFenced) || failure.IsRetryable(err) {
 			t.Fatalf("renew by old owner: %v", err)
 		}
-		if err := s.CompleteJob(ctxT(t), j.ID, "crashed", nil); !errors.Is(err, store.ErrLeaseLost) {
+		if err := s.CompleteJob(ctxT(t), first.Lease(), nil); !errors.Is(err, store.ErrFenced) {
 			t.Fatalf("complete by old owner: %v", err)
 		}
-		if err := s.RenewLease(ctxT(t), j.ID, "rescuer", time.Minute); err != nil {
+		if err := s.RenewLease(ctxT(t), second.Lease(), time.Minute); err != nil {
 			t.Fatalf("renew by owner: %v", err)
 		}
 		// Renewing twice at the same instant writes identical values: still owned.
-		if err := s.RenewLease(ctxT(t), j.ID, "rescuer", time.Minute); err != nil {
+		if err := s.RenewLease(ctxT(t), second.Lease(), time.Minute); err != nil {
 			t.Fatalf("idempotent renew: %v", err)
 		}
 		got, _ := s.GetJob(ctxT(t), j.ID)
 		if !got.LeaseExpiresAt.Equal(c.Now().Add(time.Minute)) {
 			t.Fatalf("renewed expiry %v", got.LeaseExpiresAt)
 		}
-		if err := s.RenewLease(ctxT(t), 424242, "rescuer", time.Minute); !errors.Is(err, store.ErrNotFound) {
+		if err := s.RenewLease(ctxT(t), store.Lease{JobID: 424242, Owner: "rescuer", Token: 1}, time.Minute); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("renew missing job: %v", err)
 		}
 	})
@@ -341,15 +344,15 @@ func TestJobTransitions(t *testing.T) {
 
 		// Complete with result.
 		a := enqueue(t, s, store.NewJob{Kind: "k"})
-		leaseOne(t, s, "w")
-		if err := s.UpdateProgress(ctx, a.ID, "w", 3, 10, "3 sur 10"); err != nil {
+		la := leaseOne(t, s, "w").Lease()
+		if err := s.UpdateProgress(ctx, la, 3, 10, "3 sur 10"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.UpdateProgress(ctx, a.ID, "intruder", 4, 10, ""); !errors.Is(err, store.ErrLeaseLost) {
+		if err := s.UpdateProgress(ctx, store.Lease{JobID: a.ID, Owner: "intruder", Token: la.Token}, 4, 10, ""); !errors.Is(err, store.ErrLeaseLost) {
 			t.Fatalf("progress by intruder: %v", err)
 		}
 		c.Advance(time.Second)
-		if err := s.CompleteJob(ctx, a.ID, "w", json.RawMessage(`{"n":3}`)); err != nil {
+		if err := s.CompleteJob(ctx, la, json.RawMessage(`{"n":3}`)); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := s.GetJob(ctx, a.ID)
@@ -357,14 +360,14 @@ func TestJobTransitions(t *testing.T) {
 			got.ProgressTotal != 10 || got.ProgressMessage != "3 sur 10" || !got.FinishedAt.Equal(c.Now()) || got.LeaseOwner != "" {
 			t.Fatalf("completed job %+v", got)
 		}
-		if err := s.CompleteJob(ctx, a.ID, "w", nil); !errors.Is(err, store.ErrLeaseLost) {
+		if err := s.CompleteJob(ctx, la, nil); !errors.Is(err, store.ErrLeaseLost) || errors.Is(err, store.ErrFenced) {
 			t.Fatalf("double complete: %v", err)
 		}
 
 		// Retry later keeps the error and hides the job until run_at.
 		b := enqueue(t, s, store.NewJob{Kind: "k", MaxAttempts: 2})
-		leaseOne(t, s, "w")
-		if err := s.RetryJobLater(ctx, b.ID, "w", c.Now().Add(time.Minute), "moodle: timeout"); err != nil {
+		lb := leaseOne(t, s, "w").Lease()
+		if err := s.RetryJobLater(ctx, lb, c.Now().Add(time.Minute), "moodle: timeout"); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := s.LeaseJobs(ctx, "w", 5, time.Minute, nil); len(got) != 0 {
@@ -376,15 +379,14 @@ func TestJobTransitions(t *testing.T) {
 			t.Fatalf("re-leased %+v", again)
 		}
 		// Release for shutdown: back to queued, the attempt does not count.
-		if err := s.ReleaseJob(ctx, b.ID, "w"); err != nil {
+		if err := s.ReleaseJob(ctx, again.Lease()); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = s.GetJob(ctx, b.ID)
 		if got.State != store.JobQueued || got.Attempts != 1 || got.LeaseOwner != "" {
 			t.Fatalf("released %+v", got)
 		}
-		leaseOne(t, s, "w")
-		if err := s.FailJob(ctx, b.ID, "w", "permanent: bad payload"); err != nil {
+		if err := s.FailJob(ctx, leaseOne(t, s, "w").Lease(), "permanent: bad payload"); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = s.GetJob(ctx, b.ID)
@@ -403,8 +405,7 @@ func TestJobTransitions(t *testing.T) {
 		for i := range long {
 			long[i] = 'x'
 		}
-		leaseOne(t, s, "w")
-		if err := s.FailJob(ctx, b.ID, "w", string(long)); err != nil {
+		if err := s.FailJob(ctx, leaseOne(t, s, "w").Lease(), string(long)); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = s.GetJob(ctx, b.ID)
@@ -423,17 +424,17 @@ func TestCancel(t *testing.T) {
 			t.Fatalf("cancel queued: %+v %v", got, err)
 		}
 		running := enqueue(t, s, store.NewJob{Kind: "k"})
-		leaseOne(t, s, "w")
+		lr := leaseOne(t, s, "w").Lease()
 		if _, err := s.CancelJob(ctx, running.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RenewLease(ctx, running.ID, "w", time.Minute); !errors.Is(err, store.ErrCancelled) {
+		if err := s.RenewLease(ctx, lr, time.Minute); !errors.Is(err, store.ErrCancelled) {
 			t.Fatalf("renew after cancel: %v", err)
 		}
-		if err := s.UpdateProgress(ctx, running.ID, "w", 1, 2, ""); !errors.Is(err, store.ErrCancelled) {
+		if err := s.UpdateProgress(ctx, lr, 1, 2, ""); !errors.Is(err, store.ErrCancelled) {
 			t.Fatalf("progress after cancel: %v", err)
 		}
-		if err := s.CompleteJob(ctx, running.ID, "w", nil); !errors.Is(err, store.ErrCancelled) {
+		if err := s.CompleteJob(ctx, lr, nil); !errors.Is(err, store.ErrCancelled) {
 			t.Fatalf("complete after cancel: %v", err)
 		}
 		if _, err := s.CancelJob(ctx, running.ID); !errors.Is(err, store.ErrConflict) {
@@ -456,16 +457,20 @@ func TestStepsCheckpoint(t *testing.T) {
 		ctx := ctxT(t)
 		j := enqueue(t, s, store.NewJob{Kind: "k"})
 		other := enqueue(t, s, store.NewJob{Kind: "k"})
-		if err := s.SaveStep(ctx, j.ID, "create-course", json.RawMessage(`{"courseid":12}`)); err != nil {
+		lj, lo := leaseOne(t, s, "w").Lease(), leaseOne(t, s, "w").Lease()
+		if lj.JobID != j.ID || lo.JobID != other.ID {
+			t.Fatalf("leased %d then %d, want %d then %d", lj.JobID, lo.JobID, j.ID, other.ID)
+		}
+		if err := s.SaveStep(ctx, lj, "create-course", json.RawMessage(`{"courseid":12}`)); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SaveStep(ctx, j.ID, "enrol", json.RawMessage(`1`)); err != nil {
+		if err := s.SaveStep(ctx, lj, "enrol", json.RawMessage(`1`)); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SaveStep(ctx, j.ID, "enrol", json.RawMessage(`2`)); err != nil {
+		if err := s.SaveStep(ctx, lj, "enrol", json.RawMessage(`2`)); err != nil {
 			t.Fatalf("overwrite: %v", err)
 		}
-		if err := s.SaveStep(ctx, other.ID, "enrol", nil); err != nil {
+		if err := s.SaveStep(ctx, lo, "enrol", nil); err != nil {
 			t.Fatal(err)
 		}
 		steps, err := s.Steps(ctx, j.ID)
@@ -475,8 +480,100 @@ func TestStepsCheckpoint(t *testing.T) {
 		if len(steps) != 2 || string(steps["create-course"]) != `{"courseid":12}` || string(steps["enrol"]) != "2" {
 			t.Fatalf("steps %v", steps)
 		}
-		if err := s.SaveStep(ctx, 999999, "x", nil); err == nil || failure.IsRetryable(err) {
-			t.Fatalf("step of missing job (foreign key): %v", err)
+		missing := store.Lease{JobID: 999999, Owner: "w", Token: 1}
+		if err := s.SaveStep(ctx, missing, "x", nil); !errors.Is(err, store.ErrNotFound) || failure.IsRetryable(err) {
+			t.Fatalf("step of missing job: %v", err)
+		}
+		// SeedStep (tests, repair tools) refuses a running job and
+		// writes the checkpoint of one that is not.
+		if err := s.SeedStep(ctx, j.ID, "x", nil); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("seed step of a running job: %v", err)
+		}
+		queued := enqueue(t, s, store.NewJob{Kind: "k"})
+		if err := s.SeedStep(ctx, queued.ID, "upload", json.RawMessage(`{"draft":7}`)); err != nil {
+			t.Fatal(err)
+		}
+		if steps, _ := s.Steps(ctx, queued.ID); string(steps["upload"]) != `{"draft":7}` {
+			t.Fatalf("seeded steps %v", steps)
+		}
+	})
+}
+
+// TestFencing: once a job is leased again, every write made under the
+// previous lease (checkpoint, progress, renewal, each outcome) is refused
+// with ErrFenced and changes nothing, even when the same owner took the
+// job again; the new holder's writes go through.
+func TestFencing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		c := newClock()
+		s.SetClock(c.Now)
+		ctx := ctxT(t)
+		j := enqueue(t, s, store.NewJob{Kind: "k"})
+		a := leaseOne(t, s, "a")
+		if a.LeaseToken != 1 {
+			t.Fatalf("first lease token %d, want 1", a.LeaseToken)
+		}
+		if err := s.SaveStep(ctx, a.Lease(), "plan", json.RawMessage(`"a"`)); err != nil {
+			t.Fatal(err)
+		}
+		// Expired but not taken: the token still holds, the write goes through.
+		c.Advance(31 * time.Second)
+		if err := s.SaveStep(ctx, a.Lease(), "plan", json.RawMessage(`"a2"`)); err != nil {
+			t.Fatalf("write under an expired lease nobody took: %v", err)
+		}
+		b := leaseOne(t, s, "b")
+		if b.ID != j.ID || b.LeaseToken != 2 {
+			t.Fatalf("takeover %+v", b)
+		}
+		stale := a.Lease()
+		checks := map[string]error{
+			"save step": s.SaveStep(ctx, stale, "create", json.RawMessage(`"a"`)),
+			"progress":  s.UpdateProgress(ctx, stale, 9, 9, "a"),
+			"renew":     s.RenewLease(ctx, stale, time.Minute),
+			"retry":     s.RetryJobLater(ctx, stale, c.Now(), "a"),
+			"fail":      s.FailJob(ctx, stale, "a"),
+			"release":   s.ReleaseJob(ctx, stale),
+			"complete":  s.CompleteJob(ctx, stale, json.RawMessage(`"a"`)),
+		}
+		for op, err := range checks {
+			if !errors.Is(err, store.ErrFenced) || !errors.Is(err, store.ErrLeaseLost) || failure.IsRetryable(err) {
+				t.Errorf("%s under the superseded lease: %v, want ErrFenced", op, err)
+			}
+		}
+		got, _ := s.GetJob(ctx, j.ID)
+		steps, _ := s.Steps(ctx, j.ID)
+		if got.State != store.JobRunning || got.LeaseOwner != "b" || got.ProgressDone != 0 || got.LastError != "" ||
+			len(steps) != 1 || string(steps["plan"]) != `"a2"` {
+			t.Fatalf("fenced writes changed the job: %+v, steps %v", got, steps)
+		}
+		if err := s.SaveStep(ctx, b.Lease(), "create", json.RawMessage(`"b"`)); err != nil {
+			t.Fatal(err)
+		}
+		// The same owner taking the job again does not revive its old lease.
+		if err := s.RetryJobLater(ctx, b.Lease(), c.Now(), "transient"); err != nil {
+			t.Fatal(err)
+		}
+		b2 := leaseOne(t, s, "b")
+		if b2.LeaseToken != 3 {
+			t.Fatalf("re-lease token %d, want 3", b2.LeaseToken)
+		}
+		if err := s.SaveStep(ctx, b.Lease(), "create", json.RawMessage(`"b-old"`)); !errors.Is(err, store.ErrFenced) {
+			t.Fatalf("same owner, old token: %v", err)
+		}
+		if err := s.CompleteJob(ctx, b2.Lease(), json.RawMessage(`"b2"`)); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.GetJob(ctx, j.ID)
+		steps, _ = s.Steps(ctx, j.ID)
+		if got.State != store.JobSucceeded || string(got.Result) != `"b2"` || string(steps["create"]) != `"b"` {
+			t.Fatalf("after completion: %+v, steps %v", got, steps)
+		}
+		// Operator retry and cancel do not move the token; only a lease does.
+		if _, err := s.RetryJob(ctx, j.ID); err == nil {
+			t.Fatal("retry of a succeeded job accepted")
+		}
+		if got.LeaseToken != 3 {
+			t.Fatalf("token after completion %d, want 3", got.LeaseToken)
 		}
 	})
 }
@@ -564,9 +661,11 @@ func TestDeleteFinishedJobs(t *testing.T) {
 		c := newClock()
 		s.SetClock(c.Now)
 		done := enqueue(t, s, store.NewJob{Kind: "k"})
-		leaseOne(t, s, "w")
-		_ = s.SaveStep(ctx, done.ID, "a", nil)
-		if err := s.CompleteJob(ctx, done.ID, "w", nil); err != nil {
+		ld := leaseOne(t, s, "w").Lease()
+		if err := s.SaveStep(ctx, ld, "a", nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CompleteJob(ctx, ld, nil); err != nil {
 			t.Fatal(err)
 		}
 		keep := enqueue(t, s, store.NewJob{Kind: "k"})
