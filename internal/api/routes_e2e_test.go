@@ -264,10 +264,15 @@ func TestWorkflowRoutesEndToEnd(t *testing.T) {
 	}
 
 	// Sessions from the parcours: the creator was enrolled as its formateur.
+	bad := e.as(formateurUsername, "POST", fmt.Sprintf("/api/v1/courses/%d/sessions", parcours),
+		[]byte(`{"name":"Lecture","start":"2025-10-17","end":"2025-12-12","virtual_classes":["lundi 9h"]}`))
+	if bad.status != http.StatusBadRequest || !strings.Contains(string(bad.body), "bad_params") {
+		t.Fatalf("a malformed virtual class: %d %s", bad.status, bad.body)
+	}
 	sess := e.as(formateurUsername, "POST", fmt.Sprintf("/api/v1/courses/%d/sessions", parcours),
-		[]byte(`{"name":"Lecture","start":"2025-10-17","end":"2025-12-12","participants":50,"max":25}`))
-	if !strings.Contains(string(sess.body), "start_eve_school_holidays") {
-		t.Fatalf("sessions must carry the calendar warning: %s", sess.body)
+		[]byte(`{"name":"Lecture","start":"2025-10-17","end":"2025-12-12","participants":50,"max":25,"virtual_classes":["06/11/2025 18:30"]}`))
+	if !strings.Contains(string(sess.body), "start_eve_school_holidays") || !strings.Contains(string(sess.body), "virtual_outside_hours") {
+		t.Fatalf("sessions must carry the calendar warnings: %s", sess.body)
 	}
 	res = e.waitJob(formateurUsername, jobID(t, sess))
 	if res["state"] != "succeeded" || len(res["result"].(map[string]any)["sessions"].([]any)) != 2 {

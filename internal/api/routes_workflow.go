@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/magistere/bridge/internal/store"
@@ -91,8 +92,12 @@ func (s *Server) submitTransition(w http.ResponseWriter, r *http.Request, transi
 	var warnings any
 	if transition == workflow.CreateSessions {
 		ws, err := s.deps.Workflow.CalendarWarnings(c.Domain, p)
-		if err != nil {
-			badRequest(w, "bad_params", "dates must be YYYY-MM-DD")
+		if err != nil && strings.HasPrefix(err.Error(), "session dates") {
+			badRequest(w, "bad_params", `dates must be YYYY-MM-DD and virtual classes "JJ/MM/AAAA HH:MM"`)
+			return
+		}
+		if err != nil { // the domain's calendar cannot be read: logged, never a silent success
+			s.fail(w, r, err)
 			return
 		}
 		out := make([]workflow.Warning, 0, len(ws))
