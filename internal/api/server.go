@@ -95,6 +95,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Register mounts the API on mux.
 func (s *Server) Register(mux *http.ServeMux) { mux.Handle(Prefix, s.handler) }
 
+// Verifier authenticates requests signed like the API's (same secrets,
+// nonces and skew), for routes outside it such as /readyz?verbose=1.
+func (s *Server) Verifier() *Verifier { return s.verifier(s.opts.MaxJSONBytes) }
+
 func (s *Server) verifier(maxBody int64) *Verifier {
 	return NewVerifier(s.opts.Secrets, VerifierOptions{MaxSkew: s.opts.MaxSkew, MaxBodyBytes: maxBody,
 		Now: s.opts.Now, Nonces: s.opts.Nonces, Logger: &s.log})

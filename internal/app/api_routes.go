@@ -15,7 +15,10 @@ import (
 // store on MySQL, where replicas share it; SQLite means one process, so
 // memory is enough.
 func (a *App) mountAPI(mux *http.ServeMux) {
-	a.NewAPI().Register(mux)
+	srv := a.NewAPI()
+	srv.Register(mux)
+	// /readyz?verbose=1 is signed like an API request.
+	a.Health.SetVerifier(srv.Verifier())
 }
 
 // NewAPI builds the API server over the app's store, fleet and queue.

@@ -111,9 +111,10 @@ func (a *App) Close() error {
 func (a *App) addChecks() {
 	a.Health.AddCheck(api.CheckFunc{CheckName: "store", Fn: a.Store.Ping})
 	for _, d := range a.Fleet.All() {
-		a.Health.AddCheck(api.CheckFunc{CheckName: "domain:" + d.Name(), Fn: d.Ping})
+		a.Health.AddDomain(d.Name(), d.Ping)
 	}
 	a.Health.AddCollector(a.collectMetrics)
+	a.Health.AddCollector(a.operationsCollector())
 	a.Health.AddCollector(a.collectCalendarMetrics)
 }
 

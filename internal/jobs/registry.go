@@ -34,7 +34,7 @@ func (r *Registry) Register(kind string, h Handler) {
 	if _, dup := r.handlers[kind]; dup {
 		panic(fmt.Sprintf("jobs: handler for kind %q registered twice", kind))
 	}
-	r.handlers[kind] = h
+	r.handlers[kind] = instrument(h) // counted and timed for /metrics
 }
 
 // Lookup returns the handler of a kind.

@@ -200,8 +200,9 @@ func (c *Client) fenced(ctx context.Context, function string) error {
 }
 
 func (c *Client) record(function string, started time.Time, vars int, err error) {
-	c.stats.add(function, err)
-	ev := c.log.Debug().Str("function", function).Dur("duration", time.Since(started)).Int("vars", vars)
+	took := time.Since(started)
+	c.stats.add(function, took, err)
+	ev := c.log.Debug().Str("function", function).Dur("duration", took).Int("vars", vars)
 	if err == nil {
 		ev.Str("outcome", "ok").Msg("moodle call")
 		return
