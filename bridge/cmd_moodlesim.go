@@ -18,7 +18,7 @@ func init() {
 }
 
 func runMoodlesim(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "moodlesim", "--listen ADDR --token TOKEN [--sites national,ac-guyane,...] [--plain-sites S,...] [--release 4.5|3.5|2.9] [--faults SPEC] [--cost real-4.5|SPEC] [--debug]")
+	fs := newFlags(env, "moodlesim", "--listen ADDR --token TOKEN [--sites national,ac-guyane,...] [--plain-sites S,...] [--release 4.5|3.5|2.9] [--faults SPEC] [--cost real-4.5|SPEC] [--debug]\n       moodlesim --proxy URL|NAME=URL,... --listen ADDR --faults SPEC   (a fault-injecting proxy in front of real sites)")
 	listen := fs.String("listen", "127.0.0.1:8480", "listen address")
 	token := fs.String("token", "", "the web-service token the sites accept (required; or $BRIDGE_MOODLESIM_TOKEN)")
 	sites := fs.String("sites", "", "comma-separated site names, each served under /<site>/; empty: one site at the root")
@@ -27,8 +27,12 @@ func runMoodlesim(ctx context.Context, env *cliEnv, args []string) error {
 	plain := fs.String("plain-sites", "", "comma-separated sites without local_bridge (its functions are unknown there)")
 	cost := fs.String("cost", "", `take as long as a real Moodle: "real-4.5", or call=8ms,user=1ms,password=6ms,enrol=2.7ms,cores=2`)
 	debug := fs.Bool("debug", false, "add debuginfo to errors, like a site with debugging on")
+	proxy := fs.String("proxy", "", "instead of simulating, forward to real Moodle sites with --faults injected: URL (served at the root) or name=URL,... (each under /name/)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *proxy != "" {
+		return runFaultProxy(ctx, env, *proxy, *listen, *faults)
 	}
 	if *token == "" {
 		*token = os.Getenv("BRIDGE_MOODLESIM_TOKEN")
@@ -75,6 +79,48 @@ func runMoodlesim(ctx context.Context, env *cliEnv, args []string) error {
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// runFaultProxy serves moodlesim --proxy: the simulator's fault injection
+// in front of real Moodle sites ("after_commit" lets Moodle commit, then
+// answers 500).
+func runFaultProxy(ctx context.Context, env *cliEnv, targets, listen, faults string) error {
+	spec, err := moodlesim.ParseFaults(faults)
+	if err != nil {
+		return usagef("--faults: %v", err)
+	}
+	parsed, err := moodlesim.ParseProxyTargets(targets)
+	if err != nil {
+		return usagef("--proxy: %v", err)
+	}
+	proxy, err := moodlesim.NewFaultProxy(parsed, spec)
+	if err != nil {
+		return usagef("--proxy: %v", err)
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", listen, err)
+	}
+	if path := os.Getenv("BRIDGE_ADDR_FILE"); path != "" {
+		os.WriteFile(path, []byte(ln.Addr().String()), 0o644)
+	}
+	var routes []string
+	for _, name := range proxy.Names() {
+		routes = append(routes, fmt.Sprintf("http://%s/%s -> %s", ln.Addr(), name, parsed[name]))
+	}
+	fmt.Fprintf(env.stdout, "moodlesim: fault proxy (%s): %s\n", spec, strings.Join(routes, ", "))
+	srv := &http.Server{Handler: proxy, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+		fmt.Fprintf(env.stderr, "moodlesim: fault proxy stopped; faults drawn: %v\n", proxy.FaultCounts())
 	}()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
