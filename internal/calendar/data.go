@@ -124,7 +124,14 @@ func Embedded() (*Data, error) {
 				}
 			}
 		}
-		d.Notes = []string{"embedded copy: sources in internal/calendar/data/*.csv"}
+		d.Notes = []string{"Exported from the copy embedded in the bridge; its sources follow."}
+		for _, src := range []string{schoolHolidaysCSV, officialHolidaysCSV, overseasHolidaysCSV} {
+			for _, line := range strings.Split(src, "\n") {
+				if note, ok := strings.CutPrefix(strings.TrimSpace(line), "#"); ok && !strings.HasPrefix(strings.TrimSpace(note), "taken:") {
+					d.Notes = append(d.Notes, strings.TrimSpace(note))
+				}
+			}
+		}
 		d.sortRanges()
 		embedded, embeddedErr = d, d.validate()
 	})

@@ -108,6 +108,11 @@ func exportEmbedded(t *testing.T) []byte {
 
 func TestDataFileRoundTrip(t *testing.T) {
 	raw := exportEmbedded(t)
+	for _, want := range []string{"# legifrance JORFTEXT000052416058", "holidays.school.ru.csv", "ladepeche.nc"} {
+		if !bytes.Contains(raw, []byte(want)) {
+			t.Errorf("the export does not name its source %q", want)
+		}
+	}
 	back, err := ParseData(bytes.NewReader(raw), "export")
 	if err != nil {
 		t.Fatal(err)
