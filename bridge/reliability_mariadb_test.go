@@ -126,8 +126,10 @@ func (db *privateMariaDB) kill() {
 
 // TestStoreDatabaseRestartMidRun: a `bridge serve` on a private MariaDB
 // runs 300 jobs; the database is killed with SIGKILL mid-run and started
-// again 2 s later. Every job still succeeds, none is lost, and only jobs
-// that were running at the crash may have run twice.
+// again 2 s later. Every job still succeeds and completes exactly once
+// (one job.succeeded audit entry: a run whose lease was taken over while
+// the database was away cannot record its completion), none is lost, and
+// only jobs that were running at the crash may have run twice.
 func TestStoreDatabaseRestartMidRun(t *testing.T) {
 	db := startPrivateMariaDB(t)
 	admin, err := sql.Open("mysql", db.dsn(""))
@@ -165,8 +167,12 @@ func TestStoreDatabaseRestartMidRun(t *testing.T) {
 	}
 	waitAllSucceeded(t, st, ids, 2*time.Minute)
 	execs := executionsByJob(t, st)
+	done := completionsByJob(t, st)
 	twice := 0
 	for _, id := range ids {
+		if done[id] != 1 {
+			t.Errorf("job %d completed %d times, want exactly 1", id, done[id])
+		}
 		switch n := len(execs[id]); {
 		case n == 0:
 			t.Errorf("job %d succeeded without running", id)

@@ -39,6 +39,12 @@ func (a *App) diagnosticRecord(ctx context.Context, run *jobs.Run) (any, error) 
 	if err := run.Decode(&p); err != nil {
 		return nil, err
 	}
+	// The execution record is this job's effect: written only while this
+	// worker still holds the job (a worker frozen past its lease and taken
+	// over stops here).
+	if err := run.CheckLease(ctx); err != nil {
+		return nil, err
+	}
 	host, _ := os.Hostname()
 	if _, err := a.Store.RecordAudit(ctx, store.AuditEntry{
 		Actor: "worker:" + a.Pool.Owner(), Action: "diagnostic.executed", Target: fmt.Sprintf("job:%d", run.ID()),

@@ -100,6 +100,7 @@ func (s *Site) importCourseDoc(doc *courseDoc, categoryID int, fullname, shortna
 	co.id = s.nextID("course")
 	co.contextID = s.newContext(ctxCourse, co.id)
 	s.courses[co.id] = co
+	s.wrote("course:%s", co.shortname)
 	s.addEnrolInstances(co)
 	var cmids []int
 	for _, ds := range doc.Sections {

@@ -31,7 +31,9 @@
 // Test hooks live on *Site: AddActivity and SetCompletionCriteria (what the
 // recording did through the PHP API), SetMailFailure, SetWebServicesEnabled,
 // SetRESTEnabled, SetBackupPolls, SetBackupFailure, and the inspectors
-// CallCounts, Counts, EnrolledUserIDs, Outline, CourseIDByShortname.
+// CallCounts, Counts, EnrolledUserIDs, Outline, CourseIDByShortname, and
+// the write ledger Writes and WriteRequests (effects and requests per
+// natural key, see writes.go).
 //
 // # local_bridge
 //

@@ -74,6 +74,9 @@ func createCourses(c *call, p P) (any, error) {
 		created = append(created, co.id)
 		out = append(out, o("id", co.id, "shortname", co.shortname))
 	}
+	for _, id := range created {
+		s.wrote("course:%s", s.courses[id].shortname)
+	}
 	return out, nil
 }
 

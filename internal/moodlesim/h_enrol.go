@@ -79,9 +79,11 @@ func (s *Site) checkEnrolment(in P) (enrolment, error) {
 // is updated, and the role is added (never replaces another role).
 func (s *Site) applyEnrolment(row enrolment) {
 	cur := s.enrolments[row.co.id][row.userid]
+	s.writeRequests[fmt.Sprintf("enrolment:%d/%d", row.co.id, row.userid)]++
 	if cur == nil {
 		ue := row.ue
 		s.enrolments[row.co.id][row.userid] = &ue
+		s.wrote("enrolment:%d/%d", row.co.id, row.userid)
 	} else {
 		cur.timestart, cur.timeend, cur.suspended = row.ue.timestart, row.ue.timeend, row.ue.suspended
 	}
@@ -115,6 +117,7 @@ func (s *Site) unenrol(co *course, userid int) {
 		return
 	}
 	delete(s.enrolments[co.id], userid)
+	s.wrote("unenrolment:%d/%d", co.id, userid)
 	delete(s.roles[co.contextID], userid)
 	for _, g := range s.groups {
 		if g.course == co.id {

@@ -32,6 +32,9 @@ func createGroups(c *call, p P) (any, error) {
 			"descriptionformat", g.descFormat, "enrolmentkey", in.Str("enrolmentkey"), "idnumber", g.idnumber,
 			"visibility", g.visibility, "participation", g.participation))
 	}
+	for _, g := range created {
+		s.wrote("group:%d/%s", g.course, g.name)
+	}
 	return out, nil
 }
 
@@ -88,6 +91,9 @@ func addGroupMembers(c *call, p P) (any, error) {
 		todo = append(todo, member{g, in.Int("userid")})
 	}
 	for _, m := range todo {
+		if !m.g.members[m.user] {
+			s.wrote("member:%d/%d", m.g.id, m.user)
+		}
 		m.g.members[m.user] = true
 	}
 	return nil, nil

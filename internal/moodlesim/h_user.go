@@ -58,6 +58,9 @@ func createUsers(c *call, p P) (any, error) {
 		created = append(created, u.id)
 		out = append(out, o("id", u.id, "username", u.username))
 	}
+	for _, id := range created {
+		s.wrote("user:%s", s.users[id].username)
+	}
 	return out, nil
 }
 

@@ -163,9 +163,11 @@ type Site struct {
 	failBackups bool
 	noLocking   bool // contextlocking=0: local_bridge_freeze_context refuses
 	calls       map[string]int
-	rng         *rand.Rand
-	themeRev    int64
-	privKey     string
+	// writes and writeRequests are the write ledger (writes.go).
+	writes, writeRequests map[string]int
+	rng                   *rand.Rand
+	themeRev              int64
+	privKey               string
 }
 
 var roleNames = map[int]string{1: "manager", 2: "coursecreator", 3: "editingteacher", 4: "teacher", 5: "student", 6: "guest", 7: "user", 8: "frontpage"}
@@ -183,7 +185,7 @@ func newSite(name string, srv *Server, seed int64) *Site {
 		roles: map[int]map[int]map[int]bool{}, groups: map[int]*group{}, cohorts: map[int]*cohort{},
 		cmStates: map[[2]int]*cmState{}, selfDone: map[[2]int]int64{}, courseDone: map[[2]int]int64{},
 		convs: map[[2]int]int{}, backups: map[string]*asyncJob{}, restores: map[string]*asyncJob{},
-		calls: map[string]int{}, rng: rand.New(rand.NewSource(seed)), backupPolls: 1,
+		calls: map[string]int{}, writes: map[string]int{}, writeRequests: map[string]int{}, rng: rand.New(rand.NewSource(seed)), backupPolls: 1,
 	}
 	s.themeRev = s.now()
 	s.privKey = "f890690e735f0433109b900a4b429883"
@@ -476,6 +478,9 @@ func (s *Site) assignRole(contextID, userid, roleid int) {
 	}
 	if s.roles[contextID][userid] == nil {
 		s.roles[contextID][userid] = map[int]bool{}
+	}
+	if !s.roles[contextID][userid][roleid] {
+		s.wrote("role:%d/%d/%d", contextID, userid, roleid)
 	}
 	s.roles[contextID][userid][roleid] = true
 }
