@@ -147,7 +147,10 @@ func scrape(t *testing.T, base string) string {
 	return body
 }
 
-func TestMetricsAppearAfterActivity(t *testing.T) {
+// activeApp is servedApp after a scheduled job ran and another was queued
+// for later.
+func activeApp(t *testing.T) (*app.App, string) {
+	t.Helper()
 	a, base := servedApp(t)
 	ctx := context.Background()
 	a.Sched.FireAll(ctx, time.Date(2026, 3, 2, 4, 0, 0, 0, time.UTC))
@@ -175,6 +178,11 @@ func TestMetricsAppearAfterActivity(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return a, base
+}
+
+func TestMetricsAppearAfterActivity(t *testing.T) {
+	_, base := activeApp(t)
 	body := scrape(t, base)
 	for _, want := range []string{
 		`bridge_domain_up{domain="` + demo.AcademyA + `"} 1`,
