@@ -14,6 +14,7 @@ import (
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/jobs"
+	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/workflow"
 )
 
@@ -39,6 +40,9 @@ func (e *rowsNeedAttention) Error() string {
 }
 
 func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
+	// Planning reads a great deal before anything is written: a transient
+	// failure (5xx, timeout) of one read is retried, with capped backoff.
+	ctx = moodle.WithReadRetry(ctx, moodle.ReadRetry{})
 	f, err := parseEnrolFlags(env, args)
 	if err != nil {
 		return err

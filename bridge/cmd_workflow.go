@@ -13,6 +13,7 @@ import (
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/calendar"
 	"github.com/magistere/bridge/internal/domains"
+	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/workflow"
 )
@@ -38,6 +39,9 @@ func runDomainsBootstrap(ctx context.Context, env *cliEnv, args []string) error 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// Its lookups retry a transient failure at once (capped backoff); a
+	// failed run is retried whole below (every run is idempotent).
+	ctx = moodle.WithReadRetry(ctx, moodle.ReadRetry{})
 	a, err := env.openApp(ctx)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/magistere/bridge/internal/domains"
+	"github.com/magistere/bridge/internal/moodle"
 )
 
 // courseRef is a course flag that takes what an operator knows: a Moodle
@@ -80,6 +81,7 @@ func resolveCourseNames(env *cliEnv, domain string, refs []string) ([]int64, err
 	var d *domains.Domain
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	ctx = moodle.WithReadRetry(ctx, moodle.ReadRetry{}) // a lookup: a transient failure is retried
 	for i, ref := range refs {
 		ref = strings.TrimSpace(ref)
 		if id, err := strconv.ParseInt(ref, 10, 64); err == nil && id > 0 {

@@ -23,7 +23,8 @@ func runJobLocally(ctx context.Context, env *cliEnv, a *app.App, job store.Job) 
 	}
 	poolCtx, stop := context.WithCancel(ctx)
 	pool := jobs.NewPool(a.Store, a.Registry, jobs.PoolOptions{Kinds: []string{job.Kind}, Concurrency: 1,
-		PollInterval: 100 * time.Millisecond, Logger: a.Log})
+		PollInterval: 100 * time.Millisecond, LeaseDuration: a.Cfg.Jobs.LeaseDuration, MaxBackoff: a.Cfg.Jobs.MaxBackoff,
+		Logger: a.Log})
 	done := make(chan error, 1)
 	go func() { done <- pool.Run(poolCtx) }()
 	defer func() { stop(); <-done }()

@@ -127,9 +127,9 @@ func New(site Site, opts Options) (*Client, error) {
 // Site returns the site's name and wwwroot (the token is left out).
 func (c *Client) Site() Site { return Site{Name: c.site.Name, WWWRoot: c.site.WWWRoot} }
 
-// Call runs one web-service function and decodes its JSON answer into out
-// (nil to ignore it). Moodle exceptions come back as *Error.
-func (c *Client) Call(ctx context.Context, function string, params Params, out any) error {
+// callOnce runs one web-service function once (Call, retry.go, repeats
+// reads under WithReadRetry).
+func (c *Client) callOnce(ctx context.Context, function string, params Params, out any) error {
 	pairs, err := EncodeParams(params)
 	if err != nil {
 		return fmt.Errorf("moodle site %s: %s: %w", c.site.Name, function, err)

@@ -1,0 +1,78 @@
+package moodle
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/magistere/bridge/internal/failure"
+)
+
+// ReadRetry is how a read (a function that only reads: *_get_*, *_search_*)
+// is repeated after a transient failure: a 5xx, a timeout, a reset
+// connection, a database or lock error Moodle reports as such (the error's
+// Retryable verdict, errors.go). Permanent errors (bad token, missing
+// function, invalid parameter) are never retried. Reads are safe to repeat;
+// writes are not retried here (their callers look the object up first).
+// The delays are failure.Backoff's: full jitter, doubling from Base up to
+// Max.
+type ReadRetry struct {
+	Attempts int           // calls in all, including the first; default 8
+	Base     time.Duration // bound of the first delay; default 200ms
+	Max      time.Duration // bound of any delay; default 5s
+	Rand     func() float64
+}
+
+func (r ReadRetry) withDefaults() ReadRetry {
+	if r.Attempts <= 0 {
+		r.Attempts = 8
+	}
+	if r.Base <= 0 {
+		r.Base = 200 * time.Millisecond
+	}
+	if r.Max <= 0 {
+		r.Max = 5 * time.Second
+	}
+	return r
+}
+
+type readRetryKey struct{}
+
+// WithReadRetry makes every read called with the returned context (or one
+// derived from it) retry transient failures under policy r. Planning (the
+// CLI's `bridge enrol`, `domains bootstrap`, a job's plan step) reads a
+// great deal before it writes anything: one 503 must not fail it.
+func WithReadRetry(ctx context.Context, r ReadRetry) context.Context {
+	return context.WithValue(ctx, readRetryKey{}, r.withDefaults())
+}
+
+// IsRead reports whether a web-service function only reads.
+func IsRead(function string) bool {
+	return strings.Contains(function, "_get_") || strings.Contains(function, "_search_")
+}
+
+// Call runs one web-service function and decodes its JSON answer into out
+// (nil to ignore it). Moodle exceptions come back as *Error. Under
+// WithReadRetry a read is repeated after a transient failure.
+func (c *Client) Call(ctx context.Context, function string, params Params, out any) error {
+	r, ok := ctx.Value(readRetryKey{}).(ReadRetry)
+	if !ok || !IsRead(function) {
+		return c.callOnce(ctx, function, params, out)
+	}
+	for attempt := 1; ; attempt++ {
+		err := c.callOnce(ctx, function, params, out)
+		if err == nil || !failure.IsRetryable(err) || attempt >= r.Attempts {
+			return err
+		}
+		delay := failure.Backoff(attempt, r.Base, r.Max, r.Rand)
+		c.log.Debug().Str("function", function).Int("attempt", attempt).Dur("retry_in", delay).
+			Str("error", c.redact(err.Error())).Msg("moodle read failed, retrying")
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return err
+		case <-timer.C:
+		}
+	}
+}
