@@ -18,6 +18,10 @@ var overseasCases = []struct{ zone, name, first, last string }{
 	{"reunion", "Vacances d'été austral", "2026-12-19", "2027-01-31"},
 	{"reunion", "Vacances après la 3e période", "2027-03-17", "2027-03-29"},
 	{"reunion", "Vacances après la 4e période", "2027-05-06", "2027-05-18"},
+	{"corse", "Vacances de la Toussaint", "2026-10-17", "2026-11-01"},
+	{"corse", "Vacances de Noël", "2026-12-19", "2027-01-03"},
+	{"corse", "Vacances d'hiver", "2027-02-13", "2027-02-28"},
+	{"corse", "Vacances de printemps", "2027-04-10", "2027-04-25"},
 	{"nouvelle-caledonie", "Vacances d'été austral", "2025-12-20", "2026-02-12"},
 	{"nouvelle-caledonie", "Vacances de la 1re période", "2026-04-04", "2026-04-19"},
 	{"nouvelle-caledonie", "Vacances de la 2e période", "2026-06-06", "2026-06-21"},
@@ -39,7 +43,7 @@ func TestOverseasHolidaysReunionAndNouvelleCaledonie(t *testing.T) {
 			if r, ok := c.SchoolHolidayOn(day); ok {
 				t.Errorf("%s %s is a class day, got %+v", tc.zone, day.Format(dateLayout), r)
 			}
-			if !c.Known(day) && !(tc.first == "2026-07-04" || tc.first == "2025-12-20") { // coverage starts there
+			if !c.Known(day) && !(tc.first == "2026-07-04" || tc.first == "2025-12-20" || tc.first == "2026-10-17") { // coverage starts there
 				t.Errorf("%s %s should be known", tc.zone, day.Format(dateLayout))
 			}
 		}
@@ -56,7 +60,7 @@ func TestOverseasHolidaysReunionAndNouvelleCaledonie(t *testing.T) {
 	}
 	// Beyond the data: the disputed start of the 2027 hiver austral, and
 	// Nouvelle-Calédonie's 2026/2027 summer whose end is not published.
-	for zone, day := range map[string]string{"reunion": "2027-07-03", "nouvelle-caledonie": "2026-12-19"} {
+	for zone, day := range map[string]string{"reunion": "2027-07-03", "nouvelle-caledonie": "2026-12-19", "corse": "2027-07-03"} {
 		c := mustNew(t, Options{Zone: zone})
 		if c.Known(d(day)) || !c.Known(d(day).AddDate(0, 0, -1)) {
 			t.Errorf("%s: coverage should end the day before %s", zone, day)
@@ -69,7 +73,7 @@ func TestOverseasHolidaysReunionAndNouvelleCaledonie(t *testing.T) {
 }
 
 func TestOverseasDataNamesSourcesAndGaps(t *testing.T) {
-	for _, want := range []string{"Taken on 2026-12-06", "holidays.school.ru.csv", "ladepeche.nc", "Not found", "Corse, Guadeloupe"} {
+	for _, want := range []string{"Taken on 2026-12-06", "holidays.school.ru.csv", "ladepeche.nc", "pull request #181", "Not found", "Corse 2027/2028, Guadeloupe"} {
 		if !strings.Contains(overseasHolidaysCSV, want) {
 			t.Errorf("overseas data header does not mention %q", want)
 		}
@@ -81,12 +85,12 @@ func TestOverseasDataNamesSourcesAndGaps(t *testing.T) {
 	if emb.Taken.Format(dateLayout) != "2026-12-06" {
 		t.Errorf("embedded taken %s", emb.Taken)
 	}
-	for zone, want := range map[string]string{"A": "2028-07-04", "B": "2028-07-04", "C": "2028-07-04", "reunion": "2027-07-02", "nouvelle-caledonie": "2026-12-18"} {
+	for zone, want := range map[string]string{"A": "2028-07-04", "B": "2028-07-04", "C": "2028-07-04", "reunion": "2027-07-02", "nouvelle-caledonie": "2026-12-18", "corse": "2027-07-02"} {
 		if last, ok := emb.LastCovered(zone); !ok || last.Format(dateLayout) != want {
 			t.Errorf("LastCovered(%s) = %s %v, want %s", zone, last.Format(dateLayout), ok, want)
 		}
 	}
-	for _, zone := range []string{"corse", "guadeloupe", "guyane", "martinique", "mayotte", "polynesie", "saint-pierre-et-miquelon", "wallis-et-futuna"} {
+	for _, zone := range []string{"guadeloupe", "guyane", "martinique", "mayotte", "polynesie", "saint-pierre-et-miquelon", "wallis-et-futuna"} {
 		if last, ok := emb.LastCovered(zone); ok {
 			t.Errorf("zone %s has no source but is covered until %s", zone, last)
 		}
@@ -149,7 +153,7 @@ func TestParseDataRefusals(t *testing.T) {
 		"reversed":         {good + "holiday,A,2027-02-01,2027-01-02,X\n", "ends (2027-01-02) before it starts"},
 		"bad kind":         {good + "vacances,A,2027-01-01,2027-01-02,X\n", "kind \"vacances\""},
 		"unnamed holiday":  {good + "holiday,A,2027-01-01,2027-01-02,\n", "needs a name"},
-		"missing zone":     {strings.Replace(good, "coverage,corse,,,\n", "", 1), "no coverage line for zone(s) corse"},
+		"missing zone":     {strings.Replace(good, "coverage,guyane,,,\n", "", 1), "no coverage line for zone(s) guyane"},
 		"empty":            {"", "is empty"},
 		"header only":      {DataFormat + "\n# taken: 2027-01-01\n", "no header"},
 		"short line":       {good + "holiday,A,2027-01-01\n", "want 5 fields"},
