@@ -15,6 +15,7 @@ import (
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/certificate"
 	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/tracking"
 )
 
@@ -75,23 +76,36 @@ func runTrackingSync(ctx context.Context, env *cliEnv, args []string) error {
 	if err := f.check(false); err != nil {
 		return err
 	}
-	return withTracking(ctx, env, func(a *app.App, svc *tracking.Service) error {
+	return withTracking(ctx, env, func(a *app.App, _ *tracking.Service) error {
+		if _, err := a.Fleet.Get(*f.domain); err != nil {
+			return usagef("%v", err)
+		}
 		var ids []int64
 		if *f.course > 0 {
 			ids = []int64{*f.course}
 		}
-		snaps, err := svc.Sync(ctx, *f.domain, ids)
+		// A job (checkpointed per chunk of courses, retried, resumable),
+		// run here with its progress on stderr.
+		job, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: tracking.KindSync, Domain: *f.domain,
+			Payload: tracking.SyncPayload{CourseIDs: ids}, RequestedBy: "cli"})
 		if err != nil {
 			return err
 		}
-		if env.format == "json" {
-			return json.NewEncoder(env.stdout).Encode(map[string]int{"sessions": len(snaps)})
+		if job, err = runJobLocally(ctx, env, a, job); err != nil {
+			return err
 		}
-		for _, s := range snaps {
+		var res app.TrackingSyncResult
+		if err := json.Unmarshal(job.Result, &res); err != nil {
+			return fmt.Errorf("tracking sync: job %d: unreadable result: %w", job.ID, err)
+		}
+		if env.format == "json" {
+			return json.NewEncoder(env.stdout).Encode(map[string]int{"sessions": res.Sessions})
+		}
+		for _, s := range res.Courses {
 			fmt.Fprintf(env.stdout, "course %d: %d enrolled, %d connected, %d completed (source %s)\n",
 				s.CourseID, s.Enrolled, s.Connected, s.Completed, s.Source)
 		}
-		fmt.Fprintf(env.stdout, "%d session(s) synced on %s\n", len(snaps), *f.domain)
+		fmt.Fprintf(env.stdout, "%d session(s) synced on %s\n", res.Sessions, *f.domain)
 		return nil
 	})
 }
