@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/magistere/bridge/internal/gaia"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/store"
+	"github.com/magistere/bridge/internal/workflow"
 )
 
 // GAIA drop files: import (skipping files already imported), link a
@@ -25,6 +27,7 @@ func init() {
 	register(&command{name: "gaia unlink", summary: "remove a course's GAIA session link", run: runGaiaLink(false)})
 	register(&command{name: "gaia sync", summary: "enrol the GAIA participants and formateurs of a domain's linked courses", run: runGaiaSync})
 	register(&command{name: "gaia status", summary: "a domain's imported GAIA files and course links", run: runGaiaStatus})
+	register(&command{name: "gaia scan", summary: "import the newest GAIA drop (gaia.drop_dir, gaia_code) and sync the linked courses", run: runGaiaScan})
 }
 
 // gaiaFilesFailed makes import exit 1 after reporting every file.
@@ -53,6 +56,7 @@ type gaiaImportLine struct {
 	Kind     string         `json:"kind,omitempty"`
 	SHA256   string         `json:"sha256,omitempty"`
 	Encoding string         `json:"encoding,omitempty"`
+	Layout   string         `json:"layout,omitempty"`
 	Rows     int            `json:"rows"`
 	Skipped  bool           `json:"skipped,omitempty"`
 	Previous string         `json:"previous,omitempty"`
@@ -129,12 +133,13 @@ func importOneGaiaFile(ctx context.Context, st *store.Store, domain, kind, path 
 		l.Error = err.Error()
 		return l
 	}
-	l.Kind, l.SHA256, l.Encoding, l.Rows, l.Problems = f.Kind, f.SHA256, f.Encoding, f.Rows(), f.Problems
+	l.Kind, l.SHA256, l.Encoding, l.Layout = f.Kind, f.SHA256, f.Encoding, f.Layout
 	out, err := gaia.Import(ctx, st, domain, f)
 	if err != nil {
 		l.Error = err.Error()
 		return l
 	}
+	l.Rows, l.Problems = f.Rows(), f.Problems
 	if out.Skipped {
 		l.Skipped, l.Rows, l.Problems = true, 0, nil
 		l.Previous = fmt.Sprintf("%s on %s", out.Previous.Name, out.Previous.ImportedAt.Local().Format("2006-01-02 15:04"))
@@ -150,7 +155,7 @@ func printGaiaImport(env *cliEnv, l gaiaImportLine) {
 	case l.Skipped:
 		fmt.Fprintf(w, "%s: skipped, already imported (%s)\n", l.File, l.Previous)
 	default:
-		fmt.Fprintf(w, "%s: %s, %d row(s) imported (%s), %d bad line(s) skipped\n", l.File, l.Kind, l.Rows, l.Encoding, len(l.Problems))
+		fmt.Fprintf(w, "%s: %s, %d row(s) imported (%s), %d bad line(s) skipped, %s layout\n", l.File, l.Kind, l.Rows, l.Encoding, len(l.Problems), l.Layout)
 		for _, p := range l.Problems {
 			fmt.Fprintf(w, "  %s\n", p)
 		}
@@ -168,6 +173,12 @@ func runGaiaLink(link bool) func(context.Context, *cliEnv, []string) error {
 		course := new(int64)
 		courseVar(fs, env, course, domain, "course", "the session")
 		session := fs.String("session", "", "GAIA session key dispositif/module/groupe")
+		var group *string
+		var override *bool
+		if link {
+			group = fs.String("group", "", "put the GAIA people into this Moodle group (created when missing)")
+			override = fs.Bool("override", false, "unenrol from the GAIA enrolment instance whoever GAIA no longer lists (gaia sync --dry-run shows who)")
+		}
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
@@ -176,7 +187,7 @@ func runGaiaLink(link bool) func(context.Context, *cliEnv, []string) error {
 		}
 		return withGaiaDomain(ctx, env, *domain, func(a *app.App) error {
 			if link {
-				return gaiaLink(ctx, env, a, *domain, *course, *session)
+				return gaiaLink(ctx, env, a, *domain, *course, *session, store.GaiaLinkOptions{Group: strings.TrimSpace(*group), Override: *override})
 			}
 			if err := a.Store.UnlinkGaiaSession(ctx, *domain, *course); err != nil {
 				if errors.Is(err, store.ErrNotFound) {
@@ -191,7 +202,7 @@ func runGaiaLink(link bool) func(context.Context, *cliEnv, []string) error {
 	}
 }
 
-func gaiaLink(ctx context.Context, env *cliEnv, a *app.App, domain string, course int64, raw string) error {
+func gaiaLink(ctx context.Context, env *cliEnv, a *app.App, domain string, course int64, raw string, opts store.GaiaLinkOptions) error {
 	parts := strings.Split(raw, "/")
 	if len(parts) != 3 {
 		return usagef("--session wants dispositif/module/groupe, got %q", raw)
@@ -208,7 +219,19 @@ func gaiaLink(ctx context.Context, env *cliEnv, a *app.App, domain string, cours
 		return fmt.Errorf("checking course %d on %s: %w", course, domain, err)
 	}
 	if len(found) == 0 {
-		return fmt.Errorf("course %d does not exist on %s: nothing linked", course, domain)
+		return fmt.Errorf("course %d does not exist on %s: nothing linked / le cours n'existe pas, rien n'est lié", course, domain)
+	}
+	// A GAIA session is taught in a session course: refuse a gabarit, a
+	// parcours, a course in the Corbeille. A course the lifecycle cannot
+	// place (domain not bootstrapped, category outside the skeleton) is
+	// linked as before.
+	if v, err := workflow.New(a.Store, a.Fleet, a.Queue).Show(ctx, domain, course); err == nil {
+		switch v.State {
+		case workflow.StateSessionPreparation, workflow.StateSessionEnCours:
+		default:
+			return fmt.Errorf("course %d is not a session (%s): link a session course to a GAIA session / le cours %d n'est pas une session (%s) : rien n'est lié",
+				course, v.State, course, v.Label)
+		}
 	}
 	known, err := a.Store.GaiaSessionKnown(ctx, domain, key)
 	if err != nil {
@@ -224,12 +247,21 @@ func gaiaLink(ctx context.Context, env *cliEnv, a *app.App, domain string, cours
 	if err != nil {
 		return err
 	}
+	if err := a.Store.SetGaiaLinkOptions(ctx, domain, course, opts); err != nil {
+		return err
+	}
 	auditGaia(ctx, a, domain, "gaia.link", course, key)
 	label := ""
 	if s, err := a.Store.GetGaiaSession(ctx, domain, key); err == nil && s.Label != "" {
 		label = fmt.Sprintf(" (%s, %s → %s)", s.Label, s.StartsOn, s.EndsOn)
 	}
 	fmt.Fprintf(env.stdout, "course %d linked to GAIA session %s%s\n", course, key, label)
+	if opts.Group != "" {
+		fmt.Fprintf(env.stdout, "  GAIA people go into group %q\n", opts.Group)
+	}
+	if opts.Override {
+		fmt.Fprintf(env.stdout, "  override: whoever leaves GAIA is unenrolled from the GAIA enrolment; see who first with: bridge gaia sync --domain %s --dry-run\n", domain)
+	}
 	return nil
 }
 
@@ -242,9 +274,10 @@ func auditGaia(ctx context.Context, a *app.App, domain, action string, course in
 }
 
 func runGaiaSync(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "gaia sync", "--domain D [--dry-run]")
+	fs := newFlags(env, "gaia sync", "--domain D [--dry-run] [--override]")
 	domain := fs.String("domain", "", "domain (Moodle site) name")
 	dryRun := fs.Bool("dry-run", false, "show what the sync would do, change nothing")
+	override := fs.Bool("override", false, "this run, unenrol from every GAIA enrolment instance whoever GAIA no longer lists")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -255,6 +288,7 @@ func runGaiaSync(ctx context.Context, env *cliEnv, args []string) error {
 			if err != nil {
 				return err
 			}
+			s.Override = *override
 			r, err := s.Sync(ctx, enrol.Direct{Ctx: ctx}, true)
 			if err != nil {
 				return err
@@ -262,7 +296,7 @@ func runGaiaSync(ctx context.Context, env *cliEnv, args []string) error {
 			res = *r
 		} else {
 			job, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: gaia.KindSync, Domain: *domain,
-				Payload: gaia.SyncPayload{Domain: *domain}, RequestedBy: requestedBy()})
+				Payload: gaia.SyncPayload{Domain: *domain, Override: *override}, RequestedBy: requestedBy()})
 			if err != nil {
 				return err
 			}
@@ -288,12 +322,41 @@ func printGaiaSync(env *cliEnv, r gaia.SyncResult) error {
 		verb = "dry run"
 	}
 	fmt.Fprintf(w, "%s: %s, %d linked course(s)\n", r.Domain, verb, len(r.Courses))
+	printGaiaCourses(w, r)
+	return nil
+}
+
+func printGaiaCourses(w io.Writer, r gaia.SyncResult) {
 	for _, c := range r.Courses {
-		fmt.Fprintf(w, "course %d ← GAIA %s: %d participant(s), %d formateur(s), %d change(s)", c.CourseID, c.Session, c.Participants, c.Formateurs, c.Changed)
+		changes := "change(s)"
+		if r.DryRun {
+			changes = "change(s) to make"
+		}
+		fmt.Fprintf(w, "course %d ← GAIA %s: %d participant(s), %d formateur(s), %d %s", c.CourseID, c.Session, c.Participants, c.Formateurs, c.Changed, changes)
 		if c.Note != "" {
 			fmt.Fprintf(w, " (%s)", c.Note)
 		}
 		fmt.Fprintln(w)
+		if c.Instance != "" {
+			fmt.Fprintf(w, "  enrolment instance %q", c.Instance)
+			if c.Group != "" {
+				fmt.Fprintf(w, ", group %q", c.Group)
+			}
+			if c.Override {
+				fmt.Fprint(w, ", override")
+			}
+			fmt.Fprintln(w)
+		}
+		if c.OverrideHeld != "" {
+			fmt.Fprintf(w, "  %s\n", c.OverrideHeld)
+		}
+		for _, id := range c.Removed {
+			if r.DryRun {
+				fmt.Fprintf(w, "  left GAIA, will be unenrolled from the GAIA enrolment: user %d\n", id)
+			} else {
+				fmt.Fprintf(w, "  left GAIA, unenrolled from the GAIA enrolment: user %d\n", id)
+			}
+		}
 		if c.Counts.Total > 0 {
 			fmt.Fprint(w, indentLines(c.Counts.Table("fr")))
 		}
@@ -304,7 +367,6 @@ func printGaiaSync(env *cliEnv, r gaia.SyncResult) error {
 			fmt.Fprintf(w, "  no longer in GAIA, still enrolled: user %d\n", id)
 		}
 	}
-	return nil
 }
 
 func indentLines(s string) string {

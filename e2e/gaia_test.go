@@ -199,8 +199,9 @@ func TestGaiaSyncTwice(t *testing.T) {
 				e.t.Errorf("[real] %d accounts after the second sync, %d before, want 5", n, nUsers)
 			}
 		}
-		// A manager unenrols a participant by hand in Moodle: the next
-		// sync enrols her again, as participant, and changes nothing else.
+		// A manager unenrols a participant by hand in Moodle (from the
+		// GAIA enrolment instance she came through): the next sync enrols
+		// her again, as participant, and changes nothing else.
 		course := e.mustCourse("academie", sess)
 		zoe := "zoe.garcon@" + gaiaMailDomain()
 		var zoeID int64
@@ -212,7 +213,8 @@ func TestGaiaSyncTwice(t *testing.T) {
 		if zoeID == 0 {
 			e.t.Fatalf("[%s] %s not enrolled after the sync", e.tg.kind, zoe)
 		}
-		if err := e.tg.site("academie").client.UnenrolUsers(e.ctx, []moodle.Unenrolment{{UserID: moodle.Int(zoeID), CourseID: moodle.Int(course.ID)}}); err != nil {
+		if err := e.tg.site("academie").client.Call(e.ctx, "local_bridge_named_enrolment", moodle.Params{"courseid": course.ID,
+			"name": "GAIA 26A0010123/45001/1", "create": 0, "unenrol": []int64{zoeID}}, nil); err != nil {
 			e.t.Fatalf("[%s] unenrolling %s by hand: %v", e.tg.kind, zoe, err)
 		}
 		if _, ok := e.gaiaEnrolled(sess)[zoe]; ok {

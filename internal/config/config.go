@@ -47,6 +47,9 @@ type Config struct {
 	// <data_dir>/calendar.csv. While the file does not exist, or is older
 	// than the copy embedded in the binary, the embedded copy is used.
 	CalendarFile string `koanf:"calendar_file" json:"calendar_file,omitempty"`
+	// Gaia is where the ministry's nightly GAIA drop arrives (job
+	// gaia.scan); a domain takes part with its gaia_code.
+	Gaia GaiaConfig `koanf:"gaia" json:"gaia"`
 }
 
 // CalendarPath is the calendar data file in effect: calendar_file, or
@@ -56,6 +59,28 @@ func (c *Config) CalendarPath() string {
 		return c.CalendarFile
 	}
 	return filepath.Join(c.DataDir, "calendar.csv")
+}
+
+// GaiaConfig: drop_dir holds one dated directory (YYYYMMDD) a night, with
+// three files per académie ({code}_Formations_{date}.csv...); grace is how
+// long a partial drop is held back before what is there is imported (the
+// missing file then an error).
+type GaiaConfig struct {
+	DropDir string        `koanf:"drop_dir" json:"drop_dir,omitempty"`
+	Grace   time.Duration `koanf:"grace" json:"grace,omitempty"`
+}
+
+// DomainGaia is a domain's own GAIA drop directory (overrides gaia.drop_dir).
+type DomainGaia struct {
+	DropDir string `koanf:"drop_dir" json:"drop_dir,omitempty"`
+}
+
+// GaiaDropDir is the drop directory in effect for a domain ("" if none).
+func (c *Config) GaiaDropDir(d Domain) string {
+	if d.Gaia.DropDir != "" {
+		return d.Gaia.DropDir
+	}
+	return c.Gaia.DropDir
 }
 
 // StoreConfig selects the bridge's own database.
@@ -128,6 +153,10 @@ type Domain struct {
 	// AttendanceMirror also marks Moodle's course completion (through
 	// local_bridge) when a formateur marks "Formation terminée" in a block.
 	AttendanceMirror bool `koanf:"attendance_mirror" json:"attendance_mirror"`
+	// GaiaCode is the académie's code in GAIA drop file names (e.g. "A05"
+	// in A05_Stagiaires_20260115.csv); empty: the domain takes no drop.
+	GaiaCode string     `koanf:"gaia_code" json:"gaia_code,omitempty"`
+	Gaia     DomainGaia `koanf:"gaia" json:"gaia"`
 }
 
 // SubCategory is a configured category under one of the skeleton's
@@ -154,6 +183,7 @@ func Defaults() Config {
 		API:       APIConfig{MaxUploadMB: 100, RatePerMin: 600, ClockSkewSec: 300},
 		Jobs: JobsConfig{Workers: 4, LeaseDuration: 30 * time.Second, MaxAttempts: 8,
 			MaxBackoff: 5 * time.Minute, ShutdownGrace: 10 * time.Second},
+		Gaia: GaiaConfig{Grace: 6 * time.Hour},
 	}
 }
 
@@ -363,10 +393,19 @@ func (c *Config) Validate() error {
 	if err != nil {
 		add("calendar_file", "%s: fix the file or remove it to use the embedded copy", strings.TrimPrefix(err.Error(), "calendar_file: "))
 	}
+	if c.Gaia.Grace < 0 {
+		add("gaia.grace", "must not be negative")
+	}
 	seen := map[string]bool{}
 	for i, d := range c.Domains {
 		key := fmt.Sprintf("domains[%d]", i)
 		validateDomain(key, d, seen, add)
+		if d.GaiaCode != "" && strings.Trim(d.GaiaCode, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			add(key+".gaia_code", "letters, digits and '-' only, got %q", d.GaiaCode)
+		}
+		if d.GaiaCode != "" && c.GaiaDropDir(d) == "" {
+			add(key+".gaia_code", "needs a drop directory: set gaia.drop_dir, or gaia.drop_dir in this domain")
+		}
 		if cal == nil {
 			continue
 		}

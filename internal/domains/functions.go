@@ -51,6 +51,7 @@ var Needs = []Need{
 	{Function: "local_bridge_enable_self_enrolment", Feature: "self-enrolment sessions", Plugin: true},
 	{Function: "local_bridge_freeze_context", Feature: "archiving (read-only)", Plugin: true},
 	{Function: "local_bridge_mark_course_complete", Feature: "attendance mirrored to completion", Plugin: true},
+	{Function: "local_bridge_named_enrolment", Feature: "GAIA-managed enrolment (own instance, override)", Plugin: true},
 }
 
 // Missing is a needed function the site's token does not offer.

@@ -71,7 +71,19 @@ type phaseResult struct {
 // Apply again on the same plan and checkpointer finishes the work. The
 // plan's entries take their final statuses.
 func Apply(c *moodle.Client, p *Plan, cp Checkpointer) error {
-	a := &applier{c: c, p: p, cp: cp}
+	return ApplyWith(c, p, cp, nil)
+}
+
+// Enroller enrols rows some other way than enrol_manual_enrol_users (GAIA
+// enrols through a named enrolment instance of its own). It returns one
+// entry per row, the error Moodle gave that row or nil, or an error that
+// stopped the call (the phase is then retried whole).
+type Enroller func(ctx context.Context, rows []moodle.Enrolment) ([]error, error)
+
+// ApplyWith is Apply with the enrolment phase done by enroller (nil:
+// enrol_manual_enrol_users).
+func ApplyWith(c *moodle.Client, p *Plan, cp Checkpointer, enroller Enroller) error {
+	a := &applier{c: c, p: p, cp: cp, enroller: enroller}
 	phases := []struct {
 		name string
 		run  func(context.Context) (any, error)
@@ -100,6 +112,7 @@ type applier struct {
 	cp Checkpointer
 
 	created, groups, enrolled, members, unenrolled phaseResult
+	enroller                                       Enroller
 }
 
 func (a *applier) indexes(keep func(e *Entry) bool) []int {
@@ -266,6 +279,19 @@ func (a *applier) enrol(ctx context.Context) (any, error) {
 		}
 		rows[k] = moodle.Enrolment{RoleID: moodle.Int(e.RoleID), UserID: moodle.Int(a.userID(i)),
 			CourseID: moodle.Int(e.CourseID), TimeStart: a.p.Options.TimeStart, TimeEnd: end}
+	}
+	if a.enroller != nil {
+		errs, err := a.enroller(ctx, rows)
+		if err != nil {
+			return nil, fmt.Errorf("enrol: %w", err)
+		}
+		for k, e := range errs {
+			if e != nil && k < len(idx) {
+				res.Failed[idx[k]] = errText(e)
+			}
+		}
+		res.Done = len(idx) - len(res.Failed)
+		return res, nil
 	}
 	out, err := a.c.EnrolUsersBatch(ctx, rows)
 	if err != nil && len(out.Pending()) > 0 {

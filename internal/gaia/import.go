@@ -29,13 +29,17 @@ func Import(ctx context.Context, st *store.Store, domain string, f *File) (Outco
 	case !errors.Is(err, store.ErrNotFound):
 		return out, fmt.Errorf("gaia: import %s: %w", f.Name, err)
 	}
-	rec := store.GaiaFile{Domain: domain, SHA256: f.SHA256, Kind: f.Kind, Name: f.Name, Rows: f.Rows()}
-	people := make([]store.GaiaPerson, len(f.People))
-	for i, p := range f.People {
-		p.Domain = domain
-		people[i] = p
+	if f.Layout == LayoutMinistry {
+		err = importMinistry(ctx, st, domain, f)
+	} else {
+		rec := store.GaiaFile{Domain: domain, SHA256: f.SHA256, Kind: f.Kind, Name: f.Name, Rows: f.Rows()}
+		people := make([]store.GaiaPerson, len(f.People))
+		for i, p := range f.People {
+			p.Domain = domain
+			people[i] = p
+		}
+		err = st.ImportGaiaFile(ctx, rec, f.Sessions, people)
 	}
-	err = st.ImportGaiaFile(ctx, rec, f.Sessions, people)
 	if errors.Is(err, store.ErrDuplicate) {
 		prev, perr := st.GaiaFileByHash(ctx, domain, f.SHA256)
 		if perr != nil {
@@ -48,4 +52,35 @@ func Import(ctx context.Context, st *store.Store, domain string, f *File) (Outco
 		return out, fmt.Errorf("gaia: import %s: %w", f.Name, err)
 	}
 	return out, nil
+}
+
+// importMinistry stores one ministry-layout file given on its own: a
+// Formations file's sessions and GAIA session ids; a people file's people,
+// found through the sessions the domain imported before (Formations
+// first). People replace, per session and role, those of earlier files.
+func importMinistry(ctx context.Context, st *store.Store, domain string, f *File) error {
+	if len(f.Refs) > 0 {
+		ids, err := st.GaiaSessionIDs(ctx, domain)
+		if err != nil {
+			return err
+		}
+		f.Resolve(NewIndex(ids))
+	}
+	rec := store.GaiaFile{Domain: domain, SHA256: f.SHA256, Kind: f.Kind, Name: f.Name, Rows: f.Rows()}
+	var roles []string
+	if r := RoleOf(f.Kind); r != "" {
+		roles = []string{r}
+	}
+	sessions := make([]store.GaiaSession, len(f.Sessions))
+	for i, s := range f.Sessions {
+		s.FileSHA256 = f.SHA256
+		sessions[i] = s
+	}
+	if f.Kind == KindFormations {
+		roles = nil // a Formations file alone leaves the sessions' people as they are
+	}
+	if _, err := st.GaiaFileByHash(ctx, domain, f.SHA256); err == nil {
+		return fmt.Errorf("store: import gaia file: %w", store.ErrDuplicate)
+	}
+	return st.ImportGaiaDrop(ctx, domain, []store.GaiaFile{rec}, sessions, f.IDs, f.People, roles)
 }

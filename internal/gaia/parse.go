@@ -41,11 +41,48 @@ func RoleOf(kind string) string {
 	return ""
 }
 
-// SessionKey is a GAIA session's identity: dispositif/module/groupe.
+// SessionKey is a GAIA session's identity: dispositif/module/groupe, each
+// normalised (NormID, NormGroup): " 26a 0010123" is 26A0010123 and group
+// "01" is group "1".
 func SessionKey(dispositif, module, group string) string {
-	norm := func(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
-	return norm(dispositif) + "/" + norm(module) + "/" + norm(group)
+	return NormID(dispositif) + "/" + NormID(module) + "/" + NormGroup(group)
 }
+
+// NormID upper-cases an identifier and drops every space in it.
+func NormID(s string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(s), ""))
+}
+
+// NormGroup is NormID, and a number without its leading zeros ("01" and
+// "1" are the same group, "00" is "0").
+func NormGroup(s string) string {
+	s = NormID(s)
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return s
+	}
+	if t := strings.TrimLeft(s, "0"); t != "" {
+		return t
+	}
+	return "0"
+}
+
+// National reports whether a dispositif is national: GAIA puts an N at
+// the third position of its id (26N…), A for academic.
+func National(dispositif string) bool {
+	d := NormID(dispositif)
+	return len(d) > 2 && d[2] == 'N'
+}
+
+// Layouts of a GAIA file.
+const (
+	// LayoutHeader: a header line naming the columns (the académies'
+	// re-exports, and the bridge's own).
+	LayoutHeader = "header"
+	// LayoutMinistry: the ministry's nightly drop (magistere.md §3.3): no
+	// header, each line starts with its table name, fields in a fixed
+	// order.
+	LayoutMinistry = "ministry"
+)
 
 // File is a parsed GAIA file: its sessions (Formations) or people
 // (Intervenants, Stagiaires), and its bad lines.
@@ -54,6 +91,16 @@ type File struct {
 	Kind     string
 	SHA256   string
 	Encoding string // "utf-8" or "windows-1252" (any line not UTF-8)
+	Layout   string // LayoutHeader or LayoutMinistry
+	// Header is true when a ministry-layout file carries an added header
+	// line (skipped).
+	Header bool
+	// Refs are, in a ministry-layout people file, the people as the file
+	// names them: by GAIA session id (Stagiaires) or module (Intervenants).
+	// Resolve turns them into People once the sessions are known.
+	Refs []PersonRef
+	// IDs are, in a ministry-layout Formations file, GAIA's session ids.
+	IDs      []store.GaiaSessionID
 	Sessions []store.GaiaSession
 	People   []store.GaiaPerson
 	Problems []Problem
@@ -61,7 +108,7 @@ type File struct {
 }
 
 // Rows is the number of usable rows.
-func (f *File) Rows() int { return len(f.Sessions) + len(f.People) }
+func (f *File) Rows() int { return len(f.Sessions) + len(f.People) + len(f.Refs) }
 
 // Parse reads a GAIA file. kind may be "" to detect it from the name and
 // the header. Bad lines become Problems; a file that cannot be read as a
@@ -81,6 +128,11 @@ func Parse(name string, data []byte, kind string) (*File, error) {
 		return nil, &FileError{File: f.Name, Problem: "empty file"}
 	}
 	header := splitFields(f.decode(lines[hdr]))
+	if mk := ministryStart(f, lines, hdr); mk >= 0 {
+		f.Layout = LayoutMinistry
+		return parseMinistry(f, lines, mk, kind)
+	}
+	f.Layout = LayoutHeader
 	cols := mapColumns(header)
 	var err error
 	if f.Kind, err = detectKind(f.Name, kind, cols, header); err != nil {
@@ -222,8 +274,8 @@ func (p *parser) session(num int, key string, get func(string) string) {
 	if label == "" {
 		label = get(colLabel)
 	}
-	p.f.Sessions = append(p.f.Sessions, store.GaiaSession{Key: key, Dispositif: strings.ToUpper(get(colDispositif)),
-		Module: strings.ToUpper(get(colModule)), Group: strings.ToUpper(get(colGroup)), Label: label,
+	p.f.Sessions = append(p.f.Sessions, store.GaiaSession{Key: key, Dispositif: NormID(get(colDispositif)),
+		Module: NormID(get(colModule)), Group: NormGroup(get(colGroup)), Label: label,
 		StartsOn: start, EndsOn: end, Place: get(colPlace)})
 }
 

@@ -145,7 +145,9 @@ func TestSyncEnrolsOnceAndReportsAbsent(t *testing.T) {
 	}
 
 	dry := env.sync(t, true)
-	if dry.Participants != 3 || dry.Formateurs != 2 || dry.Changed != 0 || env.writes() != 0 || env.enrolled(t) != "" {
+	// The dry run counts the changes it would make (it said 0 next to
+	// will_enrol 1 and will_create 4).
+	if dry.Participants != 3 || dry.Formateurs != 2 || dry.Changed != 5 || env.writes() != 0 || env.enrolled(t) != "" {
 		t.Fatalf("dry run = %+v, writes %d, enrolled %q", dry, env.writes(), env.enrolled(t))
 	}
 	if dry.Counts.ByStatus[enrol.StatusWillCreate] != 4 || dry.Counts.ByStatus[enrol.StatusWillEnrol] != 1 {

@@ -261,3 +261,81 @@ func bridgeMarkCourseComplete(c *call, p P) (any, error) {
 	}
 	return o("completed", s.courseCompleted(co, u.id)), nil
 }
+
+func init() {
+	register("local_bridge_named_enrolment", true, single(
+		k("courseid", vInt()), k("name", vText()), k("create", vInt().dflt(1)),
+		k("enrol", multi(single(k("userid", vInt()), k("roleid", vInt()))).dflt([]any{})),
+		k("unenrol", multi(vInt()).dflt([]any{})),
+	), bridgeNamedEnrolment)
+}
+
+// bridgeNamedEnrolment mirrors local_bridge's named_enrolment.php: a
+// manual instance of its own, found by name, enrolled into and unenrolled
+// from; unenrolling leaves whoever another instance enrols in the course.
+func bridgeNamedEnrolment(c *call, p P) (any, error) {
+	s := c.s
+	co := s.courses[p.Int("courseid")]
+	if co == nil || co.id == 1 {
+		return nil, errNoRecord("course", p.Int("courseid"))
+	}
+	name := strings.TrimSpace(p.Str("name"))
+	if name == "" {
+		return nil, errInvalidParam("The enrolment instance needs a name")
+	}
+	create := !p.Has("create") || p.Int("create") == 1
+	enrolRows, unenrolIDs := p.List("enrol"), p.Ints("unenrol")
+	if co.frozen && (create || len(enrolRows) > 0 || len(unenrolIDs) > 0) {
+		return nil, errNoPermission("Configure enrol instances in courses")
+	}
+	id, ok := co.named[name]
+	created := false
+	if !ok {
+		if !create {
+			return o("instanceid", 0, "created", false, "members", []obj{}), nil
+		}
+		if co.named == nil {
+			co.named = map[string]int{}
+		}
+		id = s.nextID("enrol")
+		co.named[name] = id
+		created = true
+	}
+	for _, in := range enrolRows {
+		if !courseRoles[in.Int("roleid")] {
+			return nil, errInvalidParam("Role " + strconv.Itoa(in.Int("roleid")) + " cannot be given in this course")
+		}
+		if s.liveUser(in.Int("userid")) == nil {
+			return nil, errNoRecord("user", in.Int("userid"))
+		}
+		uid := in.Int("userid")
+		ue := s.enrolments[co.id][uid]
+		if ue == nil {
+			ue = &userEnrolment{userid: uid, timecreated: s.now(), onlyNamed: true}
+			s.enrolments[co.id][uid] = ue
+		}
+		if ue.named == nil {
+			ue.named = map[int]bool{}
+		}
+		ue.named[id] = true
+		s.assignRole(co.contextID, uid, in.Int("roleid"))
+	}
+	for _, uid := range unenrolIDs {
+		ue := s.enrolments[co.id][uid]
+		if ue == nil || !ue.named[id] {
+			continue
+		}
+		delete(ue.named, id)
+		if len(ue.named) == 0 && ue.onlyNamed {
+			ue.named = nil
+			s.unenrol(co, uid)
+		}
+	}
+	members := []obj{}
+	for _, uid := range sortedKeys(s.enrolments[co.id]) {
+		if s.enrolments[co.id][uid].named[id] {
+			members = append(members, o("userid", uid))
+		}
+	}
+	return o("instanceid", id, "created", created, "members", members), nil
+}

@@ -86,6 +86,7 @@ func (s *Site) applyEnrolment(row enrolment) {
 		s.wrote("enrolment:%d/%d", row.co.id, row.userid)
 	} else {
 		cur.timestart, cur.timeend, cur.suspended = row.ue.timestart, row.ue.timeend, row.ue.suspended
+		cur.onlyNamed = false
 	}
 	s.assignRole(row.co.contextID, row.userid, row.roleid)
 }
@@ -114,6 +115,12 @@ func unenrolUsers(c *call, p P) (any, error) {
 // group memberships (enrol_plugin::unenrol_user).
 func (s *Site) unenrol(co *course, userid int) {
 	if !s.isEnrolled(co.id, userid) {
+		return
+	}
+	if ue := s.enrolments[co.id][userid]; len(ue.named) > 0 {
+		// Enrolled through a named instance too: the manual instance's
+		// enrolment goes (if there was one), the user and roles stay.
+		ue.onlyNamed = true
 		return
 	}
 	delete(s.enrolments[co.id], userid)

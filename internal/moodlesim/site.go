@@ -40,6 +40,7 @@ type course struct {
 	selfPassword                                                           string
 	selfRoleID                                                             int // 0: the enrol_self default (student)
 	criteria                                                               *Criteria
+	named                                                                  map[string]int // named manual instances: name -> id
 }
 
 type section struct {
@@ -69,6 +70,11 @@ type userEnrolment struct {
 	timestart, timeend int64
 	suspended          bool
 	timecreated        int64
+	// named are the named manual instances (local_bridge_named_enrolment)
+	// the user is enrolled through; onlyNamed is true while no other
+	// instance enrols them.
+	named     map[int]bool
+	onlyNamed bool
 }
 
 type group struct {

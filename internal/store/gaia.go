@@ -154,6 +154,10 @@ func replaceGaiaPeople(ctx context.Context, tx *sql.Tx, f GaiaFile, people []Gai
 			return wrap("import gaia file: replace people", err)
 		}
 	}
+	return insertGaiaPeople(ctx, tx, f, people)
+}
+
+func insertGaiaPeople(ctx context.Context, tx *sql.Tx, f GaiaFile, people []GaiaPerson) error {
 	for start := 0; start < len(people); start += gaiaPeoplePerInsert {
 		chunk := people[start:min(start+gaiaPeoplePerInsert, len(people))]
 		args := make([]any, 0, len(chunk)*10)
@@ -241,6 +245,9 @@ func (s *Store) LinkGaiaSession(ctx context.Context, l GaiaLink) error {
 
 // UnlinkGaiaSession removes a course's link; ErrNotFound if it had none.
 func (s *Store) UnlinkGaiaSession(ctx context.Context, domain string, courseID int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM gaia_link_options WHERE domain = ? AND course_id = ?`, domain, courseID); err != nil {
+		return wrap("unlink gaia session", err)
+	}
 	res, err := s.db.ExecContext(ctx, `DELETE FROM gaia_links WHERE domain = ? AND course_id = ?`, domain, courseID)
 	if err != nil {
 		return wrap("unlink gaia session", err)

@@ -783,4 +783,52 @@ var migrations = []migration{
 			`ALTER TABLE jobs ADD COLUMN lease_token BIGINT NOT NULL DEFAULT 0`,
 		},
 	},
+	{
+		Version: 12,
+		Name:    "gaia drops, session ids and link options",
+		SQLite: []string{
+			`CREATE TABLE IF NOT EXISTS gaia_drops (
+				domain TEXT NOT NULL,
+				drop_dir TEXT NOT NULL,
+				first_seen_at INTEGER NOT NULL,
+				PRIMARY KEY (domain, drop_dir)
+			)`,
+			`CREATE TABLE IF NOT EXISTS gaia_session_ids (
+				domain TEXT NOT NULL,
+				gaia_id TEXT NOT NULL,
+				module TEXT NOT NULL,
+				session_key TEXT NOT NULL,
+				PRIMARY KEY (domain, gaia_id)
+			)`,
+			`CREATE TABLE IF NOT EXISTS gaia_link_options (
+				domain TEXT NOT NULL,
+				course_id INTEGER NOT NULL,
+				group_name TEXT NOT NULL,
+				override INTEGER NOT NULL,
+				PRIMARY KEY (domain, course_id)
+			)`,
+		},
+		MySQL: []string{
+			`CREATE TABLE IF NOT EXISTS gaia_drops (
+				domain VARCHAR(253) NOT NULL,
+				drop_dir VARCHAR(512) NOT NULL,
+				first_seen_at BIGINT NOT NULL,
+				PRIMARY KEY (domain, drop_dir(191))
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+			`CREATE TABLE IF NOT EXISTS gaia_session_ids (
+				domain VARCHAR(253) NOT NULL,
+				gaia_id VARCHAR(64) NOT NULL,
+				module VARCHAR(64) NOT NULL,
+				session_key VARCHAR(191) NOT NULL,
+				PRIMARY KEY (domain, gaia_id)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+			`CREATE TABLE IF NOT EXISTS gaia_link_options (
+				domain VARCHAR(253) NOT NULL,
+				course_id BIGINT NOT NULL,
+				group_name VARCHAR(255) NOT NULL,
+				override TINYINT NOT NULL,
+				PRIMARY KEY (domain, course_id)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+		},
+	},
 }

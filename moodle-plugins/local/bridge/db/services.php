@@ -67,6 +67,12 @@ $functions = [
         'type' => 'write',
         'capabilities' => 'local/bridge:use, local/bridge:markattendance',
     ],
+    'local_bridge_named_enrolment' => [
+        'classname' => 'local_bridge\external\named_enrolment',
+        'description' => 'Enrol into and unenrol from a named manual enrolment instance of its own (GAIA sessions), and list its members.',
+        'type' => 'write',
+        'capabilities' => 'local/bridge:use, moodle/course:enrolreview, moodle/course:enrolconfig, enrol/manual:enrol, enrol/manual:unenrol',
+    ],
 ];
 
 // A ready-made service for the bridge's token; the bridge also needs core functions,
