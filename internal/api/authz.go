@@ -128,6 +128,11 @@ func (s *Server) courseAccess(ctx context.Context, c Caller, courseID int64) (Ac
 	if c.UserID == 0 {
 		return AccessManager, nil
 	}
+	if c.SiteManager {
+		// A site administrator or category manager, as local_bridge
+		// vouched in the signed request (see Caller.SiteManager).
+		return AccessManager, nil
+	}
 	d, err := s.deps.Fleet.Get(c.Domain)
 	if err != nil {
 		return AccessNone, err

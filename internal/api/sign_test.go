@@ -282,8 +282,31 @@ func TestVerifyReasons(t *testing.T) {
 	req = signedRequest(t, "POST", "/x", "ac-a", secretA, []byte("a"), testNow.Add(-time.Hour))
 	_, err = v.Verify(req, []byte("a"))
 	wantReason(t, err, ReasonSkew)
-	if c, err := v.Verify(signedRequest(t, "POST", "/x", "ac-a", secretA, []byte("a"), testNow), []byte("a")); err != nil || c != (Caller{"ac-a", 42}) {
+	if c, err := v.Verify(signedRequest(t, "POST", "/x", "ac-a", secretA, []byte("a"), testNow), []byte("a")); err != nil || c != (Caller{Domain: "ac-a", UserID: 42}) {
 		t.Fatalf("good request: %v %v", c, err)
+	}
+}
+
+// A signed acting_as=manager makes a site manager (a site administrator not
+// enrolled in the course); added to a signed URI it breaks the signature;
+// any other value, or none, makes none.
+func TestVerifySiteManagerOnlyFromTheSignedQuery(t *testing.T) {
+	v := newTestVerifier(VerifierOptions{})
+	c, err := v.Verify(signedRequest(t, "GET", "/api/v1/courses/3/workflow?acting_as=manager&lang=fr", "ac-a", secretA, nil, testNow), nil)
+	if err != nil || !c.SiteManager || c.UserID != 42 {
+		t.Fatalf("signed acting_as=manager: %+v, %v", c, err)
+	}
+	for _, target := range []string{"/api/v1/courses/3/workflow?lang=fr", "/api/v1/courses/3/workflow?acting_as=admin"} {
+		c, err := v.Verify(signedRequest(t, "GET", target, "ac-a", secretA, nil, testNow), nil)
+		if err != nil || c.SiteManager {
+			t.Errorf("%s: %+v, %v", target, c, err)
+		}
+	}
+	req := signedRequest(t, "GET", "/api/v1/courses/3/workflow?lang=fr", "ac-a", secretA, nil, testNow)
+	req.URL.RawQuery += "&acting_as=manager"
+	req.RequestURI += "&acting_as=manager"
+	if c, err := v.Verify(req, nil); err == nil {
+		t.Fatalf("acting_as added after signing was accepted: %+v", c)
 	}
 }
 

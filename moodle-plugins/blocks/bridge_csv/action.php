@@ -35,7 +35,8 @@ $context = context_course::instance($courseid);
 require_capability('block/bridge_csv:enrol', $context);
 
 $returnurl = new moodle_url('/course/view.php', ['id' => $courseid]);
-$source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language());
+$source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language(),
+    \local_bridge\block_page::site_manager($context));
 $options = ['group' => optional_param('group', '', PARAM_TEXT)];
 
 if ($step === 'report') {

@@ -26,7 +26,7 @@ defined('MOODLE_INTERNAL') || die();
 
 /**
  * The block. Data comes from \block_bridge_csv\local\data_source (plain PHP, tested without Moodle);
- * \local_bridge\local\bridge_block checks the capability, calls the bridge and renders the template.
+ * \local_bridge\bridge_block checks the capability, calls the bridge and renders the template.
  */
-class block_bridge_csv extends \local_bridge\local\bridge_block {
+class block_bridge_csv extends \local_bridge\bridge_block {
 }

@@ -24,6 +24,8 @@
 require_once(__DIR__ . '/../../config.php');
 
 use block_bridge_offer\local\data_source;
+use core\output\notification;
+use local_bridge\block_page;
 use local_bridge\local\block_jobs;
 
 $courseid = required_param('courseid', PARAM_INT);
@@ -33,19 +35,29 @@ require_login($course);
 $context = context_course::instance($courseid);
 require_capability('block/bridge_offer:view', $context);
 
-$returnurl = new moodle_url('/course/view.php', ['id' => $courseid]);
-$source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language());
+$source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language(),
+    \local_bridge\block_page::site_manager($context));
 
 if ($step === 'search') {
     $query = optional_param('q', '', PARAM_TEXT);
     $PAGE->set_url(new moodle_url('/blocks/bridge_offer/action.php', ['courseid' => $courseid, 'q' => $query]));
     $PAGE->set_context($context);
+    $PAGE->set_pagelayout('incourse');
     $PAGE->set_title(get_string('pluginname', 'block_bridge_offer'));
-    $data = $source->fetch($courseid, block_jobs::ids('block_bridge_offer', $courseid), $query);
-    $data += \local_bridge\local\bridge_block::page_context('block_bridge_offer', $context, $courseid,
-        data_source::CAPABILITY_FLAGS);
+    $PAGE->set_heading(format_string($course->fullname, true, ['context' => $context]));
+    $data = block_page::call(function() use ($source, $courseid, $query) {
+        return ['status' => 200] + $source->fetch($courseid, block_jobs::ids('block_bridge_offer', $courseid), $query);
+    });
+    if ($data['status'] === 0) {
+        $data = ['ok' => false];
+    }
+    $data += block_page::context('block_bridge_offer', $context, $courseid, data_source::CAPABILITY_FLAGS);
     echo $OUTPUT->header();
-    echo $OUTPUT->render_from_template('block_bridge_offer/main', $data);
+    echo $OUTPUT->heading(get_string('pluginname', 'block_bridge_offer'));
+    echo $OUTPUT->render_from_template('block_bridge_offer/main',
+        block_page::strings(block_page::requester_names($data), 'block_bridge_offer'));
+    echo html_writer::div(html_writer::link(new moodle_url('/course/view.php', ['id' => $courseid]),
+        get_string('backtocourse', 'local_bridge'), ['class' => 'btn btn-secondary']), 'mt-3');
     echo $OUTPUT->footer();
     exit;
 }
@@ -53,30 +65,40 @@ if ($step === 'search') {
 require_sesskey();
 if ($step === 'request') {
     require_capability('block/bridge_offer:request', $context);
-    $result = $source->request(required_param('offerid', PARAM_INT), required_param('name', PARAM_TEXT),
-        required_param('shortname', PARAM_TEXT));
+    $offerid = required_param('offerid', PARAM_INT);
+    $name = required_param('name', PARAM_TEXT);
+    $shortname = required_param('shortname', PARAM_TEXT);
+    $result = block_page::call(function() use ($source, $offerid, $name, $shortname) {
+        return $source->request($offerid, $name, $shortname);
+    });
 } else if ($step === 'approve' || $step === 'reject') {
     require_capability('block/bridge_offer:approve', $context);
-    $result = $source->decide($courseid, required_param('requestid', PARAM_INT), $step === 'approve',
-        optional_param('reason', '', PARAM_TEXT));
+    $requestid = required_param('requestid', PARAM_INT);
+    $reason = optional_param('reason', '', PARAM_TEXT);
+    $result = block_page::call(function() use ($source, $courseid, $requestid, $step, $reason) {
+        return $source->decide($courseid, $requestid, $step === 'approve', $reason);
+    });
     if (!empty($result['data']['job_id'])) {
         block_jobs::add('block_bridge_offer', $courseid, (int)$result['data']['job_id']);
     }
 } else if ($step === 'digest') {
     // Everyone who sees the block may opt themself in or out; the bridge signs for this user only.
-    require_capability('block/bridge_offer:view', $context);
-    $subscribe = required_param('subscribe', PARAM_BOOL);
-    $result = $source->digest((bool)$subscribe);
+    $subscribe = (bool)required_param('subscribe', PARAM_BOOL);
+    $result = block_page::call(function() use ($source, $subscribe) {
+        return $source->digest($subscribe);
+    });
     if ($result['status'] >= 200 && $result['status'] < 300) {
-        $message = $subscribe ? get_string('digestsubscribed', 'block_bridge_offer')
-            : get_string('digestunsubscribed', 'block_bridge_offer');
-        redirect($returnurl, $message, null, \core\output\notification::NOTIFY_SUCCESS);
+        block_page::back($courseid, get_string($subscribe ? 'digestsubscribed' : 'digestunsubscribed', 'block_bridge_offer'),
+            notification::NOTIFY_SUCCESS);
     }
 } else {
-    throw new moodle_exception('invalidparameter', 'debug');
+    block_page::back($courseid, get_string('error_badinput', 'local_bridge'), notification::NOTIFY_ERROR);
 }
 if ($result['status'] >= 200 && $result['status'] < 300) {
-    redirect($returnurl, get_string('saved', 'block_bridge_offer'), null, \core\output\notification::NOTIFY_SUCCESS);
+    block_page::back($courseid, get_string('saved', 'block_bridge_offer'), notification::NOTIFY_SUCCESS);
 }
-redirect($returnurl, get_string('failed', 'block_bridge_offer', $result['status']), null,
-    \core\output\notification::NOTIFY_ERROR);
+// The bridge's own refusal, in the user's language, when it gave one (a shortname already taken...).
+$lang = strpos(current_language(), 'en') === 0 ? 'en' : 'fr';
+$refusal = (string)($result['data']['refusal'][$lang] ?? '');
+block_page::back($courseid, $refusal !== '' ? $refusal : block_page::error_message((int)$result['status']),
+    notification::NOTIFY_ERROR);

@@ -26,7 +26,16 @@ defined('MOODLE_INTERNAL') || die();
 
 /**
  * The block. Data comes from \block_bridge_offer\local\data_source (plain PHP, tested without Moodle);
- * \local_bridge\local\bridge_block checks the capability, calls the bridge and renders the template.
+ * \local_bridge\bridge_block checks the capability, calls the bridge and renders the template.
  */
-class block_bridge_offer extends \local_bridge\local\bridge_block {
+class block_bridge_offer extends \local_bridge\bridge_block {
+    /**
+     * Requesters by their Moodle name.
+     *
+     * @param array $data Template data.
+     * @return array
+     */
+    protected function decorate(array $data): array {
+        return \local_bridge\block_page::requester_names($data);
+    }
 }

@@ -37,7 +37,8 @@ $returnurl = new moodle_url('/course/view.php', ['id' => $courseid]);
 if (!$userids) {
     redirect($returnurl, get_string('noselection', 'block_bridge_tracking'), null, \core\output\notification::NOTIFY_WARNING);
 }
-$source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language());
+$source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language(),
+    \local_bridge\block_page::site_manager($context));
 
 if ($step === 'certificates') {
     require_capability('block/bridge_tracking:certificates', $context);

@@ -24,20 +24,29 @@
 require_once(__DIR__ . '/../../config.php');
 
 use block_bridge_workflow\local\data_source;
+use core\output\notification;
+use local_bridge\block_page;
 use local_bridge\local\block_jobs;
 
 $courseid = required_param('courseid', PARAM_INT);
 $transition = required_param('transition', PARAM_ALPHAEXT);
+$confirmed = optional_param('confirm', 0, PARAM_BOOL);
 $course = get_course($courseid);
 require_login($course);
 require_sesskey();
 $context = context_course::instance($courseid);
 require_capability('block/bridge_workflow:manage', $context);
+if (!in_array($transition, data_source::KNOWN, true)) {
+    block_page::back($courseid, get_string('error_badinput', 'local_bridge'), notification::NOTIFY_ERROR);
+}
+$item = data_source::item($transition);
+$label = get_string($item['key'], 'block_bridge_workflow');
 
 $params = [];
-$textparams = ['name' => PARAM_TEXT, 'shortname' => PARAM_TEXT, 'start' => PARAM_RAW_TRIMMED, 'end' => PARAM_RAW_TRIMMED];
+$textparams = ['name' => PARAM_TEXT, 'shortname' => PARAM_TEXT, 'start' => PARAM_RAW_TRIMMED, 'end' => PARAM_RAW_TRIMMED,
+    'objectives' => PARAM_TEXT];
 foreach ($textparams as $key => $type) {
-    $value = optional_param($key, '', $type);
+    $value = trim((string)optional_param($key, '', $type));
     if ($value !== '') {
         $params[$key] = $value;
     }
@@ -48,21 +57,55 @@ foreach (['participants', 'max'] as $key) {
         $params[$key] = $value;
     }
 }
-
-$returnurl = new moodle_url('/course/view.php', ['id' => $courseid]);
-$source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language());
-$result = $source->transition($courseid, $transition, $params);
-if ($result['jobid'] > 0) {
-    block_jobs::add('block_bridge_workflow', $courseid, $result['jobid']);
-    $message = get_string('submitted', 'block_bridge_workflow', $result['jobid']);
-    if ($result['warnings']) {
-        $message .= ' ' . implode(' ', $result['warnings']);
+// Durations are typed in hours and minutes; the bridge takes minutes. An empty pair is left out (unchanged).
+foreach (['remote' => 'remote_minutes', 'inperson' => 'inperson_minutes'] as $field => $key) {
+    $hours = optional_param($field . 'hours', '', PARAM_RAW_TRIMMED);
+    $minutes = optional_param($field . 'minutes', '', PARAM_RAW_TRIMMED);
+    if ($hours === '' && $minutes === '') {
+        continue;
     }
-    redirect($returnurl, s($message), null, \core\output\notification::NOTIFY_SUCCESS);
+    if (($hours !== '' && !ctype_digit($hours)) || ($minutes !== '' && !ctype_digit($minutes)) || (int)$minutes > 59) {
+        block_page::back($courseid, get_string('badduration', 'block_bridge_workflow'), notification::NOTIFY_ERROR);
+    }
+    $params[$key] = 60 * (int)$hours + (int)$minutes;
 }
-if ($result['refusal'] !== '') {
-    redirect($returnurl, s(get_string('refused', 'block_bridge_workflow', $result['refusal'])), null,
-        \core\output\notification::NOTIFY_WARNING);
+if ($item['metadata'] && !$params) {
+    block_page::back($courseid, get_string('nometadata', 'block_bridge_workflow'), notification::NOTIFY_WARNING);
 }
-redirect($returnurl, get_string('failed', 'block_bridge_workflow', $result['status']), null,
-    \core\output\notification::NOTIFY_ERROR);
+
+// A destructive transition asks first, on Moodle's own confirmation page; the form is posted again with confirm=1.
+if ($item['confirm'] && !$confirmed) {
+    $url = new moodle_url('/blocks/bridge_workflow/action.php', ['courseid' => $courseid, 'transition' => $transition]);
+    $PAGE->set_url($url);
+    $PAGE->set_context($context);
+    $PAGE->set_title($label);
+    $PAGE->set_heading(format_string($course->fullname, true, ['context' => $context]));
+    echo $OUTPUT->header();
+    echo $OUTPUT->heading($label);
+    $continue = new moodle_url($url, $params + ['confirm' => 1, 'sesskey' => sesskey()]);
+    echo $OUTPUT->confirm(get_string($item['key'] . '_confirm', 'block_bridge_workflow',
+        format_string($course->fullname, true, ['context' => $context])), $continue,
+        new moodle_url('/course/view.php', ['id' => $courseid]));
+    echo $OUTPUT->footer();
+    exit;
+}
+
+$source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language(),
+    \local_bridge\block_page::site_manager($context));
+$result = block_page::call(function() use ($source, $courseid, $transition, $params) {
+    return $source->transition($courseid, $transition, $params);
+});
+if (($result['jobid'] ?? 0) > 0) {
+    block_jobs::add('block_bridge_workflow', $courseid, $result['jobid']);
+    $message = get_string('submitted', 'block_bridge_workflow', $label);
+    if ($result['warnings']) {
+        // Calendar warnings are warnings, not a success.
+        $message .= ' ' . get_string('warnings', 'block_bridge_workflow') . ' ' . implode(' ', $result['warnings']);
+        block_page::back($courseid, $message, notification::NOTIFY_WARNING);
+    }
+    block_page::back($courseid, $message, notification::NOTIFY_SUCCESS);
+}
+if (($result['refusal'] ?? '') !== '') {
+    block_page::back($courseid, get_string('refused', 'block_bridge_workflow', $result['refusal']), notification::NOTIFY_WARNING);
+}
+block_page::back($courseid, block_page::error_message((int)$result['status']), notification::NOTIFY_ERROR);

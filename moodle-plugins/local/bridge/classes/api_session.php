@@ -38,6 +38,8 @@ class api_session {
     private $userid;
     /** @var string 'fr' or 'en' */
     private $lang;
+    /** @var bool the user manages the course from the site or its category */
+    private $sitemanager;
 
     /**
      * Constructor.
@@ -45,11 +47,24 @@ class api_session {
      * @param bridge_client $client Signed client of this site.
      * @param int $userid Acting Moodle user id.
      * @param string $lang Moodle language code; 'en*' gives English, anything else French.
+     * @param bool $sitemanager The user manages the course from above it (site administrator, manager at category
+     *     level), which their course enrolments cannot show: every request then carries the signed query parameter
+     *     acting_as=manager, and the bridge treats them as the course's manager.
      */
-    public function __construct(bridge_client $client, int $userid, string $lang = 'fr') {
+    public function __construct(bridge_client $client, int $userid, string $lang = 'fr', bool $sitemanager = false) {
         $this->client = $client;
         $this->userid = $userid;
         $this->lang = strpos($lang, 'en') === 0 ? 'en' : 'fr';
+        $this->sitemanager = $sitemanager && $userid > 0;
+    }
+
+    /**
+     * Query parameters every request carries.
+     *
+     * @return array
+     */
+    private function common(): array {
+        return ['lang' => $this->lang] + ($this->sitemanager ? ['acting_as' => 'manager'] : []);
     }
 
     /**
@@ -70,7 +85,7 @@ class api_session {
      * @throws bridge_client_exception when the daemon is unreachable.
      */
     public function get(string $path, array $query = []): array {
-        return $this->client->request('GET', $path, $query + ['lang' => $this->lang], null, $this->userid);
+        return $this->client->request('GET', $path, $query + $this->common(), null, $this->userid);
     }
 
     /**
@@ -84,11 +99,20 @@ class api_session {
      */
     public function post(string $path, $body, array $query = []): array {
         $raw = is_string($body) ? $body : json_encode((object)$body, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
-        return $this->client->request('POST', $path, $query + ['lang' => $this->lang], $raw, $this->userid);
+        return $this->client->request('POST', $path, $query + $this->common(), $raw, $this->userid);
     }
 
+    /** Job kinds with a label (local_bridge's jobkind_* strings); any other one reads jobkind_other. */
+    public const JOB_KINDS = ['workflow.create-parcours', 'workflow.duplicate', 'workflow.demonstrate', 'workflow.create-sessions',
+        'workflow.open', 'workflow.open-self-enrolment', 'workflow.trash', 'workflow.restore', 'workflow.set-metadata',
+        'enrol.apply', 'offer.deploy', 'offer.share', 'archive.course', 'archive.unarchive', 'tracking.sync'];
+
+    /** Job states with a label (local_bridge's jobstate_* strings). */
+    public const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+
     /**
-     * Progress of jobs for a template: id, state, percent, finished, failed.
+     * Progress of jobs for a template: id, state, percent, finished, failed, and the lang string keys
+     * of its kind and state (kindkey, statekey, in local_bridge).
      *
      * @param int[] $jobids Job ids.
      * @return array[]
@@ -103,7 +127,12 @@ class api_session {
             }
             $j = $r['data'];
             $total = (int)($j['total'] ?? 0);
+            $kind = (string)$j['kind'];
+            $state = (string)$j['state'];
             $out[] = [
+                'kindkey' => 'jobkind_' . (in_array($kind, self::JOB_KINDS, true) ? str_replace(['.', '-'], '_', $kind) : 'other'),
+                'statekey' => 'jobstate_' . (in_array($state, self::JOB_STATES, true) ? $state : 'queued'),
+                'running' => !$j['finished'],
                 'id' => (int)$j['id'],
                 'kind' => (string)$j['kind'],
                 'state' => (string)$j['state'],
@@ -127,7 +156,7 @@ class api_session {
      * @throws bridge_client_exception
      */
     public function download(string $method, string $path, array $query = [], ?string $body = null): array {
-        $p = $this->client->prepare($method, $path, $query, $body, $this->userid);
+        $p = $this->client->prepare($method, $path, $query + $this->common(), $body, $this->userid);
         $headers = ['Connection: close'];
         foreach ($p['headers'] as $name => $value) {
             $headers[] = $name . ': ' . $value;

@@ -46,9 +46,10 @@ class data_source {
      * @param bridge_client $client Signed client of this site.
      * @param int $userid Acting Moodle user id.
      * @param string $lang Moodle language code.
+     * @param bool $sitemanager The user manages the course from the site or its category (see api_session).
      */
-    public function __construct(bridge_client $client, int $userid, string $lang = 'fr') {
-        $this->api = new api_session($client, $userid, $lang);
+    public function __construct(bridge_client $client, int $userid, string $lang = 'fr', bool $sitemanager = false) {
+        $this->api = new api_session($client, $userid, $lang, $sitemanager);
     }
 
     /**
@@ -60,11 +61,18 @@ class data_source {
      * @throws \local_bridge\bridge_client_exception
      */
     public function fetch(int $courseid, array $jobids = []): array {
+        // Only a formateur or a manager of the course may enrol: the bridge says so in the workflow view, so the
+        // form is never shown to someone it would refuse.
+        $w = $this->api->get("/api/v1/courses/$courseid/workflow");
+        if ($w['status'] === 403) {
+            return ['ok' => false, 'forbidden' => true];
+        }
+        $canact = $w['status'] === 409 || ($w['status'] === 200 && !empty($w['data']['can_act']));
         $jobs = $this->api->jobs($jobids);
         foreach ($jobs as &$job) {
             $job['hasreport'] = $job['finished'] && !$job['failed'];
         }
-        return ['ok' => true, 'jobs' => $jobs, 'hasjobs' => !empty($jobs)];
+        return ['ok' => true, 'canact' => $canact, 'jobs' => $jobs, 'hasjobs' => !empty($jobs)];
     }
 
     /**

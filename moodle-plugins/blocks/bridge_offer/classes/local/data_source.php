@@ -47,9 +47,10 @@ class data_source {
      * @param bridge_client $client Signed client of this site.
      * @param int $userid Acting Moodle user id.
      * @param string $lang Moodle language code.
+     * @param bool $sitemanager The user manages the course from the site or its category (see api_session).
      */
-    public function __construct(bridge_client $client, int $userid, string $lang = 'fr') {
-        $this->api = new api_session($client, $userid, $lang);
+    public function __construct(bridge_client $client, int $userid, string $lang = 'fr', bool $sitemanager = false) {
+        $this->api = new api_session($client, $userid, $lang, $sitemanager);
         $this->client = $client;
         $this->userid = $userid;
     }
@@ -73,7 +74,7 @@ class data_source {
             // The bridge sends the announced duration in two parts (remote, in person), not a total.
             $minutes = (int)($o['total_minutes'] ?? ((int)($o['remote_minutes'] ?? 0) + (int)($o['inperson_minutes'] ?? 0)));
             $offers[] = ['id' => (int)$o['id'], 'title' => (string)($o['title'] ?? ''),
-                'summary' => (string)($o['summary'] ?? ''), 'minutes' => $minutes];
+                'summary' => (string)($o['summary'] ?? ''), 'minutes' => $minutes, 'duration' => self::duration($minutes)];
         }
         $data = ['ok' => true, 'query' => $query, 'offers' => $offers, 'hasoffers' => !empty($offers),
             'requests' => [], 'jobs' => $this->api->jobs($jobids)];
@@ -81,8 +82,10 @@ class data_source {
         $req = $this->api->get("/api/v1/courses/$courseid/offer/requests");
         if ($req['status'] === 200) {
             foreach ($req['data']['requests'] ?? [] as $q) {
+                // The bridge names the requester "moodle:<domain>:user:<id>": the block shows their Moodle name.
+                $by = (string)($q['requested_by'] ?? '');
                 $data['requests'][] = ['id' => (int)$q['id'], 'name' => (string)($q['name'] ?? ''),
-                    'by' => (string)($q['requested_by'] ?? '')];
+                    'by' => $by, 'byuserid' => preg_match('/:user:(\d+)$/', $by, $m) ? (int)$m[1] : 0];
             }
         }
         $data['hasrequests'] = !empty($data['requests']);
@@ -92,6 +95,24 @@ class data_source {
             $data['digest'] = ['subscribed' => !empty($digest['data']['subscribed'])];
         }
         return $data;
+    }
+
+    /**
+     * A duration in minutes as people say it: "9 h", "1 h 30", "45 min" (no unit translation needed in French or English).
+     *
+     * @param int $minutes Minutes.
+     * @return string Empty for zero.
+     */
+    public static function duration(int $minutes): string {
+        if ($minutes <= 0) {
+            return '';
+        }
+        $h = intdiv($minutes, 60);
+        $m = $minutes % 60;
+        if ($h === 0) {
+            return $m . ' min';
+        }
+        return $m === 0 ? $h . ' h' : sprintf('%d h %02d', $h, $m);
     }
 
     /**

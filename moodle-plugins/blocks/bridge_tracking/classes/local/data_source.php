@@ -44,9 +44,10 @@ class data_source {
      * @param bridge_client $client Signed client of this site.
      * @param int $userid Acting Moodle user id.
      * @param string $lang Moodle language code.
+     * @param bool $sitemanager The user manages the course from the site or its category (see api_session).
      */
-    public function __construct(bridge_client $client, int $userid, string $lang = 'fr') {
-        $this->api = new api_session($client, $userid, $lang);
+    public function __construct(bridge_client $client, int $userid, string $lang = 'fr', bool $sitemanager = false) {
+        $this->api = new api_session($client, $userid, $lang, $sitemanager);
     }
 
     /**

@@ -37,6 +37,13 @@ class data_source {
     /** Transitions that take a name and a short name. */
     private const NAMED = ['create-parcours', 'duplicate'];
 
+    /** Transitions that ask for a confirmation first. */
+    public const CONFIRM = ['trash'];
+
+    /** Transitions the block knows a label for; any other one the bridge offers is not shown. */
+    public const KNOWN = ['create-parcours', 'duplicate', 'demonstrate', 'create-sessions', 'open', 'open-self-enrolment',
+        'trash', 'restore', 'set-metadata'];
+
     /** @var api_session */
     private $api;
 
@@ -46,9 +53,10 @@ class data_source {
      * @param bridge_client $client Signed client of this site.
      * @param int $userid Acting Moodle user id.
      * @param string $lang Moodle language code.
+     * @param bool $sitemanager The user manages the course from the site or its category (see api_session).
      */
-    public function __construct(bridge_client $client, int $userid, string $lang = 'fr') {
-        $this->api = new api_session($client, $userid, $lang);
+    public function __construct(bridge_client $client, int $userid, string $lang = 'fr', bool $sitemanager = false) {
+        $this->api = new api_session($client, $userid, $lang, $sitemanager);
     }
 
     /**
@@ -72,11 +80,10 @@ class data_source {
         $allowed = [];
         $refused = [];
         foreach ($v['options'] ?? [] as $o) {
-            $item = [
-                'transition' => (string)$o['transition'],
-                'named' => in_array($o['transition'], self::NAMED, true),
-                'sessions' => $o['transition'] === 'create-sessions',
-            ];
+            if (!in_array($o['transition'] ?? '', self::KNOWN, true)) {
+                continue;
+            }
+            $item = self::item((string)$o['transition']);
             if (!empty($o['allowed'])) {
                 $allowed[] = $item;
             } else {
@@ -93,6 +100,24 @@ class data_source {
             'hasallowed' => !empty($allowed) && !empty($v['can_act']),
             'refused' => $refused,
             'jobs' => $this->api->jobs($jobids),
+        ];
+    }
+
+    /**
+     * Template data of one transition: its lang string key (tr_<transition>, hyphens as underscores) and
+     * which fields its form needs.
+     *
+     * @param string $transition e.g. set-metadata.
+     * @return array
+     */
+    public static function item(string $transition): array {
+        return [
+            'transition' => $transition,
+            'key' => 'tr_' . str_replace('-', '_', $transition),
+            'named' => in_array($transition, self::NAMED, true),
+            'sessions' => $transition === 'create-sessions',
+            'metadata' => $transition === 'set-metadata',
+            'confirm' => in_array($transition, self::CONFIRM, true),
         ];
     }
 

@@ -24,6 +24,7 @@
 
 defined('MOODLE_INTERNAL') || die();
 
+$string['backtocourse'] = 'Back to the course';
 $string['backupfilemissing'] = 'The backup finished but its file cannot be found.';
 $string['bridge:approveoffer'] = 'Approve a course for the national offer';
 $string['bridge:downloadcertificates'] = 'Download attendance certificates';
@@ -42,7 +43,34 @@ $string['connection_desc'] = 'Requests to the bridge are signed with the shared 
 $string['contextlockingdisabled'] = 'Context freezing is disabled on this site (setting contextlocking).';
 $string['domain'] = 'Domain name';
 $string['domain_desc'] = 'Name of this site at the bridge, for example ac-versailles (letters, digits, dot, dash, underscore, colon).';
+$string['error_badinput'] = 'Some fields are missing or invalid: check them and try again.';
+$string['error_forbidden'] = 'Your roles in this course do not allow this action.';
+$string['error_notconfigured'] = 'The bridge is not configured on this site yet. Ask your site administrator.';
+$string['error_notfound'] = 'This item no longer exists.';
+$string['error_refused'] = 'The bridge refused this request. Try again, or ask your site administrator.';
+$string['error_unreachable'] = 'The bridge cannot be reached right now. Try again in a few minutes, or ask your site administrator.';
 $string['invalidbackupfile'] = 'The uploaded file is not a readable Moodle backup.';
+$string['jobkind_archive_course'] = 'Archive';
+$string['jobkind_archive_unarchive'] = 'Unarchive';
+$string['jobkind_enrol_apply'] = 'CSV enrolment';
+$string['jobkind_offer_deploy'] = 'Deploy a parcours from the offer';
+$string['jobkind_offer_share'] = 'Share to the offer';
+$string['jobkind_other'] = 'Request';
+$string['jobkind_tracking_sync'] = 'Refresh the statistics';
+$string['jobkind_workflow_create_parcours'] = 'Create a parcours';
+$string['jobkind_workflow_create_sessions'] = 'Create sessions';
+$string['jobkind_workflow_demonstrate'] = 'Demonstration copy';
+$string['jobkind_workflow_duplicate'] = 'Duplicate';
+$string['jobkind_workflow_open'] = 'Open the session';
+$string['jobkind_workflow_open_self_enrolment'] = 'Open self-enrolment';
+$string['jobkind_workflow_restore'] = 'Restore from the bin';
+$string['jobkind_workflow_set_metadata'] = 'Course details';
+$string['jobkind_workflow_trash'] = 'Move to the bin';
+$string['jobstate_cancelled'] = 'Cancelled';
+$string['jobstate_failed'] = 'Failed';
+$string['jobstate_queued'] = 'Waiting';
+$string['jobstate_running'] = 'In progress';
+$string['jobstate_succeeded'] = 'Done';
 $string['nobackupfile'] = 'No backup file was found in the given draft area.';
 $string['operationfailed'] = 'The operation failed; see the backup logs for details.';
 $string['operationnotfound'] = 'No such {$a} operation.';
@@ -63,3 +91,4 @@ $string['shortnameinuse'] = 'The short name {$a} is already used by another cour
 $string['timeout'] = 'Request timeout';
 $string['timeout_desc'] = 'Seconds to wait for the bridge before giving up.';
 $string['usernotenrolled'] = 'The user is not enrolled in this course.';
+$string['yourjobs'] = 'Your requests';

@@ -24,6 +24,7 @@
 
 defined('MOODLE_INTERNAL') || die();
 
+$string['backtocourse'] = 'Retour au parcours';
 $string['backupfilemissing'] = 'La sauvegarde est terminée mais son fichier est introuvable.';
 $string['bridge:approveoffer'] = 'Valider un parcours pour l\'offre nationale';
 $string['bridge:downloadcertificates'] = 'Télécharger les attestations de présence';
@@ -42,7 +43,34 @@ $string['connection_desc'] = 'Les requêtes vers le pont sont signées avec le s
 $string['contextlockingdisabled'] = 'Le gel des contextes est désactivé sur ce site (réglage contextlocking).';
 $string['domain'] = 'Nom de domaine';
 $string['domain_desc'] = 'Nom de ce site auprès du pont, par exemple ac-versailles (lettres, chiffres, point, tiret, souligné, deux-points).';
+$string['error_badinput'] = 'Des champs sont manquants ou invalides : vérifiez-les et réessayez.';
+$string['error_forbidden'] = 'Vos rôles dans ce parcours ne permettent pas cette action.';
+$string['error_notconfigured'] = 'Le pont m@gistère n\'est pas encore configuré sur ce site. Contactez l\'administrateur du site.';
+$string['error_notfound'] = 'Cet élément n\'existe plus.';
+$string['error_refused'] = 'Le pont a refusé cette demande. Réessayez ou contactez l\'administrateur du site.';
+$string['error_unreachable'] = 'Le pont m@gistère ne répond pas pour le moment. Réessayez dans quelques minutes ou contactez l\'administrateur du site.';
 $string['invalidbackupfile'] = 'Le fichier déposé n\'est pas une sauvegarde Moodle lisible.';
+$string['jobkind_archive_course'] = 'Archivage';
+$string['jobkind_archive_unarchive'] = 'Désarchivage';
+$string['jobkind_enrol_apply'] = 'Inscription par CSV';
+$string['jobkind_offer_deploy'] = 'Déploiement d\'un parcours de l\'offre';
+$string['jobkind_offer_share'] = 'Partage dans l\'offre';
+$string['jobkind_other'] = 'Demande';
+$string['jobkind_tracking_sync'] = 'Mise à jour des statistiques';
+$string['jobkind_workflow_create_parcours'] = 'Création d\'un parcours';
+$string['jobkind_workflow_create_sessions'] = 'Création de sessions';
+$string['jobkind_workflow_demonstrate'] = 'Copie de démonstration';
+$string['jobkind_workflow_duplicate'] = 'Duplication';
+$string['jobkind_workflow_open'] = 'Ouverture de la session';
+$string['jobkind_workflow_open_self_enrolment'] = 'Ouverture de l\'auto-inscription';
+$string['jobkind_workflow_restore'] = 'Restauration depuis la corbeille';
+$string['jobkind_workflow_set_metadata'] = 'Fiche du parcours';
+$string['jobkind_workflow_trash'] = 'Mise à la corbeille';
+$string['jobstate_cancelled'] = 'Annulé';
+$string['jobstate_failed'] = 'Échec';
+$string['jobstate_queued'] = 'En attente';
+$string['jobstate_running'] = 'En cours';
+$string['jobstate_succeeded'] = 'Terminé';
 $string['nobackupfile'] = 'Aucun fichier de sauvegarde dans la zone de brouillon indiquée.';
 $string['operationfailed'] = 'L\'opération a échoué ; voir les journaux de sauvegarde pour le détail.';
 $string['operationnotfound'] = 'Opération {$a} introuvable.';
@@ -63,3 +91,4 @@ $string['shortnameinuse'] = 'Le nom abrégé {$a} est déjà utilisé par un aut
 $string['timeout'] = 'Délai des requêtes';
 $string['timeout_desc'] = 'Secondes d\'attente d\'une réponse du pont avant abandon.';
 $string['usernotenrolled'] = 'L\'utilisateur n\'est pas inscrit dans ce parcours.';
+$string['yourjobs'] = 'Vos demandes';

@@ -22,7 +22,14 @@
  * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
  */
 
-namespace local_bridge\local;
+namespace local_bridge;
+
+defined('MOODLE_INTERNAL') || die();
+
+// The parent class lives in a file Moodle's autoloader does not know: action pages autoload this class
+// without blocklib.
+global $CFG;
+require_once($CFG->dirroot . '/blocks/moodleblock.class.php');
 
 /**
  * A course block whose content the bridge daemon answers. A block names its component by its class
@@ -86,19 +93,30 @@ abstract class bridge_block extends \block_base {
         $coursecontext = \context_course::instance($courseid);
         $sourceclass = "\\{$component}\\local\\data_source";
         try {
-            $source = new $sourceclass(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language());
-            $data = $source->fetch($courseid, block_jobs::ids($component, $courseid));
+            $source = new $sourceclass(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language(),
+                block_page::site_manager($coursecontext));
+            $data = $source->fetch($courseid, \local_bridge\local\block_jobs::ids($component, $courseid));
         } catch (\local_bridge\bridge_client_exception | \InvalidArgumentException $e) {
             $data = ['ok' => false, 'unreachable' => true];
         }
-        $data += self::page_context($component, $coursecontext, $courseid, $sourceclass::CAPABILITY_FLAGS);
-        $this->content->text = $OUTPUT->render_from_template("$component/main", $data);
+        $data += block_page::context($component, $coursecontext, $courseid, $sourceclass::CAPABILITY_FLAGS);
+        $this->content->text = $OUTPUT->render_from_template("$component/main",
+            block_page::strings($this->decorate($data), $component));
         return $this->content;
     }
 
     /**
-     * What a block's template needs besides the bridge's data: the form target, the sesskey and
-     * the capability flags. Also used by the blocks' action pages.
+     * Adds what only Moodle knows to the bridge's data (names of people...). Blocks override it.
+     *
+     * @param array $data Template data.
+     * @return array
+     */
+    protected function decorate(array $data): array {
+        return $data;
+    }
+
+    /**
+     * Kept for callers of the former \local_bridge\local\bridge_block: see block_page::context().
      *
      * @param string $component Block component, e.g. block_bridge_csv.
      * @param \context_course $context Course context.
@@ -107,15 +125,6 @@ abstract class bridge_block extends \block_base {
      * @return array
      */
     public static function page_context(string $component, \context_course $context, int $courseid, array $flags): array {
-        $plugin = substr($component, strlen('block_'));
-        $data = [
-            'courseid' => $courseid,
-            'actionurl' => (new \moodle_url("/blocks/$plugin/action.php"))->out(false),
-            'sesskey' => sesskey(),
-        ];
-        foreach ($flags as $flag => $cap) {
-            $data[$flag] = has_capability("block/$plugin:$cap", $context);
-        }
-        return $data;
+        return block_page::context($component, $context, $courseid, $flags);
     }
 }
