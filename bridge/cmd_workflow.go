@@ -13,7 +13,7 @@ import (
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/calendar"
 	"github.com/magistere/bridge/internal/domains"
-	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/workflow"
 )
@@ -39,9 +39,6 @@ func runDomainsBootstrap(ctx context.Context, env *cliEnv, args []string) error 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	// Its lookups retry a transient failure at once (capped backoff); a
-	// failed run is retried whole below (every run is idempotent).
-	ctx = moodle.WithReadRetry(ctx, moodle.ReadRetry{})
 	a, err := env.openApp(ctx)
 	if err != nil {
 		return err
@@ -58,13 +55,22 @@ func runDomainsBootstrap(ctx context.Context, env *cliEnv, args []string) error 
 	var reports []*domains.BootstrapReport
 	var errs []error
 	for _, d := range list {
-		// Retry a site that answers 5xx or times out: bootstrap is idempotent.
-		rep, err := domains.BootstrapRetry(ctx, d, a.Store, 8, time.Second)
+		// One job per domain, run here with its progress: a site that
+		// answers 5xx or times out is retried (bootstrap is idempotent).
+		job, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: app.KindDomainsBootstrap, Domain: d.Name(), RequestedBy: "cli"})
+		if err == nil {
+			job, err = runJobLocally(ctx, env, a, job)
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		reports = append(reports, rep)
+		var rep domains.BootstrapReport
+		if err := json.Unmarshal(job.Result, &rep); err != nil {
+			errs = append(errs, fmt.Errorf("bootstrap %s: job %d: unreadable result: %w", d.Name(), job.ID, err))
+			continue
+		}
+		reports = append(reports, &rep)
 	}
 	if env.format == "json" {
 		json.NewEncoder(env.stdout).Encode(reports)

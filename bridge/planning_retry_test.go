@@ -17,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/store"
 )
 
 // callFaults stands between the bridge and the simulator and answers 503
@@ -112,7 +114,8 @@ func TestEnrolPlanningSurvivesReadFaults(t *testing.T) {
 
 // TestBootstrapSurvivesA503: the first call `domains bootstrap` makes
 // (a read) and its first category creation (a write) are answered 503; it
-// completes, with one copy of each category of the skeleton.
+// completes, one domains.bootstrap job per domain, with one copy of each
+// category of the skeleton.
 func TestBootstrapSurvivesA503(t *testing.T) {
 	e := newRelEnv(t)
 	firstWrite := true
@@ -131,6 +134,11 @@ func TestBootstrapSurvivesA503(t *testing.T) {
 	}
 	if proxy.total() != 2 {
 		t.Fatalf("%d faults injected (%v), want the two planned", proxy.total(), proxy.injected)
+	}
+	// Bootstrap is a job per domain, run in the CLI process.
+	boot, err := e.st.ListJobs(context.Background(), store.JobFilter{Kind: app.KindDomainsBootstrap})
+	if err != nil || len(boot) != 2 || boot[0].State != store.JobSucceeded || boot[1].State != store.JobSucceeded {
+		t.Fatalf("domains.bootstrap jobs: %+v %v", boot, err)
 	}
 	cats, err := e.clients["ac-a"].GetCategories(context.Background(), nil, true)
 	if err != nil {
