@@ -26,8 +26,11 @@ defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'block_bridge_csv';
 $plugin->version = 2025060100;
-// Moodle 4.0 or later, like local_bridge, whose signed client this block uses.
-$plugin->requires = 2022041900;
+// Moodle 3.5 (2018051700), the release m@gistère ran: the block itself only uses block_base, mustache templates
+// with {{#str}} and partials (2.9), redirect() with \core\output\notification types (3.1), $OUTPUT->confirm() and
+// the string manager, with PHP 7.1 syntax (nullable and void types; Moodle 3.5 runs on PHP 7.1 and 7.2). It still
+// installs only where local_bridge does (see its version.php), whose signed client it uses.
+$plugin->requires = 2018051700;
 $plugin->maturity = MATURITY_ALPHA;
 $plugin->release = '0.1.0';
 $plugin->dependencies = ['local_bridge' => 2025060100];

@@ -128,6 +128,8 @@ class block_page {
         foreach ($data['requests'] ?? [] as $i => $r) {
             $user = $users[$r['byuserid'] ?? 0] ?? null;
             $data['requests'][$i]['byname'] = $user ? fullname($user) : get_string('unknownuser');
+            $data['requests'][$i]['bylabel'] = get_string('requestedby', 'block_bridge_offer',
+                (object)['name' => (string)($r['name'] ?? ''), 'by' => $data['requests'][$i]['byname']]);
         }
         return $data;
     }
