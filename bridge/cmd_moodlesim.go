@@ -120,9 +120,10 @@ func runFaultProxy(ctx context.Context, env *cliEnv, targets, listen, faults str
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(shutdown)
-		fmt.Fprintf(env.stderr, "moodlesim: fault proxy stopped; faults drawn: %v\n", proxy.FaultCounts())
 	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Serve(ln)
+	fmt.Fprintf(env.stderr, "moodlesim: fault proxy stopped; faults drawn (per call, reads included): %v\n", proxy.FaultCounts())
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
