@@ -56,7 +56,8 @@ func runGaiaScan(ctx context.Context, env *cliEnv, args []string) error {
 	for _, name := range names {
 		res, err := scanOneDomain(ctx, env, a, name, gaia.ScanPayload{Domain: name, DryRun: *dryRun, Override: *override})
 		if res == nil {
-			res = &gaia.ScanResult{Domain: name, Files: []gaia.ScanFile{}}
+			d, _ := a.Fleet.Get(name)
+			res = &gaia.ScanResult{Domain: name, Code: d.Config.GaiaCode, Files: []gaia.ScanFile{}}
 		}
 		if err != nil {
 			res.Errors = append(res.Errors, err.Error())

@@ -3,12 +3,14 @@ package gaia
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/moodlesim"
 	"github.com/magistere/bridge/internal/store"
 )
 
@@ -150,5 +152,50 @@ func TestOverrideHeldByABadRow(t *testing.T) {
 	res := env.sync(t, false)
 	if res.OverrideHeld == "" || len(res.Removed) != 0 || !strings.Contains(env.enrolled(t), "francois.muller") {
 		t.Fatalf("override with an unknown person = %+v\n%s", res, env.enrolled(t))
+	}
+}
+
+// TestSyncWithoutLocalBridge: a site without local_bridge has no GAIA
+// instance: people are enrolled manually as before, and override removes
+// nobody, saying why.
+func TestSyncWithoutLocalBridge(t *testing.T) {
+	ctx := context.Background()
+	sim := moodlesim.New(moodlesim.Options{Sites: []string{"ac-a"}, PlainSites: []string{"ac-a"}, Token: "tok"})
+	ts := httptest.NewServer(sim.Handler())
+	t.Cleanup(ts.Close)
+	c, err := moodle.New(moodle.Site{Name: "ac-a", WWWRoot: ts.URL, Token: "tok"}, moodle.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	course, err := c.CreateCourseOnce(ctx, moodle.CourseInput{FullName: "Session", ShortName: "GAIA-PLAIN", CategoryID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop := t.TempDir()
+	copyDrop(t, drop, "20270110")
+	sc := &Scanner{St: st, Domain: "ac-a", Code: "A05", DropDir: drop, Grace: time.Hour}
+	if _, _, err := sc.Scan(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.LinkGaiaSession(ctx, store.GaiaLink{Domain: "ac-a", CourseID: int64(course.ID), SessionKey: "26A0050123/45001/1", LinkedBy: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	s := &Syncer{St: st, Client: c, Domain: "ac-a", Options: enrol.PlanOptions{Unknown: "create", CreateAuth: "shibboleth"}, Override: true}
+	res, err := s.Sync(ctx, enrol.Direct{Ctx: ctx}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := res.Courses[0]
+	if cr.Instance != "" || cr.Changed != 4 || !strings.Contains(cr.OverrideHeld, "needs local_bridge") || len(cr.Removed) != 0 {
+		t.Fatalf("sync on a plain site = %+v", cr)
+	}
+	users, err := c.GetEnrolledUsers(ctx, course.ID, moodle.EnrolledUsersOptions{})
+	if err != nil || len(users) != 4 {
+		t.Fatalf("enrolled = %d, %v", len(users), err)
 	}
 }
