@@ -15,6 +15,7 @@ import (
 
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/fence"
+	"github.com/magistere/bridge/internal/metrics"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/rs/zerolog"
 )
@@ -231,6 +232,11 @@ func (p *Pool) drain(wg *sync.WaitGroup, cancelWork context.CancelCauseFunc) {
 func (p *Pool) execute(workCtx context.Context, j store.Job, leasedAt time.Time) {
 	log := p.log.With().Int64("job_id", j.ID).Str("kind", j.Kind).Str("domain", j.Domain).
 		Int("attempt", j.Attempts).Int64("lease_token", j.LeaseToken).Logger()
+	if j.PreviousOwner != "" {
+		p.stats.add(j.Kind, func(k *KindStats) { k.TakenOver++ })
+		metrics.LeaseTakeover(j.Kind)
+		log.Warn().Str("previous_owner", j.PreviousOwner).Msg("took the job over: its previous worker's lease expired")
+	}
 	h, ok := p.reg.Lookup(j.Kind)
 	if !ok {
 		p.fail(log, j, fmt.Sprintf("no handler for job kind %q", j.Kind))
@@ -421,6 +427,7 @@ func (p *Pool) lost(log zerolog.Logger, j store.Job, op string, err error) {
 		log.Debug().Str("refused", op).Msg("job cancelled while running: stopping without writing")
 	case errors.Is(err, store.ErrFenced):
 		p.stats.add(j.Kind, func(k *KindStats) { k.Fenced++ })
+		metrics.FencedWrite(j.Kind)
 		log.Warn().Str("refused", op).Str("reason", err.Error()).
 			Msg("fenced: another worker took the job over; this worker stops without writing")
 	default:

@@ -419,7 +419,8 @@ func TestPoolRescuesExpiredLease(t *testing.T) {
 		mu.Unlock()
 		reg := NewRegistry()
 		reg.Register("k", func(ctx context.Context, run *Run) (any, error) { return run.Attempt(), nil })
-		startPool(t, NewPool(st, reg, testOptions("rescuer")))
+		pool := NewPool(st, reg, testOptions("rescuer"))
+		startPool(t, pool)
 		if done := waitJob(t, st, rescued.ID, store.JobSucceeded); string(done.Result) != "2" {
 			t.Fatalf("rescued result %s", done.Result)
 		}
@@ -427,6 +428,9 @@ func TestPoolRescuesExpiredLease(t *testing.T) {
 		failed := waitJob(t, st, poison.ID, store.JobFailed)
 		if !strings.Contains(failed.LastError, "gave up after 1 attempts") {
 			t.Fatalf("poison job %q", failed.LastError)
+		}
+		if n := pool.Stats().Kinds["k"].TakenOver; n != 2 {
+			t.Fatalf("%d takeovers counted, want 2", n)
 		}
 	})
 }

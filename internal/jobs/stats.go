@@ -12,6 +12,7 @@ type KindStats struct {
 	Cancelled uint64 // stopped because an operator cancelled the job
 	LeaseLost uint64 // stopped because another worker took the job over
 	Fenced    uint64 // writes refused because the job was leased again (the worker stopped at once)
+	TakenOver uint64 // jobs this pool leased after their previous worker's lease expired
 	Panicked  uint64 // handler panics (also counted in Failed or Retried)
 }
 

@@ -48,7 +48,10 @@ type Job struct {
 	// grows by one each time the job is leased, and every write a worker
 	// makes for the job (checkpoint, progress, outcome) is refused once
 	// the token moved on (ErrFenced).
-	LeaseToken      int64
+	LeaseToken int64
+	// PreviousOwner is set by LeaseJobs only: the worker whose expired
+	// lease this lease took over ("" when the job was queued).
+	PreviousOwner   string
 	ProgressDone    int
 	ProgressTotal   int
 	ProgressMessage string

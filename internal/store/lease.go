@@ -16,8 +16,11 @@ import (
 // and its attempts counter includes this run. kinds empty means any kind.
 //
 // Concurrent callers, in this process or others, never get the same job:
-// MySQL/MariaDB selects with FOR UPDATE SKIP LOCKED; SQLite runs a single
-// UPDATE ... RETURNING on the one writer connection under BEGIN IMMEDIATE.
+// MySQL/MariaDB selects with FOR UPDATE SKIP LOCKED; SQLite selects then
+// updates (RETURNING) in one transaction on the one writer connection under
+// BEGIN IMMEDIATE. Each lease raises the job's fencing token (LeaseToken),
+// and a job taken from a worker whose lease expired carries that worker in
+// PreviousOwner.
 func (s *Store) LeaseJobs(ctx context.Context, owner string, limit int, lease time.Duration, kinds []string) ([]Job, error) {
 	if owner == "" || limit <= 0 || lease <= 0 {
 		return nil, fmt.Errorf("store: lease jobs: %w", &Error{"owner, limit and lease are required"})
@@ -69,17 +72,32 @@ const leaseSet = "state = 'running', lease_owner = ?, lease_expires_at = ?, atte
 	"lease_token = lease_token + 1, updated_at = ?"
 
 func (s *Store) leaseSQLite(ctx context.Context, owner string, limit int, lease time.Duration, kinds []string) ([]Job, error) {
-	now := s.Now()
-	q := "UPDATE jobs SET " + leaseSet + " WHERE id IN (SELECT id FROM jobs WHERE " + runnableWhere(kinds) +
-		" ORDER BY run_at, id LIMIT ?) RETURNING " + jobColumns
-	args := []any{owner, millis(now.Add(lease)), millis(now)}
-	args = append(args, runnableArgs(now, kinds)...)
-	args = append(args, limit)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	// BEGIN IMMEDIATE on the one writer connection: nobody else leases in
+	// between the SELECT and the UPDATE.
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	return scanJobs(rows)
+	defer tx.Rollback()
+	now := s.Now()
+	prev, err := selectLeasable(ctx, tx, "SELECT id, lease_owner FROM jobs WHERE "+runnableWhere(kinds)+
+		" ORDER BY run_at, id LIMIT ?", append(runnableArgs(now, kinds), limit)...)
+	if err != nil || len(prev) == 0 {
+		return nil, err
+	}
+	args := []any{owner, millis(now.Add(lease)), millis(now)}
+	for id := range prev {
+		args = append(args, id)
+	}
+	rows, err := tx.QueryContext(ctx, "UPDATE jobs SET "+leaseSet+" WHERE id IN ("+placeholders(len(prev))+") RETURNING "+jobColumns, args...)
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := scanJobs(rows)
+	if err != nil {
+		return nil, err
+	}
+	return withPreviousOwners(jobs, prev), tx.Commit()
 }
 
 func (s *Store) leaseMySQL(ctx context.Context, owner string, limit int, lease time.Duration, kinds []string) ([]Job, error) {
@@ -91,14 +109,14 @@ func (s *Store) leaseMySQL(ctx context.Context, owner string, limit int, lease t
 	}
 	defer tx.Rollback()
 	now := s.Now()
-	ids, err := selectIDs(ctx, tx, "SELECT id FROM jobs WHERE "+runnableWhere(kinds)+
+	prev, err := selectLeasable(ctx, tx, "SELECT id, lease_owner FROM jobs WHERE "+runnableWhere(kinds)+
 		" ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED", append(runnableArgs(now, kinds), limit)...)
-	if err != nil || len(ids) == 0 {
+	if err != nil || len(prev) == 0 {
 		return nil, err
 	}
-	in := " WHERE id IN (" + placeholders(len(ids)) + ")"
+	in := " WHERE id IN (" + placeholders(len(prev)) + ")"
 	args := []any{owner, millis(now.Add(lease)), millis(now)}
-	for _, id := range ids {
+	for id := range prev {
 		args = append(args, id)
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE jobs SET "+leaseSet+in, args...); err != nil {
@@ -112,24 +130,36 @@ func (s *Store) leaseMySQL(ctx context.Context, owner string, limit int, lease t
 	if err != nil {
 		return nil, err
 	}
-	return jobs, tx.Commit()
+	return withPreviousOwners(jobs, prev), tx.Commit()
 }
 
-func selectIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64, error) {
+// selectLeasable returns the ids to lease with their current lease owner:
+// "" for a queued job, the worker whose lease expired for a running one.
+func selectLeasable(ctx context.Context, tx *sql.Tx, q string, args ...any) (map[int64]string, error) {
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var ids []int64
+	out := map[int64]string{}
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var (
+			id    int64
+			owner string
+		)
+		if err := rows.Scan(&id, &owner); err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		out[id] = owner
 	}
-	return ids, rows.Err()
+	return out, rows.Err()
+}
+
+func withPreviousOwners(jobs []Job, prev map[int64]string) []Job {
+	for i := range jobs {
+		jobs[i].PreviousOwner = prev[jobs[i].ID]
+	}
+	return jobs
 }
 
 // Lease names one lease of a job: who took it and its fencing token.

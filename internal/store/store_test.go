@@ -522,6 +522,9 @@ func TestFencing(t *testing.T) {
 			t.Fatalf("write under an expired lease nobody took: %v", err)
 		}
 		b := leaseOne(t, s, "b")
+		if a.PreviousOwner != "" || b.PreviousOwner != "a" {
+			t.Fatalf("previous owners %q then %q, want none then a", a.PreviousOwner, b.PreviousOwner)
+		}
 		if b.ID != j.ID || b.LeaseToken != 2 {
 			t.Fatalf("takeover %+v", b)
 		}
@@ -554,7 +557,7 @@ func TestFencing(t *testing.T) {
 			t.Fatal(err)
 		}
 		b2 := leaseOne(t, s, "b")
-		if b2.LeaseToken != 3 {
+		if b2.LeaseToken != 3 || b2.PreviousOwner != "" {
 			t.Fatalf("re-lease token %d, want 3", b2.LeaseToken)
 		}
 		if err := s.SaveStep(ctx, b.Lease(), "create", json.RawMessage(`"b-old"`)); !errors.Is(err, store.ErrFenced) {
