@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -230,7 +233,51 @@ func TestBrowserBlocks(t *testing.T) {
 		t.Errorf("Cancel on the trash confirmation went to %s", u)
 	}
 
+	// Follow-up: the block is compact and links to the full page.
+	b.act(`document.querySelector('[data-block="bridge_tracking"] a[href*="step=list"]').click()`)
+	p = b.look("trainer-tracking-list")
+	if p.Heading != fullname || !strings.Contains(p.Text, "Élise ÉLÈVE") {
+		t.Errorf("tracking page: heading %q, text %s", p.Heading, excerpt(p.Text, 0))
+	}
+	selectStudent := fmt.Sprintf(`document.querySelector('input[name="userids[]"][value="%d"]').checked = true`, student)
+	// Certificates for someone not marked: a clear sentence, no HTTP code.
+	b.eval(selectStudent, nil)
+	b.act(`document.querySelector('button[name=step][value=certificates]').click()`)
+	p = b.look("trainer-certificates-none")
+	if !strings.Contains(strings.Join(p.Alerts, " "), "Aucune attestation") {
+		t.Errorf("certificates of someone not marked: alerts %v", p.Alerts)
+	}
+	// Mark, then the certificate is a PDF.
+	b.eval(selectStudent, nil)
+	b.act(`document.querySelector('button[name=step][value=mark]').click()`)
+	p = b.look("trainer-marked")
+	if !strings.Contains(strings.Join(p.Alerts, " "), "Enregistré") {
+		t.Errorf("mark: alerts %v", p.Alerts)
+	}
+	var pdf struct {
+		Type string `json:"type"`
+		Data string `json:"data"`
+	}
+	b.eval(fmt.Sprintf(`(async () => {
+	  const f = document.querySelector('button[name=step][value=certificates]').form;
+	  const fd = new FormData(f); fd.append('step', 'certificates'); fd.append('userids[]', '%d');
+	  const r = await fetch(f.action, {method: 'POST', body: fd, credentials: 'same-origin'});
+	  const buf = new Uint8Array(await r.arrayBuffer()); let s = '';
+	  for (let i = 0; i < buf.length; i++) s += String.fromCharCode(buf[i]);
+	  return {type: r.headers.get('content-type') || '', data: btoa(s)};
+	})()`, student), &pdf)
+	if !strings.HasPrefix(pdf.Type, "application/pdf") {
+		t.Errorf("certificate download: content type %q", pdf.Type)
+	} else if raw, err := base64.StdEncoding.DecodeString(pdf.Data); err != nil || !bytes.HasPrefix(raw, []byte("%PDF")) {
+		t.Errorf("certificate download is not a PDF (%v)", err)
+	} else {
+		path := filepath.Join(b.shots, "certificate.pdf")
+		os.WriteFile(path, raw, 0o644)
+		t.Logf("certificate: %s (%d bytes)", path, len(raw))
+	}
+
 	// Offer search from the block (crashed with Class "block_base" not found).
+	b.open(courseURL)
 	b.act(`(() => { const f = document.querySelector('[data-block="bridge_offer"] form[method="get"]');
 	  f.q.value = 'parcours'; f.submit(); })()`)
 	p = b.look("trainer-offer-search")

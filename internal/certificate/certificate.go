@@ -23,12 +23,13 @@ import (
 
 // Course describes the session being certified.
 type Course struct {
-	Title         string
-	Reference     string // shortname or idnumber
-	Start, End    time.Time
-	RemoteMinutes int // announced remote duration
-	Formateurs    []string
-	Domain        string // issuing domain, e.g. "Académie A"
+	Title           string
+	Reference       string // shortname or idnumber
+	Start, End      time.Time
+	RemoteMinutes   int // announced remote duration
+	InPersonMinutes int // announced in-person duration
+	Formateurs      []string
+	Domain          string // issuing domain, e.g. "Académie A"
 }
 
 // Person is one participant as the certificates show them.
@@ -46,6 +47,16 @@ type Report struct {
 	Participants []Person
 	Comment      string
 	IssuedAt     time.Time
+	// Gaia, when the course is linked to GAIA sessions, prints one block
+	// per session (its cartouche, then its people) and a last block
+	// "Autres participants non-inscrits à une session GAIA".
+	Gaia []GaiaBlock
+}
+
+// GaiaBlock is one GAIA session of a collective report.
+type GaiaBlock struct {
+	Title   string // "26A0050123 : Français cycle 2 / Module 45001 : … / Session du … au …"
+	UserIDs map[int64]bool
 }
 
 // Document is a rendered PDF with its digest.
@@ -202,7 +213,10 @@ func Collective(r Report) (Document, error) {
 		func() error { return p.line("regular", 11, margin, "Référence : "+c.Reference) },
 		func() error { return p.line("regular", 11, margin, "Dates : "+period(c.Start, c.End)) },
 		func() error {
-			return p.line("regular", 11, margin, "Durée annoncée à distance : "+Duration(c.RemoteMinutes))
+			if m := modalities(c); m != "" {
+				return p.line("regular", 11, margin, "Durée annoncée : "+m)
+			}
+			return nil
 		},
 		func() error { return p.line("regular", 11, margin, "Formateurs : "+strings.Join(c.Formateurs, ", ")) },
 		func() error {
@@ -214,19 +228,30 @@ func Collective(r Report) (Document, error) {
 			return Document{}, fmt.Errorf("certificate: collective report: %w", err)
 		}
 	}
-	p.gap(8)
-	xs := []float64{margin, 170, 290, 470}
-	if err := p.row("bold", 10, xs, []string{"Nom", "Prénom", "Établissement", "Présence"}); err != nil {
-		return Document{}, fmt.Errorf("certificate: collective report: %w", err)
-	}
-	p.rule()
-	for _, x := range r.Participants {
-		status := "Absent·e"
-		if x.Present {
-			status = "Présent·e"
+	if len(r.Gaia) == 0 {
+		if err := p.table(r.Participants); err != nil {
+			return Document{}, err
 		}
-		if err := p.row("regular", 10, xs, []string{x.LastName, x.FirstName, x.Etablissement, status}); err != nil {
-			return Document{}, fmt.Errorf("certificate: collective report: %w", err)
+	} else {
+		placed := map[int64]bool{}
+		for _, b := range append(r.Gaia, GaiaBlock{Title: "Autres participants non-inscrits à une session GAIA"}) {
+			var people []Person
+			for _, x := range r.Participants {
+				if b.UserIDs == nil && !placed[x.UserID] || b.UserIDs[x.UserID] {
+					people = append(people, x)
+					placed[x.UserID] = true
+				}
+			}
+			if b.UserIDs == nil && len(people) == 0 {
+				continue
+			}
+			p.gap(6)
+			if err := p.line("bold", 11, margin, b.Title); err != nil {
+				return Document{}, fmt.Errorf("certificate: collective report: %w", err)
+			}
+			if err := p.table(people); err != nil {
+				return Document{}, err
+			}
 		}
 	}
 	p.gap(10)
@@ -239,6 +264,26 @@ func Collective(r Report) (Document, error) {
 		return Document{}, fmt.Errorf("certificate: collective report: %w", err)
 	}
 	return newDocument(fileName("releve-presence", c.Reference, ""), 0, p.pdf.GetBytesPdf()), nil
+}
+
+// table writes the participants' attendance table.
+func (p *page) table(people []Person) error {
+	p.gap(8)
+	xs := []float64{margin, 170, 290, 470}
+	if err := p.row("bold", 10, xs, []string{"Nom", "Prénom", "Établissement", "Présence"}); err != nil {
+		return fmt.Errorf("certificate: collective report: %w", err)
+	}
+	p.rule()
+	for _, x := range people {
+		status := "Absent·e"
+		if x.Present {
+			status = "Présent·e"
+		}
+		if err := p.row("regular", 10, xs, []string{x.LastName, x.FirstName, x.Etablissement, status}); err != nil {
+			return fmt.Errorf("certificate: collective report: %w", err)
+		}
+	}
+	return nil
 }
 
 // Individual renders one participant's attendance certificate.
@@ -259,7 +304,8 @@ func Individual(c Course, who Person, issued time.Time) (Document, error) {
 		{"bold", 16, name},
 		{"regular", 12, establishmentLine(who.Etablissement)},
 		{"regular", 12, "a suivi la formation « " + c.Title + " » (" + c.Reference + "),"},
-		{"regular", 12, period(c.Start, c.End) + ", d'une durée annoncée à distance de " + Duration(c.RemoteMinutes) + "."},
+		{"regular", 12, period(c.Start, c.End) + "."},
+		{"regular", 12, durationLine(c)},
 		{"regular", 12, "Statut : Formation terminée."},
 		{"regular", 12, ""},
 		{"regular", 11, "Délivrée le " + date(issued) + "."},
@@ -270,6 +316,29 @@ func Individual(c Course, who Person, issued time.Time) (Document, error) {
 		}
 	}
 	return newDocument(fileName("attestation", c.Reference, fmt.Sprint(who.UserID)), who.UserID, p.pdf.GetBytesPdf()), nil
+}
+
+// modalities is the announced duration by modality, leaving out a zero
+// one: "3 h 30 à distance et 6 h en présentiel", "6 h en présentiel", or
+// "" when neither is known.
+func modalities(c Course) string {
+	var parts []string
+	if c.RemoteMinutes > 0 {
+		parts = append(parts, Duration(c.RemoteMinutes)+" à distance")
+	}
+	if c.InPersonMinutes > 0 {
+		parts = append(parts, Duration(c.InPersonMinutes)+" en présentiel")
+	}
+	return strings.Join(parts, " et ")
+}
+
+// durationLine follows the dates on a certificate: "Durée annoncée : …",
+// or an empty line when no duration is known.
+func durationLine(c Course) string {
+	if m := modalities(c); m != "" {
+		return "Durée annoncée : " + m + "."
+	}
+	return ""
 }
 
 func establishmentLine(e string) string {

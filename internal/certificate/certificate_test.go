@@ -104,3 +104,36 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+// The modalities: both durations when both are known, no "0 min" line for
+// a missing one, and no duration clause at all without either.
+func TestIndividualCertificateModalities(t *testing.T) {
+	who := Person{UserID: 3, FirstName: "Zoé", LastName: "Çelik", Present: true}
+	issued := time.Date(2026, 4, 12, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		remote, inperson int
+		want             string
+		banned           []string
+	}{
+		{210, 360, "Durée annoncée : 3 h 30 à distance et 6 h en présentiel.", nil},
+		{0, 360, "Durée annoncée : 6 h en présentiel.", []string{"0 min", "à distance"}},
+		{90, 0, "Durée annoncée : 1 h 30 à distance.", []string{"0 min", "présentiel"}},
+		{0, 0, "du 02/03/2026 au 10/04/2026.", []string{"0 min", "Durée"}},
+	} {
+		co := course
+		co.RemoteMinutes, co.InPersonMinutes = c.remote, c.inperson
+		doc, err := Individual(co, who, issued)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(pdfText(t, doc.PDF)), " ")
+		if !strings.Contains(text, c.want) {
+			t.Errorf("remote %d, in person %d: lacks %q:\n%s", c.remote, c.inperson, c.want, text)
+		}
+		for _, b := range c.banned {
+			if strings.Contains(text, b) {
+				t.Errorf("remote %d, in person %d: shows %q:\n%s", c.remote, c.inperson, b, text)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -58,6 +59,9 @@ func (s *Service) Certificates(ctx context.Context, domain string, courseID, act
 			set.Individuals = append(set.Individuals, doc)
 		}
 	}
+	if report.Gaia, err = s.gaiaBlocks(ctx, domain, courseID); err != nil {
+		return nil, err
+	}
 	if set.Collective, err = certificate.Collective(report); err != nil {
 		return nil, err
 	}
@@ -103,14 +107,15 @@ func (s *Service) courseInfo(ctx context.Context, domain string, courseID int64,
 	if out.Domain == "" {
 		out.Domain = domain
 	}
-	if out.RemoteMinutes == 0 {
-		meta, err := s.st.GetCourseMetadata(ctx, domain, courseID)
-		if err != nil {
-			return out, fmt.Errorf("tracking: course %d metadata: %w", courseID, err)
-		}
-		if meta.RemoteMinutes != nil {
-			out.RemoteMinutes = *meta.RemoteMinutes
-		}
+	meta, err := s.st.GetCourseMetadata(ctx, domain, courseID)
+	if err != nil {
+		return out, fmt.Errorf("tracking: course %d metadata: %w", courseID, err)
+	}
+	if out.RemoteMinutes == 0 && meta.RemoteMinutes != nil {
+		out.RemoteMinutes = *meta.RemoteMinutes
+	}
+	if meta.InPersonMinutes != nil {
+		out.InPersonMinutes = *meta.InPersonMinutes
 	}
 	out.Formateurs, err = formateurNames(ctx, d.Client, RolesFor(d.Config.Roles), courseID)
 	return out, err
@@ -136,4 +141,58 @@ func unix(sec int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(sec, 0).UTC()
+}
+
+// gaiaBlocks is the course's GAIA session, when it is linked, for the
+// collective report: its cartouche and the people its GAIA enrolment
+// instance enrols (local_bridge_named_enrolment, "GAIA <session>"). A
+// course without a link, or a site without local_bridge, has none.
+func (s *Service) gaiaBlocks(ctx context.Context, domain string, courseID int64) ([]certificate.GaiaBlock, error) {
+	link, err := s.st.GaiaLinkOf(ctx, domain, courseID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tracking: certificates: %w", err)
+	}
+	d, err := s.domain(domain)
+	if err != nil {
+		return nil, err
+	}
+	if d.Client.Strategy() == nil {
+		if _, err := d.Client.Probe(ctx); err != nil {
+			return nil, fmt.Errorf("tracking: certificates: %w", err)
+		}
+	}
+	if st := d.Client.Strategy(); st == nil || !st.HasFunction("local_bridge_named_enrolment") {
+		return nil, nil
+	}
+	var in struct {
+		Members []struct {
+			UserID int64 `json:"userid"`
+		} `json:"members"`
+	}
+	if err := d.Client.Call(ctx, "local_bridge_named_enrolment", moodle.Params{"courseid": courseID,
+		"name": "GAIA " + link.SessionKey, "create": 0}, &in); err != nil {
+		return nil, fmt.Errorf("tracking: certificates: GAIA session %s: %w", link.SessionKey, err)
+	}
+	b := certificate.GaiaBlock{Title: "Session GAIA " + link.SessionKey, UserIDs: map[int64]bool{}}
+	if gs, err := s.st.GetGaiaSession(ctx, domain, link.SessionKey); err == nil {
+		b.Title = fmt.Sprintf("%s / Module %s : %s / Groupe %s", gs.Dispositif, gs.Module, gs.Label, gs.Group)
+		if gs.StartsOn != "" {
+			b.Title += " / Session du " + frenchDay(gs.StartsOn) + " au " + frenchDay(gs.EndsOn)
+		}
+	}
+	for _, m := range in.Members {
+		b.UserIDs[m.UserID] = true
+	}
+	return []certificate.GaiaBlock{b}, nil
+}
+
+// frenchDay turns YYYY-MM-DD into DD/MM/YYYY.
+func frenchDay(d string) string {
+	if t, err := time.Parse("2006-01-02", d); err == nil {
+		return t.Format("02/01/2006")
+	}
+	return d
 }

@@ -24,28 +24,82 @@
 require_once(__DIR__ . '/../../config.php');
 
 use block_bridge_tracking\local\data_source;
+use core\output\notification;
+use local_bridge\block_page;
 
 $courseid = required_param('courseid', PARAM_INT);
 $step = required_param('step', PARAM_ALPHA);
-$userids = optional_param_array('userids', [], PARAM_INT);
 $course = get_course($courseid);
 require_login($course);
-require_sesskey();
 $context = context_course::instance($courseid);
-
-$returnurl = new moodle_url('/course/view.php', ['id' => $courseid]);
-if (!$userids) {
-    redirect($returnurl, get_string('noselection', 'block_bridge_tracking'), null, \core\output\notification::NOTIFY_WARNING);
-}
+require_capability('block/bridge_tracking:view', $context);
 $source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language(),
-    \local_bridge\block_page::site_manager($context));
+    block_page::site_manager($context));
+
+// The full page: every participant, paginated and filtered, with the actions on a selection.
+if ($step === 'list') {
+    $filter = optional_param('filter', 'all', PARAM_ALPHA);
+    $page = optional_param('page', 0, PARAM_INT);
+    $perpage = 50;
+    $url = new moodle_url('/blocks/bridge_tracking/action.php', ['courseid' => $courseid, 'step' => 'list', 'filter' => $filter]);
+    $PAGE->set_url($url);
+    $PAGE->set_context($context);
+    $PAGE->set_pagelayout('incourse');
+    $PAGE->set_title(get_string('pluginname', 'block_bridge_tracking'));
+    $PAGE->set_heading(format_string($course->fullname, true, ['context' => $context]));
+    $data = block_page::call(function() use ($source, $courseid) {
+        return ['status' => 200] + $source->fetch($courseid);
+    });
+    echo $OUTPUT->header();
+    echo $OUTPUT->heading(get_string('pluginname', 'block_bridge_tracking'));
+    if (empty($data['ok'])) {
+        $message = !empty($data['forbidden']) ? get_string('forbidden', 'block_bridge_tracking')
+            : block_page::error_message((int)$data['status']);
+        echo $OUTPUT->notification($message, notification::NOTIFY_WARNING);
+    } else {
+        $rows = array_values(array_filter($data['participants'], function($p) use ($filter) {
+            return $filter === 'done' ? $p['done'] : ($filter === 'notdone' ? !$p['done'] : true);
+        }));
+        $count = count($rows);
+        foreach ($rows as $i => $row) {
+            $rows[$i]['lastaccessdate'] = $row['lastaccess'] > 0
+                ? userdate($row['lastaccess'], get_string('strftimedatetimeshort', 'langconfig'))
+                : get_string('never', 'block_bridge_tracking');
+        }
+        $filters = [];
+        foreach (['all', 'done', 'notdone'] as $value) {
+            $filters[] = ['value' => $value, 'label' => get_string('filter_' . $value, 'block_bridge_tracking'),
+                'selected' => $value === $filter];
+        }
+        $shown = array_slice($rows, $page * $perpage, $perpage);
+        echo $OUTPUT->render_from_template('block_bridge_tracking/list', [
+            'participants' => $shown, 'hasparticipants' => !empty($shown), 'count' => $count, 'filters' => $filters,
+        ] + block_page::context('block_bridge_tracking', $context, $courseid, data_source::CAPABILITY_FLAGS));
+        echo $OUTPUT->paging_bar($count, $page, $perpage, $url);
+    }
+    echo html_writer::div(html_writer::link(new moodle_url('/course/view.php', ['id' => $courseid]),
+        get_string('backtocourse', 'local_bridge'), ['class' => 'btn btn-secondary']), 'mt-3');
+    echo $OUTPUT->footer();
+    exit;
+}
+
+require_sesskey();
+$userids = optional_param_array('userids', [], PARAM_INT);
+$returnurl = new moodle_url('/blocks/bridge_tracking/action.php', ['courseid' => $courseid, 'step' => 'list']);
+if (!$userids) {
+    redirect($returnurl, get_string('noselection', 'block_bridge_tracking'), null, notification::NOTIFY_WARNING);
+}
 
 if ($step === 'certificates') {
     require_capability('block/bridge_tracking:certificates', $context);
-    $file = $source->certificates($courseid, $userids);
+    $file = block_page::call(function() use ($source, $courseid, $userids) {
+        return $source->certificates($courseid, $userids);
+    });
+    if ($file['status'] === 404) {
+        redirect($returnurl, get_string('nocertificates', 'block_bridge_tracking'), null, notification::NOTIFY_WARNING);
+    }
     if ($file['status'] !== 200) {
-        redirect($returnurl, get_string('failed', 'block_bridge_tracking', $file['status']), null,
-            \core\output\notification::NOTIFY_ERROR);
+        redirect($returnurl, block_page::error_message((int)$file['status']), null, notification::NOTIFY_ERROR);
     }
     $zip = strpos($file['type'], 'zip') !== false;
     send_file($file['body'], 'attestations-' . $courseid . ($zip ? '.zip' : '.pdf'), 0, 0, true, true,
@@ -54,11 +108,12 @@ if ($step === 'certificates') {
 
 require_capability('block/bridge_tracking:attendance', $context);
 if ($step !== 'mark' && $step !== 'unmark') {
-    throw new moodle_exception('invalidparameter', 'debug');
+    redirect($returnurl, get_string('error_badinput', 'local_bridge'), null, notification::NOTIFY_ERROR);
 }
-$result = $source->attendance($courseid, $userids, $step === 'mark');
+$result = block_page::call(function() use ($source, $courseid, $userids, $step) {
+    return $source->attendance($courseid, $userids, $step === 'mark');
+});
 if ($result['status'] === 200) {
-    redirect($returnurl, get_string('saved', 'block_bridge_tracking'), null, \core\output\notification::NOTIFY_SUCCESS);
+    redirect($returnurl, get_string('saved', 'block_bridge_tracking'), null, notification::NOTIFY_SUCCESS);
 }
-redirect($returnurl, get_string('failed', 'block_bridge_tracking', $result['status']), null,
-    \core\output\notification::NOTIFY_ERROR);
+redirect($returnurl, block_page::error_message((int)$result['status']), null, notification::NOTIFY_ERROR);

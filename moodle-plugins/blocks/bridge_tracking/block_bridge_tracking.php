@@ -29,4 +29,16 @@ defined('MOODLE_INTERNAL') || die();
  * \local_bridge\bridge_block checks the capability, calls the bridge and renders the template.
  */
 class block_bridge_tracking extends \local_bridge\bridge_block {
+    /**
+     * The link to the full page; the block itself stays compact (no names, no table).
+     *
+     * @param array $data Template data.
+     * @return array
+     */
+    protected function decorate(array $data): array {
+        $data['listurl'] = (new \moodle_url('/blocks/bridge_tracking/action.php',
+            ['courseid' => $this->page->course->id, 'step' => 'list']))->out(false);
+        unset($data['participants']);
+        return $data;
+    }
 }

@@ -64,7 +64,8 @@ class data_source {
             return ['ok' => false, 'status' => $stats['status'], 'forbidden' => $stats['status'] === 403,
                 'unavailable' => $stats['status'] === 501];
         }
-        $data = ['ok' => true, 'stats' => $stats['data'], 'participants' => [], 'hasparticipants' => false];
+        $data = ['ok' => true, 'stats' => $stats['data'], 'participants' => [], 'hasparticipants' => false,
+            'chart' => self::chart($stats['data']['buckets'] ?? [])];
         // The table is nominative: the bridge answers 403 to anyone but formateurs and managers.
         $progress = $this->api->get("/api/v1/courses/$courseid/progress");
         if ($progress['status'] === 200) {
@@ -78,8 +79,28 @@ class data_source {
                 ];
             }
             $data['hasparticipants'] = !empty($data['participants']);
+            $data['cannames'] = true;
         }
         return $data;
+    }
+
+    /** Progress buckets, as the bridge counts them (tracking.BucketLabels). */
+    private const BUCKETS = ['0 %', '1-25 %', '26-50 %', '51-75 %', '76-99 %', '100 %'];
+
+    /**
+     * A small bar chart of the progress buckets: label, count and bar height in percent of the largest.
+     *
+     * @param array $buckets Counts, in the bridge's bucket order.
+     * @return array
+     */
+    public static function chart(array $buckets): array {
+        $max = max(1, ...array_map('intval', array_values($buckets) ?: [0]));
+        $out = [];
+        foreach (self::BUCKETS as $i => $label) {
+            $n = (int)($buckets[$i] ?? 0);
+            $out[] = ['label' => $label, 'count' => $n, 'height' => (int)round(100 * $n / $max)];
+        }
+        return $out;
     }
 
     /**
