@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -169,6 +170,22 @@ domains:
 			t.Errorf("replica %s sent %d Moodle write(s) after waking up (its job was taken over): %v", name, after-before, router.snapshot(name))
 		}
 	}
+	// The metrics say it too: a fenced write on each woken replica, and
+	// as many takeovers as pauses over the replicas.
+	takeovers := 0
+	for _, p := range procs {
+		code, body := httpGet(t, "http://"+p.addr+"/metrics")
+		if code != 200 {
+			t.Fatalf("metrics: %d", code)
+		}
+		takeovers += metricValue(body, `bridge_lease_takeovers_total{kind="enrol.apply"}`)
+		if slices.Contains(frozen, p) && metricValue(body, `bridge_fenced_writes_total{kind="enrol.apply"}`) < 1 {
+			t.Errorf("woken pid %d counts no fenced write:\n%s", p.cmd.Process.Pid, body)
+		}
+	}
+	if takeovers != replicas-1 {
+		t.Errorf("%d lease takeovers counted, want %d", takeovers, replicas-1)
+	}
 	done := getJob(t, st, job.ID)
 	if done.Attempts != replicas || done.LeaseToken != int64(replicas) {
 		t.Errorf("attempts %d, lease token %d; want %d each (one lease per replica, no retry)", done.Attempts, done.LeaseToken, replicas)
@@ -272,6 +289,17 @@ func moodleWrite(fn string) bool {
 		}
 	}
 	return false
+}
+
+// metricValue reads one sample of a Prometheus exposition (0 when absent).
+func metricValue(body, series string) int {
+	for _, line := range strings.Split(body, "\n") {
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			n, _ := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			return int(n)
+		}
+	}
+	return 0
 }
 
 func getJob(t *testing.T, st *store.Store, id int64) store.Job {
