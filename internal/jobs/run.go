@@ -111,7 +111,9 @@ func (r *Run) CheckLease(ctx context.Context) error {
 		return nil
 	}
 	start := r.now()
-	err := r.st.RenewLease(context.WithoutCancel(ctx), r.lease, r.leaseDur)
+	rctx, cancel := context.WithTimeout(ctx, max(r.leaseDur/3, time.Second))
+	err := r.st.RenewLease(rctx, r.lease, r.leaseDur)
+	cancel()
 	if err == nil {
 		if until := start.Add(r.leaseDur - leaseMargin(r.leaseDur)); until.After(r.validUntil) {
 			r.validUntil = until
