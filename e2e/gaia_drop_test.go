@@ -205,6 +205,31 @@ func TestGaiaDropScan(t *testing.T) {
 				e.t.Errorf("[real] %d member(s) in GAIA groupe 1, want 4", n)
 			}
 		}
+		// The collective attendance report has the GAIA session's block.
+		var noel int64
+		for _, u := range e.enrolled("academie", e.mustCourse("academie", s1).ID) {
+			if strings.HasPrefix(strings.ToLower(u.Email), "noel.daude@") {
+				noel = int64(u.ID)
+			}
+		}
+		certs := filepath.Join(e.dir, "certs")
+		e.ok("certificates", "--domain", "academie", "--course", s1, "--out", certs, "--as", fmt.Sprint(noel))
+		ents, _ := os.ReadDir(certs)
+		found := false
+		for _, en := range ents {
+			if !strings.HasPrefix(en.Name(), "releve-presence") || !strings.HasSuffix(en.Name(), ".pdf") {
+				continue
+			}
+			found = true
+			text := e.pdfText(filepath.Join(certs, en.Name()))
+			block := strings.Index(text, "26A0050123 / Module 45001 : Lire et écrire au cycle 2 / Groupe 1 / Session du 11/01/2027")
+			if block < 0 || strings.Index(text, "PETIT") < block || strings.Contains(text, "Autres participants") {
+				e.t.Errorf("[%s] collective report without its GAIA block:\n%s", e.tg.kind, text)
+			}
+		}
+		if !found {
+			e.t.Errorf("[%s] no collective report in %s", e.tg.kind, certs)
+		}
 		st := newState()
 		e.snapCourse(st, "academie", s1)
 		e.snapCourse(st, "academie", s2)
