@@ -23,12 +23,13 @@ import (
 
 // Course describes the session being certified.
 type Course struct {
-	Title         string
-	Reference     string // shortname or idnumber
-	Start, End    time.Time
-	RemoteMinutes int // announced remote duration
-	Formateurs    []string
-	Domain        string // issuing domain, e.g. "Académie A"
+	Title           string
+	Reference       string // shortname or idnumber
+	Start, End      time.Time
+	RemoteMinutes   int // announced remote duration
+	InPersonMinutes int // announced in-person duration
+	Formateurs      []string
+	Domain          string // issuing domain, e.g. "Académie A"
 }
 
 // Person is one participant as the certificates show them.
@@ -212,7 +213,10 @@ func Collective(r Report) (Document, error) {
 		func() error { return p.line("regular", 11, margin, "Référence : "+c.Reference) },
 		func() error { return p.line("regular", 11, margin, "Dates : "+period(c.Start, c.End)) },
 		func() error {
-			return p.line("regular", 11, margin, "Durée annoncée à distance : "+Duration(c.RemoteMinutes))
+			if m := modalities(c); m != "" {
+				return p.line("regular", 11, margin, "Durée annoncée : "+m)
+			}
+			return nil
 		},
 		func() error { return p.line("regular", 11, margin, "Formateurs : "+strings.Join(c.Formateurs, ", ")) },
 		func() error {
@@ -300,7 +304,8 @@ func Individual(c Course, who Person, issued time.Time) (Document, error) {
 		{"bold", 16, name},
 		{"regular", 12, establishmentLine(who.Etablissement)},
 		{"regular", 12, "a suivi la formation « " + c.Title + " » (" + c.Reference + "),"},
-		{"regular", 12, period(c.Start, c.End) + ", d'une durée annoncée à distance de " + Duration(c.RemoteMinutes) + "."},
+		{"regular", 12, period(c.Start, c.End) + "."},
+		{"regular", 12, durationLine(c)},
 		{"regular", 12, "Statut : Formation terminée."},
 		{"regular", 12, ""},
 		{"regular", 11, "Délivrée le " + date(issued) + "."},
@@ -311,6 +316,29 @@ func Individual(c Course, who Person, issued time.Time) (Document, error) {
 		}
 	}
 	return newDocument(fileName("attestation", c.Reference, fmt.Sprint(who.UserID)), who.UserID, p.pdf.GetBytesPdf()), nil
+}
+
+// modalities is the announced duration by modality, leaving out a zero
+// one: "3 h 30 à distance et 6 h en présentiel", "6 h en présentiel", or
+// "" when neither is known.
+func modalities(c Course) string {
+	var parts []string
+	if c.RemoteMinutes > 0 {
+		parts = append(parts, Duration(c.RemoteMinutes)+" à distance")
+	}
+	if c.InPersonMinutes > 0 {
+		parts = append(parts, Duration(c.InPersonMinutes)+" en présentiel")
+	}
+	return strings.Join(parts, " et ")
+}
+
+// durationLine follows the dates on a certificate: "Durée annoncée : …",
+// or an empty line when no duration is known.
+func durationLine(c Course) string {
+	if m := modalities(c); m != "" {
+		return "Durée annoncée : " + m + "."
+	}
+	return ""
 }
 
 func establishmentLine(e string) string {

@@ -107,14 +107,15 @@ func (s *Service) courseInfo(ctx context.Context, domain string, courseID int64,
 	if out.Domain == "" {
 		out.Domain = domain
 	}
-	if out.RemoteMinutes == 0 {
-		meta, err := s.st.GetCourseMetadata(ctx, domain, courseID)
-		if err != nil {
-			return out, fmt.Errorf("tracking: course %d metadata: %w", courseID, err)
-		}
-		if meta.RemoteMinutes != nil {
-			out.RemoteMinutes = *meta.RemoteMinutes
-		}
+	meta, err := s.st.GetCourseMetadata(ctx, domain, courseID)
+	if err != nil {
+		return out, fmt.Errorf("tracking: course %d metadata: %w", courseID, err)
+	}
+	if out.RemoteMinutes == 0 && meta.RemoteMinutes != nil {
+		out.RemoteMinutes = *meta.RemoteMinutes
+	}
+	if meta.InPersonMinutes != nil {
+		out.InPersonMinutes = *meta.InPersonMinutes
 	}
 	out.Formateurs, err = formateurNames(ctx, d.Client, RolesFor(d.Config.Roles), courseID)
 	return out, err
