@@ -38,4 +38,3 @@ func TestWriteLedger(t *testing.T) {
 		t.Fatalf("after unenrol and enrol again: %v", w)
 	}
 }
-
