@@ -233,6 +233,35 @@ func TestBrowserBlocks(t *testing.T) {
 		t.Errorf("Cancel on the trash confirmation went to %s", u)
 	}
 
+	// CSV enrolment: Moodle's filepicker (the user's draft area), a
+	// full-page preview with the course's name, then the enrolment.
+	csvPath := filepath.Join(t.TempDir(), "inscrits.csv")
+	os.WriteFile(csvPath, []byte("email;nom;prenom\nalice@ac-a.fr;ALICE;Alice\ninconnu@ac-a.fr;X;Y\n"), 0o644)
+	e.user("academie", "e2e.alice", "alice@ac-a.fr", "Alice", "ALICE")
+	b.act(`document.querySelector('[data-block="bridge_csv"] a[href*="bridge_csv/action.php"]').click()`)
+	p = b.look("trainer-csv-upload")
+	if p.Heading != fullname {
+		t.Errorf("CSV upload page: heading %q", p.Heading)
+	}
+	b.eval(`document.querySelector('.fp-btn-choose, input.fp-btn-choose, button.fp-btn-choose').click()`, nil)
+	b.waitFor(`[...document.querySelectorAll('.file-picker .fp-repo a, .file-picker .fp-repo')].find(a => /Upload a file|Déposer un fichier/.test(a.innerText))`, "the filepicker's repositories")
+	b.eval(`[...document.querySelectorAll('.file-picker .fp-repo a')].find(a => /Upload a file|Déposer un fichier/.test(a.innerText)).click()`, nil)
+	b.waitFor(`document.querySelector('.file-picker input[type=file][name=repo_upload_file]')`, "the upload input")
+	b.setFile(".file-picker input[type=file][name=repo_upload_file]", csvPath)
+	b.eval(`document.querySelector('.file-picker .fp-upload-btn').click()`, nil)
+	b.waitFor(`/inscrits\.csv/.test((document.querySelector('.filepicker-filename') || {innerText: ''}).innerText)`, "the uploaded file's name")
+	b.act(`document.querySelector('#id_submitbutton').click()`)
+	p = b.look("trainer-csv-preview")
+	if p.Heading != fullname || !strings.Contains(p.Text, "Prévisualisation de l'inscription dans « "+fullname+" »") ||
+		!strings.Contains(p.Text, "alice@ac-a.fr") || !strings.Contains(p.Text, "inconnu@ac-a.fr") {
+		t.Errorf("CSV preview: heading %q, text %s", p.Heading, excerpt(p.Text, 0))
+	}
+	b.act(`[...document.querySelectorAll('form button[type=submit]')].find(x => /Inscrire 1 participant/.test(x.innerText)).click()`)
+	p = b.look("trainer-csv-submitted")
+	if !strings.Contains(strings.Join(p.Alerts, " "), "Inscription lancée") {
+		t.Errorf("CSV confirm: alerts %v", p.Alerts)
+	}
+
 	// Follow-up: the block is compact and links to the full page.
 	b.act(`document.querySelector('[data-block="bridge_tracking"] a[href*="step=list"]').click()`)
 	p = b.look("trainer-tracking-list")
@@ -301,7 +330,10 @@ func TestBrowserBlocks(t *testing.T) {
 			t.Errorf("a site administrator is refused: %q", a)
 		}
 	}
-	for _, want := range []string{"bridge_workflow/action.php set-metadata", "bridge_csv/action.php preview"} {
+	if b.str(`(document.querySelector('[data-block="bridge_csv"] a[href*="bridge_csv/action.php"]') || {href: ''}).href`) == "" {
+		t.Errorf("admin: the CSV block offers no enrolment")
+	}
+	for _, want := range []string{"bridge_workflow/action.php set-metadata"} {
 		found := false
 		for _, f := range p.Forms {
 			found = found || strings.HasSuffix(f, want)

@@ -331,6 +331,42 @@ func (b *browser) screenshot(name string) string {
 	return path
 }
 
+// setFile gives the file input the selector finds a local file, as a
+// person choosing it would.
+func (b *browser) setFile(selector, path string) {
+	b.t.Helper()
+	var res struct {
+		Result struct {
+			ObjectID string `json:"objectId"`
+		} `json:"result"`
+	}
+	b.call("Runtime.evaluate", map[string]any{"expression": "document.querySelector(" + jsString(selector) + ")"}, &res)
+	if res.Result.ObjectID == "" {
+		b.t.Fatalf("no file input %s", selector)
+	}
+	b.call("DOM.setFileInputFiles", map[string]any{"files": []string{path}, "objectId": res.Result.ObjectID}, nil)
+}
+
+// waitFor polls a JavaScript condition for up to 60 s.
+func (b *browser) waitFor(cond, what string) {
+	b.t.Helper()
+	for i := 0; i < 600; i++ {
+		var ok bool
+		b.eval("!!("+cond+")", &ok)
+		if ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.screenshot("timeout")
+	b.t.Fatalf("waited 60 s for %s", what)
+}
+
+func jsString(s string) string {
+	raw, _ := json.Marshal(s)
+	return string(raw)
+}
+
 // pageHeight is the page's height in CSS pixels.
 func (b *browser) pageHeight() int {
 	b.t.Helper()

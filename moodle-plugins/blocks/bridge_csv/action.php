@@ -14,7 +14,7 @@
 // You should have received a copy of the GNU General Public License
 // along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
 /**
- * POST handler of block_bridge_csv: preview an upload, confirm it, download a report.
+ * Pages of block_bridge_csv: preview an upload, confirm it, download a report.
  *
  * @package    block_bridge_csv
  * @copyright  2025 m@gistère bridge contributors
@@ -24,65 +24,136 @@
 require_once(__DIR__ . '/../../config.php');
 
 use block_bridge_csv\local\data_source;
+use core\output\notification;
+use local_bridge\block_page;
 use local_bridge\local\block_jobs;
 
 $courseid = required_param('courseid', PARAM_INT);
-$step = required_param('step', PARAM_ALPHA);
+$step = optional_param('step', 'upload', PARAM_ALPHA);
 $course = get_course($courseid);
 require_login($course);
-require_sesskey();
 $context = context_course::instance($courseid);
 require_capability('block/bridge_csv:enrol', $context);
 
-$returnurl = new moodle_url('/course/view.php', ['id' => $courseid]);
+$courseurl = new moodle_url('/course/view.php', ['id' => $courseid]);
+$coursename = format_string($course->fullname, true, ['context' => $context]);
 $source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language(),
-    \local_bridge\block_page::site_manager($context));
-$options = ['group' => optional_param('group', '', PARAM_TEXT)];
+    block_page::site_manager($context));
+$group = optional_param('group', '', PARAM_TEXT);
+$unknown = optional_param('unknown', 'reject', PARAM_ALPHA) === 'create' ? 'create' : 'reject';
+$options = ['group' => $group, 'unknown' => $unknown];
+
+/**
+ * The uploaded file, read from this user's draft area (the filepicker puts it there).
+ *
+ * @param int $draftid Draft item id.
+ * @return string|null File content, null when the draft is gone.
+ */
+function block_bridge_csv_draft(int $draftid): ?string {
+    global $USER;
+    $files = get_file_storage()->get_area_files(context_user::instance($USER->id)->id, 'user', 'draft', $draftid,
+        'id DESC', false);
+    $file = reset($files);
+    return $file ? $file->get_content() : null;
+}
+
+$PAGE->set_context($context);
+$PAGE->set_pagelayout('incourse');
+$PAGE->set_title(get_string('pluginname', 'block_bridge_csv'));
+$PAGE->set_heading($coursename);
+
+if ($step === 'upload') {
+    $PAGE->set_url(new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'upload']));
+    $form = new \block_bridge_csv\form\upload(null, ['courseid' => $courseid]);
+    if ($form->is_cancelled()) {
+        redirect($courseurl);
+    }
+    if ($data = $form->get_data()) {
+        redirect(new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'preview',
+            'draftid' => (int)$data->csvfile, 'group' => trim((string)$data->group), 'unknown' => $data->unknown]));
+    }
+    echo $OUTPUT->header();
+    echo $OUTPUT->heading(get_string('pluginname', 'block_bridge_csv'));
+    $form->display();
+    echo $OUTPUT->footer();
+    exit;
+}
 
 if ($step === 'report') {
+    require_sesskey();
     $jobid = required_param('jobid', PARAM_INT);
-    $report = $source->report($courseid, $jobid);
+    $report = block_page::call(function() use ($source, $courseid, $jobid) {
+        return $source->report($courseid, $jobid);
+    });
     if ($report['status'] !== 200) {
-        redirect($returnurl, get_string('failed', 'block_bridge_csv', $report['status']), null,
-            \core\output\notification::NOTIFY_ERROR);
+        block_page::back($courseid, block_page::error_message((int)$report['status']), notification::NOTIFY_ERROR);
     }
     send_file($report['body'], "inscriptions-$courseid-$jobid.csv", 0, 0, true, true, 'text/csv');
 }
 
-// The previewed file waits in the session until it is confirmed: the same bytes are applied.
+$draftid = required_param('draftid', PARAM_INT);
+$csv = block_bridge_csv_draft($draftid);
+if ($csv === null) {
+    redirect(new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid]),
+        get_string('expired', 'block_bridge_csv'), null, notification::NOTIFY_WARNING);
+}
+
+// The full-page dry run: paginated, with a "problems only" filter; each page asks the bridge again (a dry run
+// changes nothing), so nothing but the draft file is kept between pages.
 if ($step === 'preview') {
-    $file = $_FILES['csvfile'] ?? null;
-    if (!$file || $file['error'] !== UPLOAD_ERR_OK || !is_uploaded_file($file['tmp_name'])) {
-        redirect($returnurl, get_string('nofile', 'block_bridge_csv'), null, \core\output\notification::NOTIFY_ERROR);
-    }
-    $csv = file_get_contents($file['tmp_name']);
-    $SESSION->block_bridge_csv_pending = ['courseid' => $courseid, 'csv' => $csv, 'options' => $options];
-    $preview = $source->preview($courseid, $csv, $options);
-    $PAGE->set_url(new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid]));
-    $PAGE->set_context($context);
-    $PAGE->set_title(get_string('pluginname', 'block_bridge_csv'));
+    $page = optional_param('page', 0, PARAM_INT);
+    $problems = optional_param('problems', 0, PARAM_BOOL);
+    $perpage = 50;
+    $url = new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'preview',
+        'draftid' => $draftid, 'group' => $group, 'unknown' => $unknown, 'problems' => (int)$problems]);
+    $PAGE->set_url($url);
+    $preview = block_page::call(function() use ($source, $courseid, $csv, $options) {
+        return ['status' => 200] + $source->preview($courseid, $csv, $options);
+    });
     echo $OUTPUT->header();
-    echo $OUTPUT->render_from_template('block_bridge_csv/preview', $preview + [
-        'courseid' => $courseid, 'sesskey' => sesskey(),
-        'actionurl' => (new moodle_url('/blocks/bridge_csv/action.php'))->out(false),
-    ]);
+    echo $OUTPUT->heading(get_string('previewof', 'block_bridge_csv', $coursename));
+    if (empty($preview['ok'])) {
+        $message = (string)($preview['message'] ?? '');
+        echo $OUTPUT->notification($message !== '' ? get_string('fileproblem', 'block_bridge_csv', $message)
+            : block_page::error_message((int)$preview['status']), notification::NOTIFY_ERROR);
+        echo html_writer::link(new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid]),
+            get_string('again', 'block_bridge_csv'), ['class' => 'btn btn-secondary']);
+        echo $OUTPUT->footer();
+        exit;
+    }
+    $rows = $problems ? array_values(array_filter($preview['rows'], function($r) {
+        return $r['problem'];
+    })) : $preview['rows'];
+    $toenrol = 0;
+    foreach ($preview['counts'] as $c) {
+        if (in_array($c['status'], ['will_enrol', 'will_create', 'will_add_groups'], true)) {
+            $toenrol += $c['count'];
+        }
+    }
+    $tpl = [
+        'total' => $preview['total'], 'counts' => $preview['counts'], 'groups' => $preview['groups'] ?? [],
+        'group' => $group, 'rows' => array_slice($rows, $page * $perpage, $perpage), 'problems' => $problems,
+        'allurl' => (new moodle_url($url, ['problems' => 0]))->out(false),
+        'problemsurl' => (new moodle_url($url, ['problems' => 1]))->out(false),
+        'confirmlabel' => get_string('enrolnumber', 'block_bridge_csv', $toenrol), 'canconfirm' => $toenrol > 0,
+        'cancelurl' => $courseurl->out(false), 'courseid' => $courseid, 'draftid' => $draftid, 'unknown' => $unknown,
+        'sesskey' => sesskey(), 'actionurl' => (new moodle_url('/blocks/bridge_csv/action.php'))->out(false),
+    ];
+    echo $OUTPUT->render_from_template('block_bridge_csv/preview', $tpl);
+    echo $OUTPUT->paging_bar(count($rows), $page, $perpage, $url);
     echo $OUTPUT->footer();
     exit;
 }
 
 if ($step === 'confirm') {
-    $pending = $SESSION->block_bridge_csv_pending ?? null;
-    unset($SESSION->block_bridge_csv_pending);
-    if (!$pending || (int)$pending['courseid'] !== $courseid) {
-        redirect($returnurl, get_string('expired', 'block_bridge_csv'), null, \core\output\notification::NOTIFY_WARNING);
-    }
-    $result = $source->apply($courseid, $pending['csv'], $pending['options']);
-    if ($result['jobid'] > 0) {
+    require_sesskey();
+    $result = block_page::call(function() use ($source, $courseid, $csv, $options) {
+        return $source->apply($courseid, $csv, $options);
+    });
+    if (($result['jobid'] ?? 0) > 0) {
         block_jobs::add('block_bridge_csv', $courseid, $result['jobid']);
-        redirect($returnurl, get_string('submitted', 'block_bridge_csv', $result['jobid']), null,
-            \core\output\notification::NOTIFY_SUCCESS);
+        block_page::back($courseid, get_string('submitted', 'block_bridge_csv'), notification::NOTIFY_SUCCESS);
     }
-    redirect($returnurl, get_string('failed', 'block_bridge_csv', $result['status']), null,
-        \core\output\notification::NOTIFY_ERROR);
+    block_page::back($courseid, block_page::error_message((int)$result['status']), notification::NOTIFY_ERROR);
 }
-throw new moodle_exception('invalidparameter', 'debug');
+block_page::back($courseid, get_string('error_badinput', 'local_bridge'), notification::NOTIFY_ERROR);

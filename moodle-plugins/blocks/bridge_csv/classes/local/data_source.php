@@ -91,6 +91,7 @@ class data_source {
         }
         $labels = $r['data']['labels'] ?? [];
         $rows = [];
+        $groups = [];
         foreach ($r['data']['rows'] ?? [] as $row) {
             $status = (string)$row['status'];
             $rows[] = [
@@ -100,13 +101,23 @@ class data_source {
                 'status' => $status,
                 'label' => (string)($labels[$status] ?? $status),
                 'problem' => !in_array($status, ['will_enrol', 'will_create', 'already_enrolled', 'will_add_groups'], true),
+                // Why a row is a problem, as the bridge words it (its reason codes when it gives no sentence).
+                'detail' => (string)($row['detail'] ?? implode(', ', $row['reasons'] ?? [])),
             ];
+            foreach ($row['new_groups'] ?? [] as $g) {
+                $groups[(string)$g] = ($groups[(string)$g] ?? 0) + 1;
+            }
         }
         $counts = [];
         foreach ($r['data']['counts']['by_status'] ?? [] as $status => $n) {
             $counts[] = ['status' => $status, 'label' => (string)($labels[$status] ?? $status), 'count' => (int)$n];
         }
-        return ['ok' => true, 'rows' => $rows, 'counts' => $counts, 'total' => (int)($r['data']['counts']['total'] ?? 0)];
+        $grouplist = [];
+        foreach ($groups as $name => $n) {
+            $grouplist[] = ['name' => $name, 'count' => $n];
+        }
+        return ['ok' => true, 'rows' => $rows, 'counts' => $counts, 'groups' => $grouplist,
+            'total' => (int)($r['data']['counts']['total'] ?? 0)];
     }
 
     /**

@@ -1,0 +1,56 @@
+<?php
+// This file is part of Moodle - https://moodle.org/
+//
+// Moodle is free software: you can redistribute it and/or modify
+// it under the terms of the GNU General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// Moodle is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+// GNU General Public License for more details.
+//
+// You should have received a copy of the GNU General Public License
+// along with Moodle.  If not, see <https://www.gnu.org/licenses/>.
+
+/**
+ * The CSV enrolment upload form.
+ *
+ * @package    block_bridge_csv
+ * @copyright  2025 m@gistère bridge contributors
+ * @license    https://www.gnu.org/copyleft/gpl.html GNU GPL v3 or later
+ */
+
+namespace block_bridge_csv\form;
+
+defined('MOODLE_INTERNAL') || die();
+
+global $CFG;
+require_once($CFG->libdir . '/formslib.php');
+
+/**
+ * The file (Moodle's filepicker: it lands in the user's draft area, never in the session) and the plan's options.
+ */
+class upload extends \moodleform {
+    /**
+     * The form.
+     */
+    protected function definition() {
+        $mform = $this->_form;
+        $mform->addElement('hidden', 'courseid', $this->_customdata['courseid']);
+        $mform->setType('courseid', PARAM_INT);
+        $mform->addElement('hidden', 'step', 'upload');
+        $mform->setType('step', PARAM_ALPHA);
+        $mform->addElement('filepicker', 'csvfile', get_string('file', 'block_bridge_csv'), null,
+            ['accepted_types' => ['.csv', '.txt'], 'maxfiles' => 1]);
+        $mform->addRule('csvfile', null, 'required', null, 'client');
+        $mform->addElement('text', 'group', get_string('group', 'block_bridge_csv'), ['size' => 30]);
+        $mform->setType('group', PARAM_TEXT);
+        $mform->addElement('select', 'unknown', get_string('unknown', 'block_bridge_csv'), [
+            'reject' => get_string('unknown_reject', 'block_bridge_csv'),
+            'create' => get_string('unknown_create', 'block_bridge_csv'),
+        ]);
+        $this->add_action_buttons(true, get_string('preview', 'block_bridge_csv'));
+    }
+}
