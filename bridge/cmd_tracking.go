@@ -15,6 +15,7 @@ import (
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/certificate"
 	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/gaia"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/tracking"
 )
@@ -158,8 +159,9 @@ func printStats(env *cliEnv, st tracking.Stats) {
 }
 
 func runTrackingList(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "tracking list", "--domain D --course C --as USERID")
+	fs := newFlags(env, "tracking list", "--domain D --course C --as USERID [--gaia DISPOSITIF/MODULE/GROUPE|others]")
 	f := addTrackingFlags(env, fs, true)
+	gaiaFilter := fs.String("gaia", "", "only the people of the course's GAIA session (its key), or \"others\" for everyone else")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -174,6 +176,11 @@ func runTrackingList(ctx context.Context, env *cliEnv, args []string) error {
 		present, err := a.Store.Attendance(ctx, *f.domain, *f.course)
 		if err != nil {
 			return err
+		}
+		if *gaiaFilter != "" {
+			if err := filterGaia(ctx, svc, *f.domain, *f.course, *gaiaFilter, sess); err != nil {
+				return err
+			}
 		}
 		if env.format == "json" {
 			rows := make([]map[string]any, 0, len(sess.Participants))
@@ -197,6 +204,37 @@ func runTrackingList(ctx context.Context, env *cliEnv, args []string) error {
 		w.Flush()
 		return w.Error()
 	})
+}
+
+// filterGaia keeps the people of the course's GAIA session (filter = its
+// key, normalised: group "01" is "1"), or everyone else ("others").
+func filterGaia(ctx context.Context, svc *tracking.Service, domain string, course int64, filter string, sess *tracking.Session) error {
+	key, members, err := svc.GaiaMembers(ctx, domain, course)
+	if err != nil {
+		return err
+	}
+	others := strings.EqualFold(filter, "others")
+	if !others {
+		parts := strings.Split(filter, "/")
+		if len(parts) != 3 {
+			return usagef("--gaia wants dispositif/module/groupe or others, got %q", filter)
+		}
+		if key == "" || gaia.SessionKey(parts[0], parts[1], parts[2]) != key {
+			linked := key
+			if linked == "" {
+				linked = "none (or the site lacks local_bridge)"
+			}
+			return usagef("course %d is not linked to GAIA session %s: its GAIA session is %s", course, filter, linked)
+		}
+	}
+	kept := sess.Participants[:0]
+	for _, p := range sess.Participants {
+		if members[p.UserID] != others {
+			kept = append(kept, p)
+		}
+	}
+	sess.Participants = kept
+	return nil
 }
 
 // parisTime prints a Moodle timestamp as a French date and time, Europe/Paris;

@@ -230,6 +230,16 @@ func TestGaiaDropScan(t *testing.T) {
 		if !found {
 			e.t.Errorf("[%s] no collective report in %s", e.tg.kind, certs)
 		}
+		// The follow-up list filters by GAIA session, or the others.
+		for filter, want := range map[string]int{"26A0050123/45001/01": 3, "others": 0} {
+			list := e.ok("tracking", "list", "--domain", "academie", "--course", s1, "--as", fmt.Sprint(noel), "--gaia", filter)
+			if n := strings.Count(strings.TrimSpace(list), "\n"); n != want {
+				e.t.Errorf("[%s] tracking list --gaia %s: %d row(s), want %d:\n%s", e.tg.kind, filter, n, want, list)
+			}
+		}
+		if r := e.bridge("tracking", "list", "--domain", "academie", "--course", s1, "--as", fmt.Sprint(noel), "--gaia", national); r.code != 2 {
+			e.t.Errorf("[%s] tracking list --gaia with another session: exit %d\n%s", e.tg.kind, r.code, r.stderr)
+		}
 		st := newState()
 		e.snapCourse(st, "academie", s1)
 		e.snapCourse(st, "academie", s2)

@@ -189,6 +189,22 @@ func (s *Service) gaiaBlocks(ctx context.Context, domain string, courseID int64)
 	return []certificate.GaiaBlock{b}, nil
 }
 
+// GaiaMembers returns the GAIA session a course is linked to and the
+// Moodle user ids its GAIA enrolment instance enrols (the follow-up's
+// filter by GAIA session, "others" being the rest); "" when the course is
+// not linked or the site lacks local_bridge.
+func (s *Service) GaiaMembers(ctx context.Context, domain string, courseID int64) (string, map[int64]bool, error) {
+	blocks, err := s.gaiaBlocks(ctx, domain, courseID)
+	if err != nil || len(blocks) == 0 {
+		return "", nil, err
+	}
+	link, err := s.st.GaiaLinkOf(ctx, domain, courseID)
+	if err != nil {
+		return "", nil, fmt.Errorf("tracking: %w", err)
+	}
+	return link.SessionKey, blocks[0].UserIDs, nil
+}
+
 // frenchDay turns YYYY-MM-DD into DD/MM/YYYY.
 func frenchDay(d string) string {
 	if t, err := time.Parse("2006-01-02", d); err == nil {
