@@ -52,6 +52,8 @@ var Needs = []Need{
 	{Function: "local_bridge_freeze_context", Feature: "archiving (read-only)", Plugin: true},
 	{Function: "local_bridge_mark_course_complete", Feature: "attendance mirrored to completion", Plugin: true},
 	{Function: "local_bridge_named_enrolment", Feature: "GAIA-managed enrolment (own instance, override)", Plugin: true},
+	{Function: "local_bridge_find_users", Feature: "fast CSV enrolment look-ups", Fallback: "core_user_get_users_by_field", Plugin: true},
+	{Function: "local_bridge_get_participants", Feature: "fast participant lists", Fallback: "core_enrol_get_enrolled_users", Plugin: true},
 }
 
 // Missing is a needed function the site's token does not offer.

@@ -125,20 +125,53 @@ func (a *applier) indexes(keep func(e *Entry) bool) []int {
 	return out
 }
 
+// createUsers creates the accounts part by part, each part its own
+// checkpoint (create-users/0000, /0001…): a job retried after a crash or a
+// lost lease resumes after the last finished part instead of creating (or
+// looking up) every account again. A part is what the site takes at once:
+// BatchParallel calls of MaxRowsPerChunk rows.
 func (a *applier) createUsers(ctx context.Context) (any, error) {
 	idx := a.indexes(func(e *Entry) bool { return e.Status == StatusWillCreate })
 	res := phaseResult{IDs: map[int]int64{}, Failed: map[int]string{}}
 	if len(idx) == 0 {
 		return res, nil
 	}
-	a.cp.Progress(0, 5, fmt.Sprintf("%s: %d accounts", PhaseCreate, len(idx)))
+	size := a.c.BulkPartSize()
+	for part, start := 0, 0; start < len(idx); part, start = part+1, start+size {
+		rows := idx[start:min(start+size, len(idx))]
+		var done phaseResult
+		name := fmt.Sprintf("%s/%04d", PhaseCreate, part)
+		if err := a.cp.Step(name, func(ctx context.Context) (any, error) { return a.createPart(ctx, rows) }, &done); err != nil {
+			return nil, err
+		}
+		for i, id := range done.IDs {
+			res.IDs[i] = id
+		}
+		for i, msg := range done.Failed {
+			res.Failed[i] = msg
+		}
+		a.cp.Progress(start+len(rows), len(idx), fmt.Sprintf("%s: %d/%d accounts", PhaseCreate, start+len(rows), len(idx)))
+	}
+	res.Done = len(res.IDs)
+	return res, nil
+}
+
+// createPart creates one part's accounts. The plan found their usernames
+// free; the look-up again before creating is skipped on a job's first
+// attempt (the only case where no earlier attempt can have made them).
+func (a *applier) createPart(ctx context.Context, idx []int) (phaseResult, error) {
+	res := phaseResult{IDs: map[int]int64{}, Failed: map[int]string{}}
 	users := make([]moodle.UserInput, len(idx))
 	for k, i := range idx {
 		users[k] = a.userInput(&a.p.Entries[i])
 	}
-	out, err := a.c.CreateUsersOnce(ctx, users)
+	create := a.c.CreateUsersOnce
+	if a.firstAttempt() {
+		create = a.c.CreateUsersFree
+	}
+	out, err := create(ctx, users)
 	if err != nil && len(out.Pending()) > 0 {
-		return nil, fmt.Errorf("create accounts: %w", err)
+		return res, fmt.Errorf("create accounts: %w", err)
 	}
 	for k, row := range out.Rows {
 		switch {
@@ -150,6 +183,14 @@ func (a *applier) createUsers(ctx context.Context) (any, error) {
 	}
 	res.Done = len(res.IDs)
 	return res, nil
+}
+
+// firstAttempt reports whether the checkpointer says this is a job's first
+// attempt (Attempt() == 1). A checkpointer that cannot tell (Direct) counts
+// as a later attempt: the safe side.
+func (a *applier) firstAttempt() bool {
+	at, ok := a.cp.(interface{ Attempt() int })
+	return ok && at.Attempt() == 1
 }
 
 func (a *applier) userInput(e *Entry) moodle.UserInput {

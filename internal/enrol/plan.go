@@ -62,19 +62,37 @@ type Directory interface {
 	EnrolledUsers(ctx context.Context, courseID int64) ([]moodle.User, error)
 }
 
-// WebServices is the Directory of a site reached only by web services.
+// WebServices is the Directory of a site reached only by web services:
+// local_bridge's lean look-ups when the site offers them, core's functions
+// otherwise (full records: several seconds for a few thousand people).
 type WebServices struct{ Client *moodle.Client }
 
-// UsersByField implements Directory with core_user_get_users_by_field.
+// UsersByField implements Directory with local_bridge_find_users, or
+// core_user_get_users_by_field.
 func (w WebServices) UsersByField(ctx context.Context, field string, values []string) ([]moodle.User, error) {
+	if w.Client.HasLeanLookups() {
+		return w.Client.FindUsers(ctx, field, values)
+	}
 	return w.Client.GetUsersByField(ctx, field, values)
 }
 
-// EnrolledUsers implements Directory with core_enrol_get_enrolled_users,
-// asking only for the fields the plan reads.
+// EnrolledUsers implements Directory with local_bridge_get_participants,
+// or core_enrol_get_enrolled_users asking only for the fields the plan
+// reads.
 func (w WebServices) EnrolledUsers(ctx context.Context, courseID int64) ([]moodle.User, error) {
+	if w.Client.HasLeanLookups() {
+		return w.Client.GetParticipants(ctx, moodle.Int(courseID))
+	}
 	return w.Client.GetEnrolledUsers(ctx, moodle.Int(courseID), moodle.EnrolledUsersOptions{
 		UserFields: []string{"id", "username", "email", "firstname", "lastname", "roles", "groups"}})
+}
+
+// Path names the look-ups in use: "plugin" (local_bridge) or "ws" (core).
+func (w WebServices) Path() string {
+	if w.Client.HasLeanLookups() {
+		return "plugin"
+	}
+	return "ws"
 }
 
 // Entry is one row of a plan and of its report. Removal entries (people

@@ -117,6 +117,63 @@ func (m *memCheckpoints) Step(name string, fn func(context.Context) (any, error)
 
 func (m *memCheckpoints) Progress(int, int, string) {}
 
+// attemptCheckpoints is memCheckpoints that says which attempt it is, as
+// jobs.Run does.
+type attemptCheckpoints struct {
+	*memCheckpoints
+	attempt int
+}
+
+func (a attemptCheckpoints) Attempt() int { return a.attempt }
+
+// TestCrashMidCreationResumesAfterTheLastPart: 450 accounts are created in
+// parts of 200 (2 calls of 100 in flight), each a checkpoint. A worker that
+// dies after the second part leaves the third to the next attempt, which
+// neither creates nor looks up again the 400 accounts already made.
+func TestCrashMidCreationResumesAfterTheLastPart(t *testing.T) {
+	env := newSimEnv(t)
+	p := env.plan(t, usersCSV(450), PlanOptions{Unknown: "create", CreateAuth: "shibboleth"})
+	saved, _ := json.Marshal(p)
+	mem := &memCheckpoints{ctx: context.Background(), saved: map[string][]byte{}, failAt: PhaseCreate + "/0002"}
+	before := env.site.CallCounts()
+	if err := Apply(env.client, p, attemptCheckpoints{mem, 1}); err == nil {
+		t.Fatal("want the simulated crash")
+	}
+	first := env.site.CallCounts()
+	if n := first["core_user_create_users"] - before["core_user_create_users"]; n != 4 {
+		t.Fatalf("first attempt: %d create calls, want 4 (2 parts of 2 chunks)", n)
+	}
+	if n := first["core_user_get_users_by_field"] - before["core_user_get_users_by_field"]; n != 0 {
+		t.Fatalf("first attempt looked usernames up again %d time(s): the plan had just found them free", n)
+	}
+	if _, ok := mem.saved[PhaseCreate+"/0001"]; !ok {
+		t.Fatalf("part 1 not checkpointed: %v", keys(mem.saved))
+	}
+	var resumed Plan
+	_ = json.Unmarshal(saved, &resumed)
+	if err := Apply(env.client, &resumed, attemptCheckpoints{mem, 2}); err != nil {
+		t.Fatal(err)
+	}
+	second := env.site.CallCounts()
+	if n := second["core_user_create_users"] - first["core_user_create_users"]; n != 1 {
+		t.Fatalf("resume made %d create calls, want 1 (the last 50 accounts)", n)
+	}
+	if n := resumed.Counts().ByStatus[StatusCreated]; n != 450 {
+		t.Fatalf("created %d: %v", n, resumed.Counts().ByStatus)
+	}
+	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 450 {
+		t.Fatalf("enrolled %d", n)
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
 func TestResumedApplySkipsFinishedPhases(t *testing.T) {
 	env := newSimEnv(t)
 	p := env.plan(t, usersCSV(250), PlanOptions{Unknown: "create", CreateAuth: "shibboleth", Group: "G"})

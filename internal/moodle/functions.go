@@ -38,6 +38,8 @@ const (
 	fnEnableSelfEnrolment      = "local_bridge_enable_self_enrolment"
 	fnFreezeContext            = "local_bridge_freeze_context"
 	fnMarkCourseComplete       = "local_bridge_mark_course_complete"
+	FnFindUsers                = "local_bridge_find_users"
+	FnGetParticipants          = "local_bridge_get_participants"
 )
 
 // CoreFunctions are the core functions the bridge calls; pass them to

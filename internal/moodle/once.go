@@ -119,6 +119,31 @@ func (c *Client) CreateUsersOnce(ctx context.Context, users []UserInput) (*Batch
 	return res, err
 }
 
+// CreateUsersFree is CreateUsersOnce for users whose usernames were just
+// found free (a plan's look-up): it skips the look-up before creating, and
+// still adopts existing accounts for the rows that failed or were left
+// untried (a lost answer may hide a committed create).
+func (c *Client) CreateUsersFree(ctx context.Context, users []UserInput) (*BatchResult[CreatedUser], error) {
+	created, err := c.CreateUsersBatch(ctx, users)
+	if err == nil && len(created.Failed()) == 0 {
+		return created, nil
+	}
+	if err != nil && !failure.IsRetryable(err) {
+		return created, err
+	}
+	if lerr := c.adoptExisting(ctx, users, created); lerr != nil {
+		return created, errors.Join(err, lerr)
+	}
+	if len(created.Pending()) == 0 {
+		return created, nil
+	}
+	return created, err
+}
+
+// BulkPartSize is how many rows one round of a bulk call takes:
+// BatchParallel chunks of MaxRowsPerChunk rows.
+func (c *Client) BulkPartSize() int { return c.opts.MaxRowsPerChunk * c.opts.BatchParallel }
+
 // adoptExisting marks OK and Existing the not-OK rows whose username exists.
 func (c *Client) adoptExisting(ctx context.Context, users []UserInput, res *BatchResult[CreatedUser]) error {
 	var names []string

@@ -25,7 +25,7 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_bridge';
-$plugin->version = 2025060201;
+$plugin->version = 2025060205;
 // Moodle 4.0: asynchronous backup/restore (3.7), context locking (3.6) and the external API are all there.
 $plugin->requires = 2022041900;
 $plugin->maturity = MATURITY_ALPHA;

@@ -73,6 +73,18 @@ $functions = [
         'type' => 'write',
         'capabilities' => 'local/bridge:use, moodle/course:enrolreview, moodle/course:enrolconfig, enrol/manual:enrol, enrol/manual:unenrol',
     ],
+    'local_bridge_find_users' => [
+        'classname' => 'local_bridge\external\find_users',
+        'description' => 'Live accounts by e-mail, username, idnumber or id: only the fields the bridge matches on, in one query.',
+        'type' => 'read',
+        'capabilities' => 'local/bridge:use, moodle/user:viewdetails, moodle/user:viewhiddendetails',
+    ],
+    'local_bridge_get_participants' => [
+        'classname' => 'local_bridge\external\get_participants',
+        'description' => 'A course\'s enrolled users with their roles and groups, in three queries.',
+        'type' => 'read',
+        'capabilities' => 'local/bridge:use, moodle/course:viewparticipants',
+    ],
 ];
 
 // A ready-made service for the bridge's token; the bridge also needs core functions,
