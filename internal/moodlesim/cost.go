@@ -21,19 +21,24 @@ type CostModel struct {
 	PerUser         time.Duration // created without a password (SSO auth)
 	PerUserPassword time.Duration // created with a password or createpassword
 	PerEnrolRow     time.Duration
-	Cores           int
+	// PerRecord is a full user record in an answer of core's look-ups
+	// (core_user_get_users_by_field, core_enrol_get_enrolled_users): they
+	// build a whole profile per person. local_bridge's lean look-ups cost
+	// the call alone.
+	PerRecord time.Duration
+	Cores     int
 }
 
 // RealMoodle45 is the cost model measured on a real Moodle 4.5.5+ site.
 var RealMoodle45 = CostModel{PerCall: 8 * time.Millisecond, PerUser: time.Millisecond,
-	PerUserPassword: 6 * time.Millisecond, PerEnrolRow: 2700 * time.Microsecond, Cores: 2}
+	PerUserPassword: 6 * time.Millisecond, PerEnrolRow: 2700 * time.Microsecond, PerRecord: 600 * time.Microsecond, Cores: 2}
 
 // Zero reports whether the model adds no cost.
 func (m CostModel) Zero() bool {
-	return m == CostModel{} || (m.PerCall|m.PerUser|m.PerUserPassword|m.PerEnrolRow) == 0
+	return m == CostModel{} || (m.PerCall|m.PerUser|m.PerUserPassword|m.PerEnrolRow|m.PerRecord) == 0
 }
 
-// ParseCost reads "real-4.5" or "call=8ms,user=1ms,password=6ms,enrol=2.7ms,cores=2".
+// ParseCost reads "real-4.5" or "call=8ms,user=1ms,password=6ms,enrol=2.7ms,record=0.6ms,cores=2".
 func ParseCost(spec string) (CostModel, error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
@@ -66,8 +71,10 @@ func ParseCost(spec string) (CostModel, error) {
 			m.PerUserPassword = d
 		case "enrol":
 			m.PerEnrolRow = d
+		case "record":
+			m.PerRecord = d
 		default:
-			return CostModel{}, failure.Permanent(fmt.Errorf("moodlesim: cost %q: unknown key (call, user, password, enrol, cores)", part))
+			return CostModel{}, failure.Permanent(fmt.Errorf("moodlesim: cost %q: unknown key (call, user, password, enrol, record, cores)", part))
 		}
 	}
 	return m, nil
@@ -89,6 +96,21 @@ func (m CostModel) of(function string, params P) time.Duration {
 		d += time.Duration(len(params.List("enrolments"))) * m.PerEnrolRow
 	}
 	return d
+}
+
+// ofAnswer is the part of a call's cost that depends on its answer: full
+// user records built by core's look-ups.
+func (m CostModel) ofAnswer(function string, result any) time.Duration {
+	if m.PerRecord == 0 {
+		return 0
+	}
+	switch function {
+	case "core_user_get_users_by_field", "core_enrol_get_enrolled_users":
+		if rows, ok := result.([]obj); ok {
+			return time.Duration(len(rows)) * m.PerRecord
+		}
+	}
+	return 0
 }
 
 // spend takes a site's worker for d, as PHP would keep a core busy.

@@ -6,7 +6,7 @@ import (
 )
 
 func TestParseCost(t *testing.T) {
-	m, err := ParseCost("call=8ms,user=1ms,password=6ms,enrol=2.7ms,cores=2")
+	m, err := ParseCost("call=8ms,user=1ms,password=6ms,enrol=2.7ms,record=0.6ms,cores=2")
 	if err != nil || m != RealMoodle45 {
 		t.Fatalf("parsed %+v, %v", m, err)
 	}
@@ -34,5 +34,14 @@ func TestCostOfRows(t *testing.T) {
 	}
 	if got := m.of("core_webservice_get_site_info", P{}); got != 8*time.Millisecond {
 		t.Errorf("site info: %v", got)
+	}
+	// Core's look-ups build a full record per person found; local_bridge's
+	// lean ones cost the call alone.
+	found := []obj{o("id", 3), o("id", 4)}
+	if got, want := m.ofAnswer("core_user_get_users_by_field", found), 2*600*time.Microsecond; got != want {
+		t.Errorf("users by field: %v, want %v", got, want)
+	}
+	if got := m.ofAnswer("local_bridge_find_users", found); got != 0 {
+		t.Errorf("find_users: %v, want nothing beyond the call", got)
 	}
 }

@@ -289,14 +289,15 @@ func (srv *Server) dispatch(site *Site, base string, params *phpArr) (any, *fnDe
 	// Outside the site's lock: a real site serves calls on several cores.
 	site.spend(srv.opts.Cost.of(name, cleaned.(P)))
 	site.mu.Lock()
-	defer site.mu.Unlock()
 	result, err := fn.run(c, cleaned.(P))
+	site.mu.Unlock()
 	if err != nil {
 		var pe *paramError
 		if errors.As(err, &pe) {
 			err = errInvalidParam(pe.debug)
 		}
 	}
+	site.spend(srv.opts.Cost.ofAnswer(name, result))
 	return result, fn, err
 }
 
