@@ -70,7 +70,7 @@ type WebServices struct{ Client *moodle.Client }
 // UsersByField implements Directory with local_bridge_find_users, or
 // core_user_get_users_by_field.
 func (w WebServices) UsersByField(ctx context.Context, field string, values []string) ([]moodle.User, error) {
-	if w.Client.HasLeanLookups() {
+	if w.Client.LeanLookups(ctx) {
 		return w.Client.FindUsers(ctx, field, values)
 	}
 	return w.Client.GetUsersByField(ctx, field, values)
@@ -80,7 +80,7 @@ func (w WebServices) UsersByField(ctx context.Context, field string, values []st
 // or core_enrol_get_enrolled_users asking only for the fields the plan
 // reads.
 func (w WebServices) EnrolledUsers(ctx context.Context, courseID int64) ([]moodle.User, error) {
-	if w.Client.HasLeanLookups() {
+	if w.Client.LeanLookups(ctx) {
 		return w.Client.GetParticipants(ctx, moodle.Int(courseID))
 	}
 	return w.Client.GetEnrolledUsers(ctx, moodle.Int(courseID), moodle.EnrolledUsersOptions{

@@ -9,10 +9,22 @@ import "context"
 // roles and groups the bridge matches on, in one to three queries.
 
 // HasLeanLookups reports whether the site's token offers both of
-// local_bridge's look-ups (known after Probe).
+// local_bridge's look-ups, as far as known (after a Probe).
 func (c *Client) HasLeanLookups() bool {
 	s := c.Strategy()
 	return s != nil && s.HasFunction(FnFindUsers) && s.HasFunction(FnGetParticipants)
+}
+
+// LeanLookups is HasLeanLookups, probing the site first when it was not
+// probed yet. A failed probe answers false: the core function called
+// instead fails the same way, with its own error.
+func (c *Client) LeanLookups(ctx context.Context) bool {
+	if c.Strategy() == nil {
+		if _, err := c.Probe(ctx); err != nil {
+			return false
+		}
+	}
+	return c.HasLeanLookups()
 }
 
 // FindUsers calls local_bridge_find_users: live accounts whose field

@@ -155,7 +155,11 @@ func (c *Client) adoptExisting(ctx context.Context, users []UserInput, res *Batc
 	if len(names) == 0 {
 		return nil
 	}
-	found, err := c.GetUsersByField(ctx, "username", names)
+	lookup := c.GetUsersByField
+	if c.LeanLookups(ctx) {
+		lookup = c.FindUsers
+	}
+	found, err := lookup(ctx, "username", names)
 	res.Calls += len(chunkBy(names, c.opts.MaxRowsPerChunk*5, c.valueBudget(1)))
 	if err != nil {
 		return fmt.Errorf("natural-key lookup: %w", err)
