@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -78,11 +80,17 @@ func parseAll(t *testing.T, file string) []Row {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := readRows(rd)
-	if err != nil {
-		t.Fatal(err)
+	var rows []Row
+	for {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return rows
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, row)
 	}
-	return rows
 }
 
 func assertCountsAddUp(t *testing.T, c Counts, rows int) {

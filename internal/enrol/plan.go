@@ -160,36 +160,32 @@ func PlanFile(ctx context.Context, c *moodle.Client, file io.Reader, opts PlanOp
 	if err != nil {
 		return nil, fmt.Errorf("enrol: plan: %w", err)
 	}
-	rows, err := readRows(rd)
+	pl, err := newPlanner(c, opts)
 	if err != nil {
-		return nil, fmt.Errorf("enrol: plan: %w", err)
+		return nil, err
+	}
+	// Rows become entries as they are read: a 100,000-row file is never
+	// held twice (rows and entries).
+	for {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("enrol: plan: %w", err)
+		}
+		pl.addRow(&row)
 	}
 	if _, err := io.Copy(h, file); err != nil { // whatever the reader left unread
 		return nil, fmt.Errorf("enrol: plan: hash file: %w", &FileError{Code: FileReadError, Err: err})
 	}
-	p, err := PlanRows(ctx, c, rows, opts)
+	p, err := pl.run(ctx)
 	if err != nil {
 		return nil, err
 	}
 	p.FileSHA256 = hex.EncodeToString(h.Sum(nil))
 	p.Notices = rd.Notices()
 	return p, nil
-}
-
-// readRows keeps rows without their raw cells, which plans never use.
-func readRows(rd *Reader) ([]Row, error) {
-	var rows []Row
-	for {
-		row, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return rows, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		row.Raw = nil
-		rows = append(rows, row)
-	}
 }
 
 // OptionError is a permanent error in the plan's options.
@@ -204,30 +200,67 @@ type planner struct {
 	dir     Directory
 	opts    PlanOptions
 	plan    *Plan
-	byEmail map[string][]moodle.User
-	byName  map[string]moodle.User
+	byEmail map[string][]account
+	byName  map[string]account
 	asked   map[string]bool // usernames already looked up, found or not
-	byIDNum map[string][]moodle.User
+	byIDNum map[string][]account
+	// firstOf: a person's identity (identityKey) -> their first entry with
+	// a role, to find one person given two roles (conflictingRoles).
+	firstOf map[string]int
 	// enrolled: course -> user id -> enrolled user (roles, groups)
 	enrolled map[int64]map[int64]moodle.User
 	roleIDs  map[string]int64
 	sessions []int64 // the courses assignCourses spread rows over
 }
 
+// account is what matching keeps of a looked-up account: a 100,000-row
+// plan holds one per person, so not the whole moodle.User.
+type account struct {
+	ID        int64
+	Username  string
+	Suspended bool
+}
+
+func accountOf(u *moodle.User) account {
+	return account{ID: int64(u.ID), Username: u.Username, Suspended: bool(u.Suspended)}
+}
+
+// lookupBatch bounds the values of one Directory look-up, so that a large
+// file's answers are turned into accounts a batch at a time.
+const lookupBatch = 5000
+
 // PlanRows plans rows already read (see PlanFile).
 func PlanRows(ctx context.Context, c *moodle.Client, rows []Row, opts PlanOptions) (*Plan, error) {
+	pl, err := newPlanner(c, opts)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		pl.addRow(&rows[i])
+	}
+	return pl.run(ctx)
+}
+
+func newPlanner(c *moodle.Client, opts PlanOptions) (*planner, error) {
 	if err := checkOptions(&opts); err != nil {
 		return nil, err
 	}
 	if opts.Directory == nil {
 		opts.Directory = WebServices{Client: c}
 	}
-	pl := &planner{c: c, dir: opts.Directory, opts: opts, plan: &Plan{Options: opts, Entries: make([]Entry, len(rows))},
-		byEmail: map[string][]moodle.User{}, byName: map[string]moodle.User{}, asked: map[string]bool{}, byIDNum: map[string][]moodle.User{}}
-	for i, row := range rows {
-		pl.plan.Entries[i] = pl.entryOf(row)
-	}
-	pl.conflictingRoles(rows)
+	return &planner{c: c, dir: opts.Directory, opts: opts, plan: &Plan{Options: opts},
+		byEmail: map[string][]account{}, byName: map[string]account{}, asked: map[string]bool{},
+		byIDNum: map[string][]account{}, firstOf: map[string]int{}}, nil
+}
+
+// addRow turns a row into the plan's next entry.
+func (pl *planner) addRow(row *Row) {
+	pl.plan.Entries = append(pl.plan.Entries, pl.entryOf(*row))
+	pl.conflictingRole(row, len(pl.plan.Entries)-1)
+}
+
+// run plans the entries added: look-ups, matching, creations, removals.
+func (pl *planner) run(ctx context.Context) (*Plan, error) {
 	if err := pl.assignCourses(); err != nil {
 		return nil, err
 	}
@@ -243,6 +276,20 @@ func PlanRows(ctx context.Context, c *moodle.Client, rows []Row, opts PlanOption
 	}
 	pl.planRemovals()
 	return pl.plan, nil
+}
+
+// usersBy looks values up by field a batch at a time, keeping accounts.
+func (pl *planner) usersBy(ctx context.Context, field string, values []string, keep func(u *moodle.User)) error {
+	for start := 0; start < len(values); start += lookupBatch {
+		users, err := pl.dir.UsersByField(ctx, field, values[start:min(start+lookupBatch, len(values))])
+		if err != nil {
+			return err
+		}
+		for i := range users {
+			keep(&users[i])
+		}
+	}
+	return nil
 }
 
 func checkOptions(o *PlanOptions) error {
@@ -316,33 +363,30 @@ func (pl *planner) entryOf(row Row) Entry {
 	return e
 }
 
-// conflictingRoles makes an error of one person given two roles in one
+// conflictingRole makes an error of one person given two roles in one
 // file (participant on one line, formateur on another): which one is meant
 // cannot be guessed, and keeping the first would silently drop the other.
 // Both lines are reported, and the person is left as they are.
-func (pl *planner) conflictingRoles(rows []Row) {
-	first := map[string]int{}
-	for i := range rows {
-		key := identityKey(&rows[i])
-		if key == "" || pl.plan.Entries[i].Role == "" {
-			continue
-		}
-		j, seen := first[key]
-		if !seen {
-			first[key] = i
-			continue
-		}
-		a, b := &pl.plan.Entries[j], &pl.plan.Entries[i]
-		if a.Role == b.Role || a.Role == "" {
-			continue
-		}
-		for _, pair := range [][2]*Entry{{a, b}, {b, a}} {
-			e, other := pair[0], pair[1]
-			e.Status = StatusInvalid
-			e.Detail = fmt.Sprintf("same person as line %d with another role (%s here, %s there): keep one line per person", other.Line, e.Role, other.Role)
-			e.NewGroups = nil
-			e.addReason(ReasonConflictingRoles)
-		}
+func (pl *planner) conflictingRole(row *Row, i int) {
+	key := identityKey(row)
+	if key == "" || pl.plan.Entries[i].Role == "" {
+		return
+	}
+	j, seen := pl.firstOf[key]
+	if !seen {
+		pl.firstOf[key] = i
+		return
+	}
+	a, b := &pl.plan.Entries[j], &pl.plan.Entries[i]
+	if a.Role == b.Role || a.Role == "" {
+		return
+	}
+	for _, pair := range [][2]*Entry{{a, b}, {b, a}} {
+		e, other := pair[0], pair[1]
+		e.Status = StatusInvalid
+		e.Detail = fmt.Sprintf("same person as line %d with another role (%s here, %s there): keep one line per person", other.Line, e.Role, other.Role)
+		e.NewGroups = nil
+		e.addReason(ReasonConflictingRoles)
 	}
 }
 
@@ -433,13 +477,12 @@ func (pl *planner) lookupEmails(ctx context.Context) error {
 	if len(emails) == 0 {
 		return nil
 	}
-	users, err := pl.dir.UsersByField(ctx, "email", emails)
+	err := pl.usersBy(ctx, "email", emails, func(u *moodle.User) {
+		k := NormalizeEmail(u.Email)
+		pl.byEmail[k] = append(pl.byEmail[k], accountOf(u))
+	})
 	if err != nil {
 		return fmt.Errorf("look up e-mails: %w", err)
-	}
-	for _, u := range users {
-		k := NormalizeEmail(u.Email)
-		pl.byEmail[k] = append(pl.byEmail[k], u)
 	}
 	return nil
 }
@@ -468,12 +511,11 @@ func (pl *planner) lookupOthers(ctx context.Context) error {
 	if len(idnums) == 0 {
 		return nil
 	}
-	users, err := pl.dir.UsersByField(ctx, "idnumber", dedupe(idnums))
+	err := pl.usersBy(ctx, "idnumber", dedupe(idnums), func(u *moodle.User) {
+		pl.byIDNum[u.IDNumber] = append(pl.byIDNum[u.IDNumber], accountOf(u))
+	})
 	if err != nil {
 		return fmt.Errorf("look up idnumbers: %w", err)
-	}
-	for _, u := range users {
-		pl.byIDNum[u.IDNumber] = append(pl.byIDNum[u.IDNumber], u)
 	}
 	return nil
 }
@@ -489,12 +531,11 @@ func (pl *planner) lookupUsernames(ctx context.Context, names []string) error {
 	if len(ask) == 0 {
 		return nil
 	}
-	users, err := pl.dir.UsersByField(ctx, "username", ask)
+	err := pl.usersBy(ctx, "username", ask, func(u *moodle.User) {
+		pl.byName[strings.ToLower(u.Username)] = accountOf(u)
+	})
 	if err != nil {
 		return fmt.Errorf("look up usernames: %w", err)
-	}
-	for _, u := range users {
-		pl.byName[strings.ToLower(u.Username)] = u
 	}
 	return nil
 }
@@ -600,7 +641,7 @@ func (pl *planner) placedIn(e *Entry) int64 {
 		return 0
 	}
 	for _, c := range pl.opts.CourseIDs {
-		if _, ok := pl.enrolled[c][int64(users[0].ID)]; ok {
+		if _, ok := pl.enrolled[c][users[0].ID]; ok {
 			return c
 		}
 	}
@@ -635,7 +676,8 @@ func (pl *planner) readGroups(ctx context.Context) error {
 
 // matchAll decides every candidate row from the lookups.
 func (pl *planner) matchAll() {
-	seenUser := map[string]int{} // course/user -> line
+	type courseUser struct{ course, user int64 }
+	seenUser := map[courseUser]int{} // -> line
 	for _, i := range pl.candidates() {
 		e := &pl.plan.Entries[i]
 		users, how := pl.match(e)
@@ -653,15 +695,15 @@ func (pl *planner) matchAll() {
 			e.addReason(how)
 		}
 		u := users[0]
-		e.UserID = int64(u.ID)
-		key := fmt.Sprintf("%d/%d", e.CourseID, e.UserID)
+		e.UserID = u.ID
+		key := courseUser{e.CourseID, e.UserID}
 		if first, dup := seenUser[key]; dup {
 			e.Status, e.Detail = StatusDuplicate, fmt.Sprintf("same account as line %d", first)
 			e.NewGroups = nil
 			continue
 		}
 		seenUser[key] = e.Line
-		if bool(u.Suspended) {
+		if u.Suspended {
 			e.Status, e.NewGroups = StatusSuspended, nil
 			continue
 		}
@@ -670,7 +712,7 @@ func (pl *planner) matchAll() {
 }
 
 // match finds the accounts of a row: by e-mail, else username, else idnumber.
-func (pl *planner) match(e *Entry) ([]moodle.User, string) {
+func (pl *planner) match(e *Entry) ([]account, string) {
 	if e.Email != "" {
 		if us := pl.byEmail[e.Email]; len(us) > 0 {
 			return us, ""
@@ -678,7 +720,7 @@ func (pl *planner) match(e *Entry) ([]moodle.User, string) {
 	}
 	if e.Username != "" {
 		if u, ok := pl.byName[e.Username]; ok {
-			return []moodle.User{u}, ReasonMatchedBy
+			return []account{u}, ReasonMatchedBy
 		}
 	}
 	if e.IDNumber != "" {

@@ -58,7 +58,7 @@ func TestDistributeKeepsEstablishmentsTogether(t *testing.T) {
 
 func TestPlanAmbiguousEmail(t *testing.T) {
 	pl := &planner{opts: PlanOptions{Unknown: "reject"}, plan: &Plan{Entries: []Entry{{Line: 2, Email: "a@x.fr", Role: "student"}}},
-		byEmail: map[string][]moodle.User{"a@x.fr": {{ID: 10}, {ID: 11}}}, roleIDs: stockRoleIDs}
+		byEmail: map[string][]account{"a@x.fr": {{ID: 10}, {ID: 11}}}, roleIDs: stockRoleIDs}
 	pl.matchAll()
 	if e := pl.plan.Entries[0]; e.Status != StatusAmbiguous || e.UserID != 0 {
 		t.Fatalf("got %+v", e)
