@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -74,7 +75,7 @@ func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
 	if opts.Directory, _, err = enrol.DirectoryFor(d); err != nil {
 		return err
 	}
-	plan, err := enrol.PlanFile(ctx, d.Client, strings.NewReader(string(file)), opts)
+	plan, err := enrol.PlanFile(ctx, d.Client, bytes.NewReader(file), opts)
 	if err != nil {
 		var oe *enrol.OptionError
 		if errors.As(err, &oe) {

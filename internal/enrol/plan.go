@@ -206,7 +206,7 @@ type planner struct {
 	byIDNum map[string][]account
 	// firstOf: a person's identity (identityKey) -> their first entry with
 	// a role, to find one person given two roles (conflictingRoles).
-	firstOf map[string]int
+	firstOf map[identity]int
 	// enrolled: course -> user id -> enrolled user (roles, groups)
 	enrolled map[int64]map[int64]moodle.User
 	roleIDs  map[string]int64
@@ -217,12 +217,30 @@ type planner struct {
 // plan holds one per person, so not the whole moodle.User.
 type account struct {
 	ID        int64
-	Username  string
 	Suspended bool
 }
 
 func accountOf(u *moodle.User) account {
-	return account{ID: int64(u.ID), Username: u.Username, Suspended: bool(u.Suspended)}
+	return account{ID: int64(u.ID), Suspended: bool(u.Suspended)}
+}
+
+// identity is a person's key in a file (see identityKey) without building
+// a new string per row.
+type identity struct {
+	kind  byte
+	value string
+}
+
+func identityOf(row *Row) identity {
+	switch {
+	case row.Email != "":
+		return identity{'e', row.Email}
+	case row.Username != "":
+		return identity{'u', row.Username}
+	case row.IDNumber != "":
+		return identity{'i', row.IDNumber}
+	}
+	return identity{}
 }
 
 // lookupBatch bounds the values of one Directory look-up, so that a large
@@ -250,7 +268,7 @@ func newPlanner(c *moodle.Client, opts PlanOptions) (*planner, error) {
 	}
 	return &planner{c: c, dir: opts.Directory, opts: opts, plan: &Plan{Options: opts},
 		byEmail: map[string][]account{}, byName: map[string]account{}, asked: map[string]bool{},
-		byIDNum: map[string][]account{}, firstOf: map[string]int{}}, nil
+		byIDNum: map[string][]account{}, firstOf: map[identity]int{}}, nil
 }
 
 // addRow turns a row into the plan's next entry.
@@ -368,8 +386,8 @@ func (pl *planner) entryOf(row Row) Entry {
 // cannot be guessed, and keeping the first would silently drop the other.
 // Both lines are reported, and the person is left as they are.
 func (pl *planner) conflictingRole(row *Row, i int) {
-	key := identityKey(row)
-	if key == "" || pl.plan.Entries[i].Role == "" {
+	key := identityOf(row)
+	if key.kind == 0 || pl.plan.Entries[i].Role == "" {
 		return
 	}
 	j, seen := pl.firstOf[key]

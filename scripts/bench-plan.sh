@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Parse and plan a large enrolment file with the real `bridge` binary, its
+# look-ups answered from SQL (db_dsn), and report the process's own time
+# and peak RSS (issue 14: at least 100,000 rows/s, at most 64 MB).
+#
+#   scripts/bench-plan.sh                 100,000 rows
+#   BENCH_PLAN_ROWS=20000 scripts/bench-plan.sh
+#
+# Moodle's database is a throwaway one on the MariaDB of the Go tests
+# (127.0.0.1:3306, root, BRIDGE_TEST_MYSQL_DSN's server) holding the
+# tables the bridge reads (internal/moodledb/testdata/schema.sql) and
+# ROWS accounts, every person of the file; the web services (course look-up,
+# site probe) are a `bridge moodlesim` process, not counted. The plan is a
+# dry run: it reads, matches every row and changes nothing.
+# Prints one line "plan: N rows in S s (R rows/s), peak RSS M MiB".
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+export PATH="$PATH:/usr/local/go/bin"
+ROWS=${BENCH_PLAN_ROWS:-100000}
+DB=bridge_bench_plan
+say() { echo "bench-plan: $*" >&2; }
+sql() { mariadb --no-defaults -h127.0.0.1 -P3306 -uroot "$@"; }
+
+scripts/mariadb.sh >/dev/null 2>&1 || true
+sql -e 'SELECT 1' >/dev/null 2>&1 || { say "no MariaDB at 127.0.0.1:3306 (scripts/mariadb.sh starts one)"; exit 1; }
+tmp=$(mktemp -d /tmp/bench-plan.XXXXXX)
+sim=""
+cleanup() {
+  [ -z "$sim" ] || kill "$sim" 2>/dev/null || true
+  sql -e "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
+  [ -n "${BENCH_KEEP_TMP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+go build -o "$tmp/bridge" ./bridge
+say "seeding $ROWS accounts in $DB"
+sql -e "DROP DATABASE IF EXISTS $DB; CREATE DATABASE $DB CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+sql "$DB" <internal/moodledb/testdata/schema.sql
+# Moodle's own unique key on usernames (the project's DDL keeps only what it reads).
+sql "$DB" -e "CREATE UNIQUE INDEX mdl_user_mneuse_uix ON mdl_user (mnethostid, username);
+  INSERT INTO mdl_user (username, firstname, lastname, email, auth, confirmed, mnethostid)
+  SELECT CONCAT('u', LPAD(seq, 7, '0')), 'Prénom', CONCAT('NOM', seq), CONCAT('user', LPAD(seq, 7, '0'), '@ac-a.fr'),
+         'shibboleth', 1, 1 FROM seq_1_to_${ROWS};"
+
+awk -v n="$ROWS" 'BEGIN { print "Nom;Prénom;Courriel;Établissement";
+  for (i = 1; i <= n; i++) printf "NOM%d;Prénom;user%07d@ac-a.fr;ETAB%d\n", i, i, i % 37 }' >"$tmp/people.csv"
+
+BRIDGE_ADDR_FILE="$tmp/sim.addr" "$tmp/bridge" moodlesim --listen 127.0.0.1:0 --token tok --sites academie >"$tmp/sim.log" 2>&1 &
+sim=$!
+for _ in $(seq 1 100); do [ -s "$tmp/sim.addr" ] && break; sleep 0.05; done
+[ -s "$tmp/sim.addr" ] || { say "moodlesim did not start: $(cat "$tmp/sim.log")"; exit 1; }
+url="http://$(cat "$tmp/sim.addr")" # one site: served at the root
+curl -fsS "$url/webservice/rest/server.php" -d wstoken=tok -d wsfunction=core_course_create_courses \
+  -d moodlewsrestformat=json --data-urlencode "courses[0][fullname]=Plan bench" \
+  --data-urlencode "courses[0][shortname]=PLAN-BENCH" -d "courses[0][categoryid]=1" >/dev/null
+echo tok >"$tmp/token"
+chmod 600 "$tmp/token"
+cat >"$tmp/bridge.yaml" <<YAML
+data_dir: $tmp/data
+log_level: warn
+domains:
+  - name: academie
+    wwwroot: $url
+    token_file: $tmp/token
+    zone: B
+    db_dsn: root@tcp(127.0.0.1:3306)/$DB
+YAML
+
+say "planning $ROWS rows (dry run)"
+${BENCH_PLAN_ENV:-} /usr/bin/time -f '%e %M' -o "$tmp/time" "$tmp/bridge" --config "$tmp/bridge.yaml" enrol --domain academie \
+  --course PLAN-BENCH --csv "$tmp/people.csv" --dry-run --report "$tmp/report.csv" >"$tmp/out" 2>&1 ||
+  { say "bridge enrol --dry-run failed: $(tail -5 "$tmp/out")"; exit 1; }
+read -r secs kib <"$tmp/time"
+matched=$(grep -c ';will_enrol;' "$tmp/report.csv" || true)
+[ "$matched" = "$ROWS" ] || { say "the plan matched $matched of $ROWS rows: $(tail -5 "$tmp/out")"; exit 1; }
+awk -v n="$ROWS" -v s="$secs" -v k="$kib" 'BEGIN {
+  printf "plan: %d rows in %.2f s (%.0f rows/s), peak RSS %.1f MiB\n", n, s, n / s, k / 1024 }'
