@@ -71,7 +71,26 @@ go build -o "$tmp/bridge" ./bridge
 bridge=$tmp/bridge
 
 sql() { mariadb --no-defaults -h127.0.0.1 -P"$RM_DB_PORT" -uroot -N -B "$DB" -e "$1"; }
-mphp() { (cd "$TREE" && php -d memory_limit=1024M -d max_input_vars=5000 "$@"); }
+mphp() { (cd "$TREE" && /usr/bin/time -f '%U %S' -a -o "$tmp/cpu.acc" php -d memory_limit=1024M -d max_input_vars=5000 "$@"); }
+# CPU seconds, robust where wall time is not (a machine shared with other
+# runs): the academie site's php -S workers and the private MariaDB, plus the
+# measured command itself (the bridge, or Moodle's CLI tool).
+ACAD_PORT=${RM_ACADEMIE_URL##*:}
+site_ticks() {
+  local t=0 p
+  for p in $(pgrep -f "S 127.0.0.1:$ACAD_PORT") $(pgrep -f "datadir=$RM_WORK/mysql/data"); do
+    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+  done
+  echo "$t"
+}
+cpu_begin() { : >"$tmp/cpu.acc"; cpu0=$(site_ticks); }
+cpu_end() { # name: records the CPU seconds since cpu_begin
+  local site cmd
+  site=$(awk -v a="$cpu0" -v b="$(site_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
+  cmd=$({ grep -E '^[0-9.]+ [0-9.]+$' "$tmp/cpu.acc" || true; } | awk '{ s += $1 + $2 } END { printf "%.2f", s }')
+  C[$1]="${C[$1]:-}${C[$1]:+ }$(awk -v a="$site" -v b="$cmd" 'BEGIN { printf "%.2f", a + b }')"
+  say "  $1: CPU site $site s + command $cmd s"
+}
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 ws() { # function key=value...: JSON answer
@@ -126,7 +145,7 @@ $extra
 YAML
   echo "$dir/bridge.yaml"
 }
-br() { local cfg=$1; shift; "$bridge" --config "$cfg" "$@"; }
+br() { local cfg=$1; shift; /usr/bin/time -f '%U %S' -a -o "$tmp/cpu.acc" "$bridge" --config "$cfg" "$@"; }
 
 # new_course SHORTNAME: an empty course in the default category, made over web services.
 new_course() {
@@ -171,7 +190,9 @@ state() {
 expect() { [ "$2" = "$3" ] || die "$1: end state '$2', want '$3' (accounts enrolments student-roles pending-passwords no-password auths)"; }
 
 declare -A T # measure name -> space-separated seconds
+declare -A C # measure name -> space-separated CPU seconds (site + command)
 rec() { T[$1]="${T[$1]:-}${T[$1]:+ }$2"; say "  $1: $2 s"; }
+cmedian() { T[cpu:$1]="${C[$1]:-}"; median "cpu:$1"; }
 median() { tr ' ' '\n' <<<"${T[$1]:-}" | { grep . || true; } | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 password_task() { mphp admin/cli/scheduled_task.php --execute='\core\task\send_new_user_passwords_task' >"$tmp/task.log" 2>&1 || die "password task: $(tail -3 "$tmp/task.log")"; }
@@ -188,51 +209,51 @@ want enrol && for run in $(seq 1 "$RUNS"); do
   cid=$(new_course BENCH-ENROL)
   people "$tmp/people.csv" bridge
   cfg=$(config "$tmp/a")
-  t0=$(now)
+  cpu_begin; t0=$(now)
   br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/a.out" 2>&1 || die "bridge enrol: $(tail -5 "$tmp/a.out")"
-  rec enrol_bridge "$(since "$t0")"
-  t0=$(now); password_task; rec enrol_bridge_task "$(since "$t0")"
+  rec enrol_bridge "$(since "$t0")"; cpu_end enrol_bridge
+  cpu_begin; t0=$(now); password_task; rec enrol_bridge_task "$(since "$t0")"; cpu_end enrol_bridge_task
   expect "bridge enrol (manual)" "$(state "$cid")" "$manual_end"
   # (d) the same file again: nothing to do; without then with db_dsn.
-  t0=$(now)
+  cpu_begin; t0=$(now)
   br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/d.out" 2>&1 || die "bridge enrol again: $(tail -5 "$tmp/d.out")"
-  rec rerun_bridge_ws "$(since "$t0")"
+  rec rerun_bridge_ws "$(since "$t0")"; cpu_end rerun_bridge_ws
   cfgdb=$(config "$tmp/d" "    db_dsn: $DSN")
-  t0=$(now)
+  cpu_begin; t0=$(now)
   br "$cfgdb" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/d2.out" 2>&1 || die "bridge enrol again (db_dsn): $(tail -5 "$tmp/d2.out")"
-  rec rerun_bridge_db "$(since "$t0")"
+  rec rerun_bridge_db "$(since "$t0")"; cpu_end rerun_bridge_db
   expect "bridge enrol again" "$(state "$cid")" "$manual_end"
 
   # (b) uploaduser with course1/role1, then the deferred passwords.
   reset_sites
   cid=$(new_course BENCH-ENROL)
   people "$tmp/upload.csv" upload BENCH-ENROL
-  t0=$(now)
+  cpu_begin; t0=$(now)
   mphp admin/tool/uploaduser/cli/uploaduser.php --file="$tmp/upload.csv" --delimiter_name=comma >"$tmp/b.out" 2>&1 || die "uploaduser: $(tail -5 "$tmp/b.out")"
-  rec enrol_moodle "$(since "$t0")"
-  t0=$(now); password_task; rec enrol_moodle_task "$(since "$t0")"
+  rec enrol_moodle "$(since "$t0")"; cpu_end enrol_moodle
+  cpu_begin; t0=$(now); password_task; rec enrol_moodle_task "$(since "$t0")"; cpu_end enrol_moodle_task
   expect "uploaduser (manual)" "$(state "$cid")" "$manual_end"
   # (d) uploaduser again on the same file, existing accounts kept as they are
   # (uutype 2: add new and update existing, uuupdatetype 0: no changes): it still checks every enrolment.
-  t0=$(now)
+  cpu_begin; t0=$(now)
   mphp admin/tool/uploaduser/cli/uploaduser.php --file="$tmp/upload.csv" --delimiter_name=comma --uutype=2 --uuupdatetype=0 >"$tmp/b2.out" 2>&1 || die "uploaduser again: $(tail -5 "$tmp/b2.out")"
-  rec rerun_moodle "$(since "$t0")"
+  rec rerun_moodle "$(since "$t0")"; cpu_end rerun_moodle
   expect "uploaduser again" "$(state "$cid")" "$manual_end"
 
   # (c) SSO accounts: no password to make.
   reset_sites
   cid=$(new_course BENCH-ENROL)
   cfg=$(config "$tmp/c")
-  t0=$(now)
+  cpu_begin; t0=$(now)
   br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create --auth shibboleth >"$tmp/c.out" 2>&1 || die "bridge enrol sso: $(tail -5 "$tmp/c.out")"
-  rec sso_bridge "$(since "$t0")"
+  rec sso_bridge "$(since "$t0")"; cpu_end sso_bridge
   expect "bridge enrol (shibboleth)" "$(state "$cid")" "$sso_end"
   reset_sites
   cid=$(new_course BENCH-ENROL)
   people "$tmp/upload-sso.csv" upload-sso BENCH-ENROL
-  t0=$(now)
+  cpu_begin; t0=$(now)
   mphp admin/tool/uploaduser/cli/uploaduser.php --file="$tmp/upload-sso.csv" --delimiter_name=comma >"$tmp/c2.out" 2>&1 || die "uploaduser sso: $(tail -5 "$tmp/c2.out")"
-  rec sso_moodle "$(since "$t0")"
+  rec sso_moodle "$(since "$t0")"; cpu_end sso_moodle
   expect "uploaduser (shibboleth)" "$(state "$cid")" "$sso_end"
 done
 
@@ -253,24 +274,24 @@ bridge_done() { sqlite3 "$1/bridge.db" "SELECT COUNT(*) || ' ' || COALESCE(SUM(d
 for run in $(seq 1 "$RUNS"); do
   say "run $run/$RUNS: progress"
   cfg=$(config "$tmp/p1")
-  t0=$(now); br "$cfg" tracking sync --domain academie --course BENCH-PROG >"$tmp/p1.out" 2>&1 || die "tracking sync (ws): $(tail -5 "$tmp/p1.out")"
-  rec prog_bridge_ws "$(since "$t0")"
+  cpu_begin; t0=$(now); br "$cfg" tracking sync --domain academie --course BENCH-PROG >"$tmp/p1.out" 2>&1 || die "tracking sync (ws): $(tail -5 "$tmp/p1.out")"
+  rec prog_bridge_ws "$(since "$t0")"; cpu_end prog_bridge_ws
   expect "tracking sync (web services)" "$(bridge_done "$tmp/p1")" "$want_prog"
   cfg=$(config "$tmp/p2" "    db_dsn: $DSN")
-  t0=$(now); br "$cfg" tracking sync --domain academie --course BENCH-PROG >"$tmp/p2.out" 2>&1 || die "tracking sync (db): $(tail -5 "$tmp/p2.out")"
-  rec prog_bridge_db "$(since "$t0")"
+  cpu_begin; t0=$(now); br "$cfg" tracking sync --domain academie --course BENCH-PROG >"$tmp/p2.out" 2>&1 || die "tracking sync (db): $(tail -5 "$tmp/p2.out")"
+  rec prog_bridge_db "$(since "$t0")"; cpu_end prog_bridge_db
   expect "tracking sync (database)" "$(bridge_done "$tmp/p2")" "$want_prog"
   # A script without the bridge: one completion call per participant.
-  t0=$(now)
+  cpu_begin; t0=$(now)
   ids=$(sql "SELECT DISTINCT ue.userid FROM mdl_user_enrolments ue JOIN mdl_enrol e ON e.id = ue.enrolid WHERE e.courseid = $pcid")
   n=0; done_sum=0
   for uid in $ids; do
     d=$(ws core_completion_get_activities_completion_status "courseid=$pcid" "userid=$uid" | { grep -o '"state":[12]' || true; } | wc -l)
     n=$((n + 1)); done_sum=$((done_sum + d))
   done
-  rec prog_ws_loop "$(since "$t0")"
+  rec prog_ws_loop "$(since "$t0")"; cpu_end prog_ws_loop
   expect "completion call per participant" "$n $done_sum" "$want_prog"
-  t0=$(now); got=$(sql "$progress_sql" | tr '\t' ' '); rec prog_sql "$(since "$t0")"
+  cpu_begin; t0=$(now); got=$(sql "$progress_sql" | tr '\t' ' '); rec prog_sql "$(since "$t0")"; cpu_end prog_sql
   expect "one SQL query" "$got" "$want_prog"
 done
 fi
@@ -287,18 +308,18 @@ want copy && for run in $(seq 1 "$RUNS"); do
     die "course fixture: $(tail -5 "$tmp/gab.out")"
   gid=$(grep -o 'courseid=[0-9]*' "$tmp/gab.out" | cut -d= -f2)
   want=$(modules "$gid")
-  t0=$(now)
+  cpu_begin; t0=$(now)
   br "$cfg" workflow run duplicate --domain academie --course BENCH-GAB --shortname BENCH-COPY --name "Copie" >"$tmp/dup.out" 2>&1 ||
     die "workflow run duplicate: $(tail -5 "$tmp/dup.out")"
-  rec copy_bridge "$(since "$t0")"
+  rec copy_bridge "$(since "$t0")"; cpu_end copy_bridge
   copy=$(sql "SELECT id FROM mdl_course WHERE shortname = 'BENCH-COPY'")
   expect "bridge duplicate" "$(modules "${copy:-0}")" "$want"
   rm -rf "$tmp/mbz"; mkdir -p "$tmp/mbz"
-  t0=$(now)
+  cpu_begin; t0=$(now)
   mphp admin/cli/backup.php --courseid="$gid" --destination="$tmp/mbz" >"$tmp/bk.out" 2>&1 || die "backup.php: $(tail -5 "$tmp/bk.out")"
   mphp admin/cli/restore_backup.php --file="$(ls "$tmp"/mbz/*.mbz | head -1)" --categoryid="$gabcat" >"$tmp/rs.out" 2>&1 ||
     die "restore_backup.php: $(tail -5 "$tmp/rs.out")"
-  rec copy_moodle "$(since "$t0")"
+  rec copy_moodle "$(since "$t0")"; cpu_end copy_moodle
   rcid=$(sql "SELECT MAX(id) FROM mdl_course")
   [ "$rcid" != "$copy" ] && [ "$rcid" != "$gid" ] || die "restore_backup.php made no course"
   expect "backup.php + restore_backup.php" "$(modules "$rcid")" "$want"
@@ -317,6 +338,17 @@ table="$tmp/table.md"
   echo "| The same file again (nothing to do) | web services only: $(median rerun_bridge_ws) s; with db_dsn: $(median rerun_bridge_db) s | \`uploaduser.php --uutype=2 --uuupdatetype=0\`: $(median rerun_moodle) s | $(ratio "$(median rerun_bridge_ws)" "$(median rerun_moodle)") (web services) |"
   echo "| Progress of $PARTICIPANTS participants, $ACTIVITIES tracked activities | \`tracking sync\` through web services (1 + 2 calls per person): $(median prog_bridge_ws) s; with db_dsn: $(median prog_bridge_db) s | a loop of one \`core_completion_get_activities_completion_status\` call per person (curl): $(median prog_ws_loop) s; one SQL query (mariadb client): $(median prog_sql) s | database $(ratio "$(median prog_bridge_db)" "$(median prog_bridge_ws)" | sed 's/bridge //; s/Moodle tool /web services /') than web services |"
   echo "| Copy of a course with $ACTIVITIES activities on the same site | \`workflow run duplicate\` (core_course_duplicate_course): $(median copy_bridge) s | \`backup.php\` + \`restore_backup.php\`: $(median copy_moodle) s | $(ratio "$(median copy_bridge)" "$(median copy_moodle)") |"
+  echo
+  echo "CPU seconds spent by the measured command and the Moodle site (its \`php -S\` workers and MariaDB), median of $RUNS:"
+  echo "what the work costs the machine, unlike wall time unaffected by other processes sharing it."
+  echo
+  echo "| Measure | Bridge | Moodle's own tool |"
+  echo "|---|---|---|"
+  echo "| Enrolment of $PEOPLE new people (manual accounts), then the deferred passwords | $(sum "$(cmedian enrol_bridge)" "$(cmedian enrol_bridge_task)") s | $(sum "$(cmedian enrol_moodle)" "$(cmedian enrol_moodle_task)") s |"
+  echo "| Enrolment of $PEOPLE new people, SSO accounts | $(cmedian sso_bridge) s | $(cmedian sso_moodle) s |"
+  echo "| The same file again | web services only: $(cmedian rerun_bridge_ws) s; with db_dsn: $(cmedian rerun_bridge_db) s | $(cmedian rerun_moodle) s |"
+  echo "| Progress of $PARTICIPANTS participants | web services: $(cmedian prog_bridge_ws) s; with db_dsn: $(cmedian prog_bridge_db) s | |"
+  echo "| Copy of a course | $(cmedian copy_bridge) s | $(cmedian copy_moodle) s |"
 } >"$table"
 
 cpu=$(awk -F: '/model name/ { sub(/^ /, "", $2); print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
@@ -340,7 +372,8 @@ section="$tmp/section.md"
   echo "Raw seconds per run:"
   echo
   echo '```'
-  for k in $(printf '%s\n' "${!T[@]}" | sort); do echo "$k: ${T[$k]}"; done
+  for k in $(printf '%s\n' "${!T[@]}" | grep -v '^cpu:' | sort); do echo "$k: ${T[$k]}"; done
+  for k in $(printf '%s\n' "${!C[@]}" | sort); do echo "cpu $k: ${C[$k]}"; done
   echo '```'
 } >"$section"
 
