@@ -221,6 +221,9 @@ func TestBrowserBlocks(t *testing.T) {
 	if !strings.Contains(strings.Join(p.Alerts, "\n"), "Demande envoyée : Enregistrer la fiche") {
 		t.Errorf("trainer: set-metadata did not say it was sent: %v", p.Alerts)
 	}
+	if !strings.Contains(p.Text, "Vos demandes") || !strings.Contains(p.Text, "Fiche du parcours") {
+		t.Errorf("trainer: the workflow block does not list the request:\n%s", excerpt(p.Text, 0))
+	}
 
 	// Trash asks first, on a page of its own; Cancel goes back and trashes nothing.
 	b.act(`document.querySelector('[data-block="bridge_workflow"] form input[name=transition][value="trash"]').form.submit()`)
@@ -345,6 +348,15 @@ func TestBrowserBlocks(t *testing.T) {
 	q := url.Values{"courseid": {fmt.Sprint(course)}, "q": {""}}
 	b.open(www + "/blocks/bridge_offer/action.php?" + q.Encode())
 	b.look("admin-offer-search")
+
+	// The trainer's requests are kept by the bridge: still listed after
+	// logging in again (a new Moodle session).
+	b.login(www, nm("formatrice"), userPassword)
+	b.open(courseURL)
+	p = b.look("trainer-relogin")
+	if !strings.Contains(p.Text, "Fiche du parcours") || !strings.Contains(p.Text, "Inscription par CSV") {
+		t.Errorf("trainer: requests lost with the Moodle session:\n%s", excerpt(p.Text, 0))
+	}
 }
 
 func contains(list []string, s string) bool {

@@ -255,6 +255,28 @@ func TestWorkflowRoutesEndToEnd(t *testing.T) {
 		t.Fatalf("create-parcours: %v", res)
 	}
 	parcours := int64(res["result"].(map[string]any)["course_id"].(float64))
+	// The job is in its requester's history for this course, kept by the
+	// bridge; nobody else's history shows it, nor another course's.
+	hist := func(user, query string) []any {
+		a := e.as(user, "GET", "/api/v1/jobs?"+query, nil)
+		if a.status != 200 {
+			t.Fatalf("history %s as %s: %d %s", query, user, a.status, a.body)
+		}
+		return a.json(t)["jobs"].([]any)
+	}
+	if h := hist(formateurUsername, fmt.Sprintf("course=%d&kind=workflow.", gabarit)); len(h) != 1 ||
+		int64(h[0].(map[string]any)["id"].(float64)) != job || h[0].(map[string]any)["state"] != "succeeded" {
+		t.Fatalf("history of the formateur: %v", h)
+	}
+	if h := hist(formateurUsername, fmt.Sprintf("course=%d", gabarit+1000)); len(h) != 0 {
+		t.Fatalf("another course's history shows the job: %v", h)
+	}
+	if h := hist(formateurUsername, fmt.Sprintf("course=%d&kind=enrol.", gabarit)); len(h) != 0 {
+		t.Fatalf("another kind's history shows the job: %v", h)
+	}
+	if h := hist("tuteur1", fmt.Sprintf("course=%d", gabarit)); len(h) != 0 {
+		t.Fatalf("a colleague's history shows the job: %v", h)
+	}
 	// Someone else polling that job sees nothing of it.
 	if a := e.as("tuteur1", "GET", fmt.Sprintf("/api/v1/jobs/%d", job), nil); a.status != 404 {
 		t.Fatalf("another user's job: %d %s", a.status, a.body)

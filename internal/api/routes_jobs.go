@@ -1,7 +1,10 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/magistere/bridge/internal/store"
@@ -9,6 +12,84 @@ import (
 
 func (s *Server) routesJobs(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"jobs/{id}", s.jobStatus)
+	mux.HandleFunc("GET "+Prefix+"jobs", s.jobHistory)
+}
+
+// historyScan is how many of the domain's newest jobs a history request
+// looks through for the caller's own.
+const historyScan = 1000
+
+// JobHistory is a user's recent jobs, newest first: what a block lists
+// under "Vos demandes", kept by the bridge rather than the Moodle session.
+type JobHistory struct {
+	Jobs []JobStatus `json:"jobs"`
+}
+
+// jobHistory answers the caller's own recent jobs (never a colleague's),
+// optionally only those of one course (?course=ID, read from the job's
+// payload) and of kinds starting with ?kind= (e.g. "workflow."), at most
+// ?limit= (default 5, at most 50).
+func (s *Server) jobHistory(w http.ResponseWriter, r *http.Request) {
+	c, _ := CallerFrom(r.Context())
+	if c.UserID == 0 {
+		writeError(w, http.StatusForbidden, "forbidden", nil)
+		return
+	}
+	q := r.URL.Query()
+	var course int64
+	if v := q.Get("course"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			badRequest(w, "bad_course", "course must be a positive integer")
+			return
+		}
+		course = n
+	}
+	limit := 5
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			badRequest(w, "bad_limit", "limit must be a positive integer")
+			return
+		}
+		limit = min(n, 50)
+	}
+	kind := q.Get("kind")
+	all, err := s.deps.Store.ListJobs(r.Context(), store.JobFilter{Domain: c.Domain, Limit: historyScan})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	me := actor(c)
+	out := JobHistory{Jobs: []JobStatus{}}
+	for _, j := range all {
+		if len(out.Jobs) == limit {
+			break
+		}
+		if j.RequestedBy != me || !strings.HasPrefix(j.Kind, kind) || (course != 0 && payloadCourse(j.Payload) != course) {
+			continue
+		}
+		out.Jobs = append(out.Jobs, jobStatusOf(j))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// payloadCourse is the course a job works on, when its payload names one
+// (a workflow job's course_id, an enrolment's first course); 0 otherwise.
+func payloadCourse(raw json.RawMessage) int64 {
+	var p struct {
+		CourseID int64 `json:"course_id"`
+		Options  struct {
+			CourseIDs []int64 `json:"course_ids"`
+		} `json:"options"` // an enrolment's plan options
+	}
+	if json.Unmarshal(raw, &p) != nil {
+		return 0
+	}
+	if p.CourseID == 0 && len(p.Options.CourseIDs) > 0 {
+		return p.Options.CourseIDs[0]
+	}
+	return p.CourseID
 }
 
 // JobStatus is what a block polls.

@@ -26,7 +26,6 @@ require_once(__DIR__ . '/../../config.php');
 use block_bridge_csv\local\data_source;
 use core\output\notification;
 use local_bridge\block_page;
-use local_bridge\local\block_jobs;
 
 $courseid = required_param('courseid', PARAM_INT);
 $step = optional_param('step', 'upload', PARAM_ALPHA);
@@ -151,7 +150,6 @@ if ($step === 'confirm') {
         return $source->apply($courseid, $csv, $options);
     });
     if (($result['jobid'] ?? 0) > 0) {
-        block_jobs::add('block_bridge_csv', $courseid, $result['jobid']);
         block_page::back($courseid, get_string('submitted', 'block_bridge_csv'), notification::NOTIFY_SUCCESS);
     }
     block_page::back($courseid, block_page::error_message((int)$result['status']), notification::NOTIFY_ERROR);

@@ -26,7 +26,6 @@ require_once(__DIR__ . '/../../config.php');
 use block_bridge_offer\local\data_source;
 use core\output\notification;
 use local_bridge\block_page;
-use local_bridge\local\block_jobs;
 
 $courseid = required_param('courseid', PARAM_INT);
 $step = optional_param('step', 'search', PARAM_ALPHA);
@@ -46,7 +45,7 @@ if ($step === 'search') {
     $PAGE->set_title(get_string('pluginname', 'block_bridge_offer'));
     $PAGE->set_heading(format_string($course->fullname, true, ['context' => $context]));
     $data = block_page::call(function() use ($source, $courseid, $query) {
-        return ['status' => 200] + $source->fetch($courseid, block_jobs::ids('block_bridge_offer', $courseid), $query);
+        return ['status' => 200] + $source->fetch($courseid, [], $query);
     });
     if ($data['status'] === 0) {
         $data = ['ok' => false];
@@ -78,9 +77,6 @@ if ($step === 'request') {
     $result = block_page::call(function() use ($source, $courseid, $requestid, $step, $reason) {
         return $source->decide($courseid, $requestid, $step === 'approve', $reason);
     });
-    if (!empty($result['data']['job_id'])) {
-        block_jobs::add('block_bridge_offer', $courseid, (int)$result['data']['job_id']);
-    }
 } else if ($step === 'digest') {
     // Everyone who sees the block may opt themself in or out; the bridge signs for this user only.
     $subscribe = (bool)required_param('subscribe', PARAM_BOOL);

@@ -26,7 +26,6 @@ require_once(__DIR__ . '/../../config.php');
 use block_bridge_workflow\local\data_source;
 use core\output\notification;
 use local_bridge\block_page;
-use local_bridge\local\block_jobs;
 
 $courseid = required_param('courseid', PARAM_INT);
 $transition = required_param('transition', PARAM_ALPHAEXT);
@@ -96,7 +95,6 @@ $result = block_page::call(function() use ($source, $courseid, $transition, $par
     return $source->transition($courseid, $transition, $params);
 });
 if (($result['jobid'] ?? 0) > 0) {
-    block_jobs::add('block_bridge_workflow', $courseid, $result['jobid']);
     $message = get_string('submitted', 'block_bridge_workflow', $label);
     if ($result['warnings']) {
         // Calendar warnings are warnings, not a success.

@@ -125,24 +125,53 @@ class api_session {
             if ($r['status'] !== 200 || !is_array($r['data'])) {
                 continue;
             }
-            $j = $r['data'];
-            $total = (int)($j['total'] ?? 0);
-            $kind = (string)$j['kind'];
-            $state = (string)$j['state'];
-            $out[] = [
-                'kindkey' => 'jobkind_' . (in_array($kind, self::JOB_KINDS, true) ? str_replace(['.', '-'], '_', $kind) : 'other'),
-                'statekey' => 'jobstate_' . (in_array($state, self::JOB_STATES, true) ? $state : 'queued'),
-                'running' => !$j['finished'],
-                'id' => (int)$j['id'],
-                'kind' => (string)$j['kind'],
-                'state' => (string)$j['state'],
-                'message' => (string)($j['message'] ?? ''),
-                'percent' => $j['finished'] ? 100 : ($total > 0 ? (int)floor(100 * (int)$j['done'] / $total) : 0),
-                'finished' => (bool)$j['finished'],
-                'failed' => $j['state'] === 'failed',
-            ];
+            $out[] = self::job_view($r['data']);
         }
         return $out;
+    }
+
+    /**
+     * This user's recent jobs, as the bridge keeps them (not the Moodle session), newest first.
+     *
+     * @param int $courseid Only this course's jobs (0: any course).
+     * @param string $kind Kind prefix, e.g. "workflow." or "enrol.".
+     * @param int $limit At most this many.
+     * @return array[] Same shape as jobs().
+     * @throws bridge_client_exception
+     */
+    public function history(int $courseid, string $kind, int $limit = 5): array {
+        $query = ['kind' => $kind, 'limit' => $limit] + ($courseid > 0 ? ['course' => $courseid] : []);
+        $r = $this->get('/api/v1/jobs', $query);
+        if ($r['status'] !== 200 || !is_array($r['data']['jobs'] ?? null)) {
+            return [];
+        }
+        return array_map([self::class, 'job_view'], $r['data']['jobs']);
+    }
+
+    /**
+     * One job for a template.
+     *
+     * @param array $j The bridge's job status.
+     * @return array
+     */
+    private static function job_view(array $j): array {
+        $total = (int)($j['total'] ?? 0);
+        $kind = (string)$j['kind'];
+        $state = (string)$j['state'];
+        return [
+            'kindkey' => 'jobkind_' . (in_array($kind, self::JOB_KINDS, true) ? str_replace(['.', '-'], '_', $kind) : 'other'),
+            'statekey' => 'jobstate_' . (in_array($state, self::JOB_STATES, true) ? $state : 'queued'),
+            'running' => empty($j['finished']),
+            'id' => (int)$j['id'],
+            'kind' => $kind,
+            'state' => $state,
+            'message' => (string)($j['message'] ?? ''),
+            'percent' => !empty($j['finished']) ? 100 : ($total > 0 ? (int)floor(100 * (int)$j['done'] / $total) : 0),
+            'finished' => !empty($j['finished']),
+            'failed' => $state === 'failed',
+            // What the job made, when it made a course (a duplicate, a new parcours, a deployment).
+            'resultcourseid' => (int)($j['result']['course_id'] ?? 0),
+        ];
     }
 
     /**

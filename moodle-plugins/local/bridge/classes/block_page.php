@@ -156,6 +156,9 @@ class block_page {
             $data['keyhelp'] = $sm->string_exists($data['key'] . '_help', $component)
                 ? get_string($data['key'] . '_help', $component) : '';
         }
+        if (!empty($data['resultcourseid'])) {
+            $data['resulturl'] = (new \moodle_url('/course/view.php', ['id' => (int)$data['resultcourseid']]))->out(false);
+        }
         foreach (['kindkey' => 'kindlabel', 'statekey' => 'statelabel'] as $key => $label) {
             if (isset($data[$key]) && is_string($data[$key])) {
                 $data[$label] = get_string($data[$key], 'local_bridge');

@@ -95,7 +95,7 @@ abstract class bridge_block extends \block_base {
         try {
             $source = new $sourceclass(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language(),
                 block_page::site_manager($coursecontext));
-            $data = $source->fetch($courseid, \local_bridge\local\block_jobs::ids($component, $courseid));
+            $data = $source->fetch($courseid);
         } catch (\local_bridge\bridge_client_exception | \InvalidArgumentException $e) {
             $data = ['ok' => false, 'unreachable' => true];
         }

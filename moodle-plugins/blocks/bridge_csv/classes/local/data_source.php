@@ -68,7 +68,7 @@ class data_source {
             return ['ok' => false, 'forbidden' => true];
         }
         $canact = $w['status'] === 409 || ($w['status'] === 200 && !empty($w['data']['can_act']));
-        $jobs = $this->api->jobs($jobids);
+        $jobs = $this->api->history($courseid, 'enrol.');
         foreach ($jobs as &$job) {
             $job['hasreport'] = $job['finished'] && !$job['failed'];
         }

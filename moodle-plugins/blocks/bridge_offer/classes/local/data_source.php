@@ -77,7 +77,7 @@ class data_source {
                 'summary' => (string)($o['summary'] ?? ''), 'minutes' => $minutes, 'duration' => self::duration($minutes)];
         }
         $data = ['ok' => true, 'query' => $query, 'offers' => $offers, 'hasoffers' => !empty($offers),
-            'requests' => [], 'jobs' => $this->api->jobs($jobids)];
+            'requests' => [], 'jobs' => $this->api->history(0, 'offer.')];
         // Pending requests: the bridge answers 403 to anyone but the course's managers.
         $req = $this->api->get("/api/v1/courses/$courseid/offer/requests");
         if ($req['status'] === 200) {

@@ -99,7 +99,7 @@ class data_source {
             'allowed' => $allowed,
             'hasallowed' => !empty($allowed) && !empty($v['can_act']),
             'refused' => $refused,
-            'jobs' => $this->api->jobs($jobids),
+            'jobs' => $this->api->history($courseid, 'workflow.'),
         ];
     }
 

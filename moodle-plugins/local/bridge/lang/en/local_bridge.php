@@ -66,6 +66,7 @@ $string['jobkind_workflow_open_self_enrolment'] = 'Open self-enrolment';
 $string['jobkind_workflow_restore'] = 'Restore from the bin';
 $string['jobkind_workflow_set_metadata'] = 'Course details';
 $string['jobkind_workflow_trash'] = 'Move to the bin';
+$string['jobresult'] = 'Open what it made';
 $string['jobstate_cancelled'] = 'Cancelled';
 $string['jobstate_failed'] = 'Failed';
 $string['jobstate_queued'] = 'Waiting';

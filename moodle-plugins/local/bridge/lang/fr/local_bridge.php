@@ -66,6 +66,7 @@ $string['jobkind_workflow_open_self_enrolment'] = 'Ouverture de l\'auto-inscript
 $string['jobkind_workflow_restore'] = 'Restauration depuis la corbeille';
 $string['jobkind_workflow_set_metadata'] = 'Fiche du parcours';
 $string['jobkind_workflow_trash'] = 'Mise à la corbeille';
+$string['jobresult'] = 'Voir le résultat';
 $string['jobstate_cancelled'] = 'Annulé';
 $string['jobstate_failed'] = 'Échec';
 $string['jobstate_queued'] = 'En attente';
