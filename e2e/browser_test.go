@@ -349,6 +349,27 @@ func TestBrowserBlocks(t *testing.T) {
 	b.open(www + "/blocks/bridge_offer/action.php?" + q.Encode())
 	b.look("admin-offer-search")
 
+	// "Test the connection" tells apart what is wrong (the admin's profile
+	// is in English).
+	for _, c := range []struct{ name, value, want string }{
+		{"", "", "Connection works"},
+		{"sharedsecret", "not-the-secret-0123456789abcdef0123456789", "refuses the signature"},
+		{"domain", "academie-inconnue", "does not know the domain"},
+		{"bridgeurl", "http://127.0.0.1:1", "Nothing answers"},
+	} {
+		if c.name != "" {
+			e.siteConfig("academie", "local_bridge", c.name, c.value)
+		}
+		b.open(www + "/local/bridge/testconnection.php")
+		p = b.look("admin-testconnection-" + strings.ReplaceAll(c.want, " ", "-"))
+		if !strings.Contains(strings.Join(p.Alerts, " "), c.want) {
+			t.Errorf("test connection with %s=%q: %v", c.name, c.value, p.Alerts)
+		}
+	}
+	e.siteConfig("academie", "local_bridge", "bridgeurl", "http://"+addr)
+	e.siteConfig("academie", "local_bridge", "domain", "academie")
+	e.siteConfig("academie", "local_bridge", "sharedsecret", "e2e-secret-academie-0123456789abcdef0123456789")
+
 	// The trainer's requests are kept by the bridge: still listed after
 	// logging in again (a new Moodle session).
 	b.login(www, nm("formatrice"), userPassword)

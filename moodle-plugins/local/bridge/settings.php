@@ -44,5 +44,13 @@ if ($hassiteconfig) {
     $settings->add(new admin_setting_configtext('local_bridge/timeout',
         get_string('timeout', 'local_bridge'), get_string('timeout_desc', 'local_bridge'), 10, PARAM_INT));
 
+    $settings->add(new admin_setting_description('local_bridge/testconnectionlink', '',
+        html_writer::link(new moodle_url('/local/bridge/testconnection.php'), get_string('testconnection', 'local_bridge'),
+            ['class' => 'btn btn-secondary'])));
+
     $ADMIN->add('localplugins', $settings);
+    // The page the button opens (not in the menu).
+    $ADMIN->add('localplugins', new admin_externalpage('local_bridge_testconnection',
+        get_string('testconnection', 'local_bridge'), new moodle_url('/local/bridge/testconnection.php'),
+        'moodle/site:config', true));
 }

@@ -25,6 +25,7 @@
 defined('MOODLE_INTERNAL') || die();
 
 $string['backtocourse'] = 'Back to the course';
+$string['backtosettings'] = 'Back to the settings';
 $string['backupfilemissing'] = 'The backup finished but its file cannot be found.';
 $string['bridge:approveoffer'] = 'Approve a course for the national offer';
 $string['bridge:downloadcertificates'] = 'Download attendance certificates';
@@ -89,6 +90,13 @@ $string['selfenrolmentdisabled'] = 'The self enrolment plugin is disabled on thi
 $string['sharedsecret'] = 'Shared secret';
 $string['sharedsecret_desc'] = 'Secret shared with the bridge for this domain; it signs every request and never travels itself.';
 $string['shortnameinuse'] = 'The short name {$a} is already used by another course.';
+$string['test_clockskew'] = 'This server\'s clock and the bridge\'s differ by {$a->skew} seconds: signed requests are refused beyond five minutes. Synchronise the time (NTP).';
+$string['test_notconfigured'] = 'The bridge is not configured: fill in its URL, the domain name and the shared secret.';
+$string['test_ok'] = 'Connection works: the bridge knows this site ({$a->domain}) and accepts its signature.';
+$string['test_unknowndomain'] = 'The bridge answers but does not know the domain "{$a->domain}": check this name here and in the bridge\'s configuration.';
+$string['test_unreachable'] = 'Nothing answers at the bridge URL: check the URL, and that the daemon runs and can be reached from this server.';
+$string['test_wrongsecret'] = 'The bridge knows this domain but refuses the signature: the shared secret differs from the one in its configuration.';
+$string['testconnection'] = 'Test the connection';
 $string['timeout'] = 'Request timeout';
 $string['timeout_desc'] = 'Seconds to wait for the bridge before giving up.';
 $string['usernotenrolled'] = 'The user is not enrolled in this course.';

@@ -25,6 +25,7 @@
 defined('MOODLE_INTERNAL') || die();
 
 $string['backtocourse'] = 'Retour au parcours';
+$string['backtosettings'] = 'Retour aux réglages';
 $string['backupfilemissing'] = 'La sauvegarde est terminée mais son fichier est introuvable.';
 $string['bridge:approveoffer'] = 'Valider un parcours pour l\'offre nationale';
 $string['bridge:downloadcertificates'] = 'Télécharger les attestations de présence';
@@ -89,6 +90,13 @@ $string['selfenrolmentdisabled'] = 'Le plugin d\'auto-inscription est désactiv�
 $string['sharedsecret'] = 'Secret partagé';
 $string['sharedsecret_desc'] = 'Secret partagé avec le pont pour ce domaine ; il signe chaque requête et ne circule jamais lui-même.';
 $string['shortnameinuse'] = 'Le nom abrégé {$a} est déjà utilisé par un autre parcours.';
+$string['test_clockskew'] = 'Les horloges de ce serveur et du pont diffèrent de {$a->skew} secondes : les requêtes signées sont refusées au-delà de cinq minutes. Synchronisez l\'heure (NTP).';
+$string['test_notconfigured'] = 'Le pont n\'est pas configuré : renseignez son URL, le nom de domaine et le secret partagé.';
+$string['test_ok'] = 'Connexion réussie : le pont reconnaît ce site ({$a->domain}) et accepte sa signature.';
+$string['test_unknowndomain'] = 'Le pont répond mais ne connaît pas le domaine « {$a->domain} » : vérifiez ce nom ici et dans la configuration du pont.';
+$string['test_unreachable'] = 'Le pont ne répond pas à l\'URL indiquée : vérifiez l\'URL, et que le démon tourne et est joignable depuis ce serveur.';
+$string['test_wrongsecret'] = 'Le pont connaît ce domaine mais refuse la signature : le secret partagé ne correspond pas à celui de sa configuration.';
+$string['testconnection'] = 'Tester la connexion';
 $string['timeout'] = 'Délai des requêtes';
 $string['timeout_desc'] = 'Secondes d\'attente d\'une réponse du pont avant abandon.';
 $string['usernotenrolled'] = 'L\'utilisateur n\'est pas inscrit dans ce parcours.';
