@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -266,6 +267,16 @@ func TestBrowserBlocks(t *testing.T) {
 	}
 
 	// Follow-up: the block is compact and links to the full page.
+	var figures []string
+	b.eval(`[...document.querySelectorAll('[data-block="bridge_tracking"] dd')].map(d => d.innerText.trim())`, &figures)
+	if len(figures) != 4 {
+		t.Errorf("tracking block figures (enrolled, connected, completed, attended): %v", figures)
+	}
+	for _, f := range figures {
+		if _, err := strconv.Atoi(f); err != nil {
+			t.Errorf("tracking block figure %q is not a number (figures %v)", f, figures)
+		}
+	}
 	b.act(`document.querySelector('[data-block="bridge_tracking"] a[href*="step=list"]').click()`)
 	p = b.look("trainer-tracking-list")
 	if p.Heading != fullname || !strings.Contains(p.Text, "Élise ÉLÈVE") {

@@ -64,7 +64,8 @@ class data_source {
             return ['ok' => false, 'status' => $stats['status'], 'forbidden' => $stats['status'] === 403,
                 'unavailable' => $stats['status'] === 501];
         }
-        $data = ['ok' => true, 'stats' => $stats['data'], 'participants' => [], 'hasparticipants' => false,
+        // The bridge answers {"stats": {enrolled, connected, completed, attended...}, "buckets": [{label, count}]}.
+        $data = ['ok' => true, 'stats' => $stats['data']['stats'] ?? [], 'participants' => [], 'hasparticipants' => false,
             'chart' => self::chart($stats['data']['buckets'] ?? [])];
         // The table is nominative: the bridge answers 403 to anyone but formateurs and managers.
         $progress = $this->api->get("/api/v1/courses/$courseid/progress");
@@ -90,14 +91,18 @@ class data_source {
     /**
      * A small bar chart of the progress buckets: label, count and bar height in percent of the largest.
      *
-     * @param array $buckets Counts, in the bridge's bucket order.
+     * @param array $buckets Counts, or {label, count} objects, in the bridge's bucket order.
      * @return array
      */
     public static function chart(array $buckets): array {
-        $max = max(1, ...array_map('intval', array_values($buckets) ?: [0]));
+        $counts = [];
+        foreach (array_values($buckets) as $i => $b) {
+            $counts[$i] = (int)(is_array($b) ? ($b['count'] ?? 0) : $b);
+        }
+        $max = max(1, ...($counts ?: [0]));
         $out = [];
         foreach (self::BUCKETS as $i => $label) {
-            $n = (int)($buckets[$i] ?? 0);
+            $n = $counts[$i] ?? 0;
             $out[] = ['label' => $label, 'count' => $n, 'height' => (int)round(100 * $n / $max)];
         }
         return $out;
