@@ -25,28 +25,38 @@ func TestSimulatorPredictsRealTime(t *testing.T) {
 	cost := calibrate(t, s)
 	t.Logf("cost model measured on the real site: %s", cost)
 
-	realTime := timedEnrol(t, newEnv(t, real, ""), people, "REAL")
-	if again := timedEnrol(t, newEnv(t, real, ""), people, "REAL2"); again < realTime {
-		realTime = again // the better of two: the site's noise only ever adds time
-	}
 	simProc, err := startSimWith(t.TempDir(), []string{"academie", "national"}, "--cost", cost)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer simProc.Process.Kill()
 	costed := simTargetFor(simProc.addr, &target{kind: "real", sites: []*site{real.site("national"), s}}, t.TempDir())
-	simTime := timedEnrol(t, newEnv(t, costed, ""), people, "SIM")
-	if again := timedEnrol(t, newEnv(t, costed, ""), people, "SIM2"); again < simTime {
-		simTime = again
+	// Real and simulated runs alternate, so that a change in the machine's
+	// load (it is shared) weighs on both sides of a ratio; the median of
+	// three ratios is judged.
+	var ratios []float64
+	for i := 0; i < 3; i++ {
+		realTime := timedEnrol(t, newEnv(t, real, ""), people, fmt.Sprintf("REAL%d", i))
+		simTime := timedEnrol(t, newEnv(t, costed, ""), people, fmt.Sprintf("SIM%d", i))
+		ratios = append(ratios, simTime.Seconds()/realTime.Seconds())
+		t.Logf("bridge enrol of %d new people: real %.2f s, simulator %.2f s (ratio %.2f)", people, realTime.Seconds(), simTime.Seconds(), ratios[i])
 	}
-	ratio := simTime.Seconds() / realTime.Seconds()
-	t.Logf("bridge enrol of %d new people: real %.2f s, simulator %.2f s (ratio %.2f)", people, realTime.Seconds(), simTime.Seconds(), ratio)
-	// The target is 25%; on a shared 2-core machine the calibration itself
-	// varies by about that much from run to run (ratios 1.02 to 1.41
-	// measured), so the suite fails only beyond 50%, and logs the ratio.
-	if ratio < 0.5 || ratio > 1.5 {
-		t.Errorf("the simulator predicts %.2f s for %.2f s on the real site: off by more than 50%% (ratio %.2f)", simTime.Seconds(), realTime.Seconds(), ratio)
+	sort.Float64s(ratios)
+	ratio := ratios[1]
+	t.Logf("median ratio simulator/real: %.2f", ratio)
+	if ratio < 0.75 || ratio > 1.25 {
+		t.Errorf("the simulator's time is %.2f times the real site's (median of 3 runs each, ratios %.2f): off by more than 25%%", ratio, ratios)
 	}
+}
+
+// calibrationChunk is the rows of one calibration call: the bridge's chunk
+// (moodle.Options.MaxRowsPerChunk's default).
+const calibrationChunk = 100
+
+// rowShare is one row's cost out of a pair of calls' time: the pair's
+// rows' share once one fixed call cost is taken out.
+func rowShare(pairTime, perCall time.Duration) time.Duration {
+	return max(0, pairTime-perCall) / (2 * calibrationChunk)
 }
 
 // calibrate measures the real site's costs and spells them as the
@@ -69,9 +79,11 @@ func calibrate(t *testing.T, s *site) string {
 		}
 		return time.Since(start)
 	}, 9)
-	// Rows are timed as the bridge sends them, two calls at a time: the
-	// site's throughput (PHP and MariaDB share its cores), which the
-	// simulator then spends one call at a time (cores=1).
+	// Rows are timed as the bridge sends them: calls of 100 rows, two at a
+	// time (the site's throughput: PHP and MariaDB share its cores), which
+	// the simulator then spends one call at a time (cores=1). A pair's
+	// time holds one call's fixed cost, which the simulator charges on
+	// each call: it is taken out of the rows' share.
 	pair := func(call func(half int) error) time.Duration {
 		start := time.Now()
 		errs := make(chan error, 2)
@@ -87,7 +99,7 @@ func calibrate(t *testing.T, s *site) string {
 	}
 	users := func(tag string, half int, withPassword bool) []moodle.UserInput {
 		var out []moodle.UserInput
-		for i := 0; i < 50; i++ {
+		for i := 0; i < calibrationChunk; i++ {
 			name := nm(fmt.Sprintf("cal%s%d-%d", tag, half, i))
 			u := moodle.UserInput{Username: strings.ToLower(name), FirstName: "Cal", LastName: "IBRATION",
 				Email: name + "@calibration.fr", Auth: "shibboleth"}
@@ -106,8 +118,9 @@ func calibrate(t *testing.T, s *site) string {
 		return pair(func(half int) error {
 			_, err := s.client.CreateUsers(e.ctx, users(fmt.Sprintf("p%d", round), half, true))
 			return err
-		}) / 100
+		})
 	}, 3)
+	perUserPassword = rowShare(perUserPassword, perCall)
 	var sso [][2][]moodle.CreatedUser
 	perUser := median(func() time.Duration {
 		round++
@@ -116,10 +129,11 @@ func calibrate(t *testing.T, s *site) string {
 			var err error
 			got[half], err = s.client.CreateUsers(e.ctx, users(fmt.Sprintf("s%d", round), half, false))
 			return err
-		}) / 100
+		})
 		sso = append(sso, got)
 		return d
 	}, 3)
+	perUser = rowShare(perUser, perCall)
 	_, course := e.sessionCourse("academie", nm("E2E-CALIB"))
 	k := 0
 	perRow := median(func() time.Duration {
@@ -131,8 +145,9 @@ func calibrate(t *testing.T, s *site) string {
 				rows = append(rows, moodle.Enrolment{RoleID: 5, UserID: c.ID, CourseID: moodle.Int(course)})
 			}
 			return s.client.EnrolUsers(e.ctx, rows)
-		}) / 100
+		})
 	}, 3)
+	perRow = rowShare(perRow, perCall)
 	// A full record in an answer of core's look-ups: the bridge reads
 	// them where the site has no local_bridge (the plain site) or to check
 	// usernames before creating.
