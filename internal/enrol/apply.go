@@ -299,6 +299,8 @@ func sortedNames(m map[string]bool) []string {
 	return out
 }
 
+// enrol enrols part by part, each part its own checkpoint (enrol/0000…),
+// as createUsers does: a retried job re-sends only the unfinished part.
 func (a *applier) enrol(ctx context.Context) (any, error) {
 	var idx []int
 	for i := range a.p.Entries {
@@ -310,7 +312,25 @@ func (a *applier) enrol(ctx context.Context) (any, error) {
 	if len(idx) == 0 {
 		return res, nil
 	}
-	a.cp.Progress(2, 5, fmt.Sprintf("%s: %d enrolments", PhaseEnrol, len(idx)))
+	size := a.c.BulkPartSize()
+	for part, start := 0, 0; start < len(idx); part, start = part+1, start+size {
+		rows := idx[start:min(start+size, len(idx))]
+		var done phaseResult
+		name := fmt.Sprintf("%s/%04d", PhaseEnrol, part)
+		if err := a.cp.Step(name, func(ctx context.Context) (any, error) { return a.enrolPart(ctx, rows) }, &done); err != nil {
+			return nil, err
+		}
+		for i, msg := range done.Failed {
+			res.Failed[i] = msg
+		}
+		a.cp.Progress(start+len(rows), len(idx), fmt.Sprintf("%s: %d/%d enrolments", PhaseEnrol, start+len(rows), len(idx)))
+	}
+	res.Done = len(idx) - len(res.Failed)
+	return res, nil
+}
+
+func (a *applier) enrolPart(ctx context.Context, idx []int) (phaseResult, error) {
+	res := phaseResult{Failed: map[int]string{}}
 	rows := make([]moodle.Enrolment, len(idx))
 	for k, i := range idx {
 		e := a.p.Entries[i]
@@ -321,22 +341,9 @@ func (a *applier) enrol(ctx context.Context) (any, error) {
 		rows[k] = moodle.Enrolment{RoleID: moodle.Int(e.RoleID), UserID: moodle.Int(a.userID(i)),
 			CourseID: moodle.Int(e.CourseID), TimeStart: a.p.Options.TimeStart, TimeEnd: end}
 	}
-	if a.enroller != nil {
-		errs, err := a.enroller(ctx, rows)
-		if err != nil {
-			return nil, fmt.Errorf("enrol: %w", err)
-		}
-		for k, e := range errs {
-			if e != nil && k < len(idx) {
-				res.Failed[idx[k]] = errText(e)
-			}
-		}
-		res.Done = len(idx) - len(res.Failed)
-		return res, nil
-	}
 	out, err := a.c.EnrolUsersBatch(ctx, rows)
 	if err != nil && len(out.Pending()) > 0 {
-		return nil, fmt.Errorf("enrol: %w", err) // re-enrolling the done rows on retry is harmless
+		return res, fmt.Errorf("enrol: %w", err) // re-enrolling the part's done rows on retry is harmless
 	}
 	for k, row := range out.Rows {
 		if row.Err != nil {

@@ -166,6 +166,37 @@ func TestCrashMidCreationResumesAfterTheLastPart(t *testing.T) {
 	}
 }
 
+// TestCrashMidEnrolmentResumesAfterTheLastPart: enrolment is checkpointed
+// per part too; a worker dying in the third part leaves the first two done.
+func TestCrashMidEnrolmentResumesAfterTheLastPart(t *testing.T) {
+	env := newSimEnv(t)
+	env.addUsers(t, 0, 450)
+	p := env.plan(t, usersCSV(450), PlanOptions{})
+	saved, _ := json.Marshal(p)
+	mem := &memCheckpoints{ctx: context.Background(), saved: map[string][]byte{}, failAt: PhaseEnrol + "/0002"}
+	if err := Apply(env.client, p, attemptCheckpoints{mem, 1}); err == nil {
+		t.Fatal("want the simulated crash")
+	}
+	first := env.site.CallCounts()["enrol_manual_enrol_users"]
+	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 400 {
+		t.Fatalf("after the crash: %d enrolled, want the 2 finished parts (400)", n)
+	}
+	var resumed Plan
+	_ = json.Unmarshal(saved, &resumed)
+	if err := Apply(env.client, &resumed, attemptCheckpoints{mem, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if n := env.site.CallCounts()["enrol_manual_enrol_users"] - first; n != 1 {
+		t.Fatalf("resume made %d enrol calls, want 1 (the last 50 rows)", n)
+	}
+	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 450 {
+		t.Fatalf("enrolled %d", n)
+	}
+	if n := resumed.Counts().ByStatus[StatusEnrolled]; n != 450 {
+		t.Fatalf("statuses %v", resumed.Counts().ByStatus)
+	}
+}
+
 func keys(m map[string][]byte) []string {
 	var out []string
 	for k := range m {
