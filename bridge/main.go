@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/magistere/bridge/internal/moodle"
 	"io"
 	"os"
 	"os/signal"
@@ -100,8 +101,24 @@ func runCLI(ctx context.Context, args []string, stdout, stderr io.Writer, enviro
 		fmt.Fprintf(stderr, "bridge: --format must be text or json\n")
 		return 2
 	}
+	if retriesReads(cmd.name) {
+		ctx = moodle.WithReadRetry(ctx, moodle.ReadRetry{})
+	}
 	err := cmd.run(ctx, env, cmdArgs)
 	return exitCode(stderr, cmd.name, err)
+}
+
+// retriesReads says whether a command's Moodle reads retry transient
+// failures (capped backoff, moodle.ReadRetry): every command that plans
+// before it writes, so that one 503 does not fail an archive or an
+// enrolment. Not the checks, whose answer must be quick and say what is
+// down, nor serve, whose jobs retry as jobs.
+func retriesReads(name string) bool {
+	switch name {
+	case "serve", "domains check", "domains functions", "config check", "moodlesim", "version", "help":
+		return false
+	}
+	return !strings.HasPrefix(name, "calendar")
 }
 
 func exitCode(stderr io.Writer, name string, err error) int {

@@ -8,13 +8,16 @@
 # own tools on a real Moodle 4.5 (about 30 minutes more at its defaults).
 # The Go benchmarks underneath can be run alone, e.g.
 #   go test ./internal/reliability -run '^$' -bench BulkVsNaive -benchtime=1x
-# BRIDGE_BENCH_LATENCY (default 8ms) is the fixed cost per web-service call
+# BRIDGE_BENCH_COST (default real-4.5, moodlesim.RealMoodle45) is what the
+# simulator charges like a real Moodle 4.5: per call, per account, per
+# enrolment row (checked against a real site by e2e's cost-model test).
+# BRIDGE_BENCH_LATENCY (default none) adds a fixed delay per call
 # of a real Moodle 4.5 that the in-process simulator adds to every call.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 export BRIDGE_TEST_MYSQL_DSN=${BRIDGE_TEST_MYSQL_DSN:-root@tcp(127.0.0.1:3306)/}
-export BRIDGE_BENCH_LATENCY=${BRIDGE_BENCH_LATENCY:-8ms}
+export BRIDGE_BENCH_COST=${BRIDGE_BENCH_COST:-real-4.5}
 if [ -n "${QUICK:-}" ]; then export BRIDGE_BENCH_SIZES=small; fi
 
 out=$(mktemp -d)
@@ -88,8 +91,8 @@ real_section=$(awk '/^## Real Moodle/ { keep = 1 } keep && /^## / && !/^## Real 
   echo "## Simulator (moodlesim, not a real Moodle)"
   echo
   echo "Produced by \`scripts/bench.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) CPU(s), $cpu, $mem RAM; $(go version | cut -d' ' -f3)."
-  echo "Moodle is the in-process simulator (\`internal/moodlesim\`) with ${BRIDGE_BENCH_LATENCY} added to every call,"
-  echo "the fixed cost of one web-service call recorded on a real Moodle 4.5; peak heap includes the simulator."
+  echo "Moodle is the in-process simulator (\`internal/moodlesim\`) charging a real Moodle 4.5's costs (BRIDGE_BENCH_COST=${BRIDGE_BENCH_COST}: per call, per account, per enrolment row),"
+  echo "as measured on a real Moodle 4.5.5+ (the e2e cost-model test checks it predicts the real site within 25%); peak heap includes the simulator."
   echo "The plan of 100,000 rows matches every row against an existing account (the simulator holds them all)."
   echo "The queue's 1 and 3 processes share the machine's cores with MariaDB:"
   echo "on 2 cores the drain rate is CPU-bound, and it includes the idle pick-up (poll period 1 s)."

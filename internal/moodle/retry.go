@@ -48,7 +48,7 @@ func WithReadRetry(ctx context.Context, r ReadRetry) context.Context {
 
 // IsRead reports whether a web-service function only reads.
 func IsRead(function string) bool {
-	return strings.Contains(function, "_get_") || strings.Contains(function, "_search_")
+	return strings.Contains(function, "_get_") || strings.Contains(function, "_search_") || function == FnFindUsers
 }
 
 // Call runs one web-service function and decodes its JSON answer into out

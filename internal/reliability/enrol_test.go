@@ -26,11 +26,15 @@ type enrolSite struct {
 	sessions []int64
 }
 
-// newEnrolSite serves one site; latency is added before every call (the
-// benchmarks use a real Moodle's fixed cost per call, see callLatency).
-func newEnrolSite(tb testing.TB, rows int, latency time.Duration) *enrolSite {
+// newEnrolSite serves one site; latency is added before every call, and
+// the benchmarks give it a real Moodle's costs (see benchCost).
+func newEnrolSite(tb testing.TB, rows int, latency time.Duration, cost ...moodlesim.CostModel) *enrolSite {
 	tb.Helper()
-	sim := moodlesim.New(moodlesim.Options{Sites: []string{"ac-a"}, Token: "bench-token", Faults: moodlesim.FaultSpec{Latency: latency, Seed: 1}})
+	opts := moodlesim.Options{Sites: []string{"ac-a"}, Token: "bench-token", Faults: moodlesim.FaultSpec{Latency: latency, Seed: 1}}
+	if len(cost) > 0 {
+		opts.Cost = cost[0]
+	}
+	sim := moodlesim.New(opts)
 	ts := httptest.NewServer(sim.Handler())
 	tb.Cleanup(ts.Close)
 	c, err := moodle.New(moodle.Site{Name: "ac-a", WWWRoot: sim.SiteURL(ts.URL, "ac-a"), Token: "bench-token"},
@@ -173,20 +177,37 @@ func BenchmarkEnrolBulkVsNaive(b *testing.B) {
 	}
 }
 
-// callLatency is the fixed cost of one web-service call on a real Moodle
-// 4.5 (about 8 ms, recorded: see DESIGN.md), which the in-process simulator
-// does not have; BRIDGE_BENCH_LATENCY overrides it ("0" measures the
-// simulator's own speed).
+// callLatency is a fixed delay added to every call, on top of the cost
+// model (BRIDGE_BENCH_LATENCY, default none).
 func callLatency(tb testing.TB) time.Duration {
 	v := os.Getenv("BRIDGE_BENCH_LATENCY")
 	if v == "" {
-		return 8 * time.Millisecond
+		return 0
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		tb.Fatalf("BRIDGE_BENCH_LATENCY: %v", err)
 	}
 	return d
+}
+
+// benchCost is what the simulator charges like a real Moodle 4.5: per call,
+// per account, per enrolment row (moodlesim.RealMoodle45, checked against
+// the real site by e2e's TestSimulatorPredictsRealTime). BRIDGE_BENCH_COST
+// overrides it ("none" measures the simulator's own speed).
+func benchCost(tb testing.TB) moodlesim.CostModel {
+	v := os.Getenv("BRIDGE_BENCH_COST")
+	switch v {
+	case "":
+		return moodlesim.RealMoodle45
+	case "none":
+		return moodlesim.CostModel{}
+	}
+	m, err := moodlesim.ParseCost(v)
+	if err != nil {
+		tb.Fatalf("BRIDGE_BENCH_COST: %v", err)
+	}
+	return m
 }
 
 type runStats struct {
@@ -204,7 +225,7 @@ func (r *runStats) add(o runStats) {
 // measure times one path on a fresh site; setup and checks are untimed.
 func measure(b *testing.B, rows int, path func(*enrolSite, testing.TB, int)) runStats {
 	b.StopTimer()
-	s := newEnrolSite(b, rows, callLatency(b))
+	s := newEnrolSite(b, rows, callLatency(b), benchCost(b))
 	calls := s.client.Stats().TotalCalls
 	meter := StartPeakMeter(5 * time.Millisecond)
 	start := time.Now()
