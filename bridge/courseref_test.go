@@ -68,4 +68,7 @@ func TestHelpEverywhere(t *testing.T) {
 	if r := runBridge(t, time.Minute, nil, "demo", "--only", "nope"); r.code != 2 || !strings.Contains(r.stderr, `no chapter "nope"`) {
 		t.Errorf("demo --only nope: exit %d\n%s", r.code, r.stderr)
 	}
+	if r := runBridge(t, time.Minute, nil, "demo", "--cost", "slow"); r.code != 2 || !strings.Contains(r.stderr, "--cost") {
+		t.Errorf("demo --cost slow: exit %d\n%s", r.code, r.stderr)
+	}
 }

@@ -76,6 +76,9 @@ type Options struct {
 	Out    io.Writer // where steps are printed
 	Log    io.Writer // where the bridge's own logs go (nil = discarded)
 	Only   []string  // chapter names to run; empty = all
+	// Cost makes the test sites take as long as a real Moodle 4.5 (e.g.
+	// moodlesim.RealMoodle45); zero runs them at the simulator's speed.
+	Cost moodlesim.CostModel
 }
 
 // Run starts everything in-process and runs every chapter.
@@ -141,7 +144,7 @@ func start(ctx context.Context, outDir string, opts Options) (*Env, func(), erro
 	if token == "" {
 		token = randomToken()
 	}
-	sim := moodlesim.New(moodlesim.Options{Sites: []string{National, AcademyA, AcademyB}, Token: token})
+	sim := moodlesim.New(moodlesim.Options{Sites: []string{National, AcademyA, AcademyB}, Token: token, Cost: opts.Cost})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, nil, fmt.Errorf("listen for the test sites: %w", err)
