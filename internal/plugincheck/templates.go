@@ -114,7 +114,7 @@ func checkBlock(p Plugin, sources map[string]string) []string {
 	switch {
 	case !ok:
 		problems = append(problems, fmt.Sprintf("%s is missing", main))
-	case !regexp.MustCompile(`class\s+` + p.Component + `\s+extends\s+(\\?block_base|\\local_bridge\\local\\bridge_block)\b`).MatchString(src):
+	case !regexp.MustCompile(`class\s+` + p.Component + `\s+extends\s+(\\?block_base|\\local_bridge\\(local\\)?bridge_block)\b`).MatchString(src):
 		problems = append(problems, fmt.Sprintf("%s: no class %s extends block_base (or local_bridge's bridge_block)", main, p.Component))
 	}
 	declared, err := DeclaredCapabilities(p)
