@@ -34,6 +34,10 @@ func runJobLocally(ctx context.Context, env *cliEnv, a *app.App, job store.Job) 
 		pr = newProgressPrinter(env.stderr)
 		defer pr.end()
 	}
+	// The job's state is read every 5 ms at first, doubling to 100 ms: a
+	// short job (a tracking sync from the database takes tens of
+	// milliseconds) must not wait a whole polling period.
+	wait := 5 * time.Millisecond
 	for {
 		j, err := a.Store.GetJob(ctx, job.ID)
 		if err != nil {
@@ -51,8 +55,9 @@ func runJobLocally(ctx context.Context, env *cliEnv, a *app.App, job store.Job) 
 		select {
 		case <-ctx.Done():
 			return j, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, 100*time.Millisecond)
 	}
 }
 
