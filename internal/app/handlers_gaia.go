@@ -28,12 +28,9 @@ func (a *App) gaiaSync(ctx context.Context, run *jobs.Run) (any, error) {
 	if err := run.Decode(&p); err != nil {
 		return nil, err
 	}
-	domain := run.Domain()
-	if domain == "" {
-		domain = p.Domain
-	}
-	if domain == "" || (p.Domain != "" && p.Domain != domain) {
-		return nil, failure.Permanent(fmt.Errorf("gaia.sync: domain %q does not match the job's %q", p.Domain, run.Domain()))
+	domain, err := gaiaJobDomain(run, p.Domain)
+	if err != nil {
+		return nil, err
 	}
 	s, err := a.GaiaSyncer(domain)
 	if err != nil {
@@ -52,12 +49,9 @@ func (a *App) gaiaScan(ctx context.Context, run *jobs.Run) (any, error) {
 	if err := run.Decode(&p); err != nil {
 		return nil, err
 	}
-	domain := run.Domain()
-	if domain == "" {
-		domain = p.Domain
-	}
-	if domain == "" || (p.Domain != "" && p.Domain != domain) {
-		return nil, failure.Permanent(fmt.Errorf("gaia.scan: domain %q does not match the job's %q", p.Domain, run.Domain()))
+	domain, err := gaiaJobDomain(run, p.Domain)
+	if err != nil {
+		return nil, err
 	}
 	res, err := a.GaiaScan(ctx, domain, p, run)
 	if res != nil {
@@ -137,4 +131,17 @@ func (a *App) GaiaSyncer(domain string) (*gaia.Syncer, error) {
 	}
 	return &gaia.Syncer{St: a.Store, Client: d.Client, Domain: domain,
 		Options: enrol.PlanOptions{}.WithDomainDefaults(d.Config)}, nil
+}
+
+// gaiaJobDomain is the domain a GAIA job acts on: the job's, else its
+// payload's; a payload naming another domain is a permanent error.
+func gaiaJobDomain(run *jobs.Run, payloadDomain string) (string, error) {
+	domain := run.Domain()
+	if domain == "" {
+		domain = payloadDomain
+	}
+	if domain == "" || (payloadDomain != "" && payloadDomain != domain) {
+		return "", failure.Permanent(fmt.Errorf("%s: domain %q does not match the job's %q", run.Kind(), payloadDomain, run.Domain()))
+	}
+	return domain, nil
 }

@@ -136,13 +136,24 @@ func (a *applier) createUsers(ctx context.Context) (any, error) {
 	if len(idx) == 0 {
 		return res, nil
 	}
+	if err := a.inParts(PhaseCreate, "accounts", idx, a.createPart, &res); err != nil {
+		return nil, err
+	}
+	res.Done = len(res.IDs)
+	return res, nil
+}
+
+// inParts runs a phase's rows part by part (BulkPartSize rows), each part
+// its own checkpoint (phase/0000, /0001…), and merges the parts' ids and
+// refusals into res: a retried job resumes after the last finished part.
+func (a *applier) inParts(phase, what string, idx []int, run func(context.Context, []int) (phaseResult, error), res *phaseResult) error {
 	size := a.c.BulkPartSize()
 	for part, start := 0, 0; start < len(idx); part, start = part+1, start+size {
 		rows := idx[start:min(start+size, len(idx))]
 		var done phaseResult
-		name := fmt.Sprintf("%s/%04d", PhaseCreate, part)
-		if err := a.cp.Step(name, func(ctx context.Context) (any, error) { return a.createPart(ctx, rows) }, &done); err != nil {
-			return nil, err
+		name := fmt.Sprintf("%s/%04d", phase, part)
+		if err := a.cp.Step(name, func(ctx context.Context) (any, error) { return run(ctx, rows) }, &done); err != nil {
+			return err
 		}
 		for i, id := range done.IDs {
 			res.IDs[i] = id
@@ -150,10 +161,10 @@ func (a *applier) createUsers(ctx context.Context) (any, error) {
 		for i, msg := range done.Failed {
 			res.Failed[i] = msg
 		}
-		a.cp.Progress(start+len(rows), len(idx), fmt.Sprintf("%s: %d/%d accounts", PhaseCreate, start+len(rows), len(idx)))
+		end := start + len(rows)
+		a.cp.Progress(end, len(idx), fmt.Sprintf("%s: %d/%d %s", phase, end, len(idx), what))
 	}
-	res.Done = len(res.IDs)
-	return res, nil
+	return nil
 }
 
 // createPart creates one part's accounts. The plan found their usernames
@@ -312,18 +323,8 @@ func (a *applier) enrol(ctx context.Context) (any, error) {
 	if len(idx) == 0 {
 		return res, nil
 	}
-	size := a.c.BulkPartSize()
-	for part, start := 0, 0; start < len(idx); part, start = part+1, start+size {
-		rows := idx[start:min(start+size, len(idx))]
-		var done phaseResult
-		name := fmt.Sprintf("%s/%04d", PhaseEnrol, part)
-		if err := a.cp.Step(name, func(ctx context.Context) (any, error) { return a.enrolPart(ctx, rows) }, &done); err != nil {
-			return nil, err
-		}
-		for i, msg := range done.Failed {
-			res.Failed[i] = msg
-		}
-		a.cp.Progress(start+len(rows), len(idx), fmt.Sprintf("%s: %d/%d enrolments", PhaseEnrol, start+len(rows), len(idx)))
+	if err := a.inParts(PhaseEnrol, "enrolments", idx, a.enrolPart, &res); err != nil {
+		return nil, err
 	}
 	res.Done = len(idx) - len(res.Failed)
 	return res, nil
