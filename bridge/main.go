@@ -112,7 +112,8 @@ func runCLI(ctx context.Context, args []string, stdout, stderr io.Writer, enviro
 // failures (capped backoff, moodle.ReadRetry): every command that plans
 // before it writes, so that one 503 does not fail an archive or an
 // enrolment. Not the checks, whose answer must be quick and say what is
-// down, nor serve, whose jobs retry as jobs.
+// down, nor serve, whose API answers must be quick (its jobs get the same
+// read retry from the job context, app.Open).
 func retriesReads(name string) bool {
 	switch name {
 	case "serve", "domains check", "domains functions", "config check", "moodlesim", "version", "help":

@@ -19,6 +19,7 @@ import (
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/logging"
+	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/store"
 )
 
@@ -56,6 +57,13 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	a := &App{Cfg: cfg, Log: log, Store: st, Fleet: fleet, Registry: jobs.NewRegistry(), Queue: jobs.NewQueue(st)}
 	a.Queue.SetDefaultMaxAttempts(cfg.Jobs.MaxAttempts)
 	registerHandlers(a)
+	// Every job's Moodle reads retry transient failures with capped
+	// backoff (moodle.ReadRetry), in the daemon as in the CLI: a 503 on a
+	// lookup costs a second, not one of the job's attempts (each attempt
+	// starts the step again from its last checkpoint).
+	a.Registry.SetJobContext(func(ctx context.Context) context.Context {
+		return moodle.WithReadRetry(ctx, moodle.ReadRetry{})
+	})
 	a.Pool = jobs.NewPool(st, a.Registry, jobs.PoolOptions{
 		Concurrency:   cfg.Jobs.Workers,
 		LeaseDuration: cfg.Jobs.LeaseDuration,

@@ -7,7 +7,6 @@ import (
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/jobs"
-	"github.com/magistere/bridge/internal/moodle"
 )
 
 // KindDomainsBootstrap is the job creating a domain's category skeleton
@@ -25,10 +24,9 @@ func (a *App) domainsBootstrap(ctx context.Context, run *jobs.Run) (any, error) 
 	if err != nil {
 		return nil, failure.Permanent(err)
 	}
-	// Its lookups retry a transient failure at once; a failed run is run
-	// again whole a few times here (each run completes the previous one),
-	// then the job's own retries take over.
-	ctx = moodle.WithReadRetry(ctx, moodle.ReadRetry{})
+	// Its lookups retry a transient failure (the job context's read retry,
+	// app.Open); a failed run is run again whole a few times here (each run
+	// completes the previous one), then the job's own retries take over.
 	run.Progress(0, 1, "bootstrap "+d.Name())
 	rep, err := domains.BootstrapRetry(ctx, d, a.Store, 3, time.Second)
 	if err != nil {

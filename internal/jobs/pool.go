@@ -248,7 +248,7 @@ func (p *Pool) execute(workCtx context.Context, j store.Job, leasedAt time.Time)
 		p.fail(log, j, fmt.Sprintf("gave up after %d attempts: its worker stopped renewing the lease (crash or hang)", j.MaxAttempts))
 		return
 	}
-	jobCtx, stop := context.WithCancelCause(workCtx)
+	jobCtx, stop := context.WithCancelCause(p.reg.jobContext(workCtx))
 	defer stop(nil)
 	steps, err := p.st.Steps(jobCtx, j.ID)
 	run := newRun(jobCtx, stop, p.st, j, runLease{lease: j.Lease(), duration: p.opts.LeaseDuration, takenAt: leasedAt, now: p.opts.Now},

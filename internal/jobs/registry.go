@@ -18,6 +18,28 @@ type Handler func(ctx context.Context, run *Run) (result any, err error)
 type Registry struct {
 	mu       sync.RWMutex
 	handlers map[string]Handler
+	jobCtx   func(context.Context) context.Context
+}
+
+// SetJobContext sets what every job's context carries, whichever pool runs
+// it (the daemon's or a CLI command's own): e.g. the Moodle read retry
+// policy, so a served job and the same job run inline meet transient
+// failures alike.
+func (r *Registry) SetJobContext(fn func(context.Context) context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.jobCtx = fn
+}
+
+// jobContext derives a job's context from the pool's.
+func (r *Registry) jobContext(ctx context.Context) context.Context {
+	r.mu.RLock()
+	fn := r.jobCtx
+	r.mu.RUnlock()
+	if fn == nil {
+		return ctx
+	}
+	return fn(ctx)
 }
 
 // NewRegistry returns an empty registry.
