@@ -23,7 +23,7 @@ func runMoodlesim(ctx context.Context, env *cliEnv, args []string) error {
 	token := fs.String("token", "", "the web-service token the sites accept (required; or $BRIDGE_MOODLESIM_TOKEN)")
 	sites := fs.String("sites", "", "comma-separated site names, each served under /<site>/; empty: one site at the root")
 	release := fs.String("release", "4.5", "Moodle release to imitate: 4.5, 3.5 or 2.9 (restricts the function list)")
-	faults := fs.String("faults", "", "injected failures, e.g. latency=20ms,5xx=0.2,timeout=0.1,reset=0.05,after_commit=0.1,seed=42")
+	faults := fs.String("faults", "", "injected failures, e.g. latency=20ms,5xx=0.2,timeout=0.1,reset=0.05,reset_after=0.05,after_commit=0.1,seed=42 (reset closes the connection before the call runs, reset_after once it ran)")
 	plain := fs.String("plain-sites", "", "comma-separated sites without local_bridge (its functions are unknown there)")
 	cost := fs.String("cost", "", `take as long as a real Moodle: "real-4.5", or call=8ms,user=1ms,password=6ms,enrol=2.7ms,cores=2`)
 	debug := fs.Bool("debug", false, "add debuginfo to errors, like a site with debugging on")

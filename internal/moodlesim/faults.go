@@ -17,12 +17,14 @@ import (
 
 // FaultSpec describes failures injected into REST and upload calls.
 // Rates are probabilities in [0,1]; one draw per call picks at most one of
-// 5xx, timeout, reset and after_commit (their sum must not exceed 1).
+// 5xx, timeout, reset, reset_after and after_commit (their sum must not
+// exceed 1).
 type FaultSpec struct {
 	Latency     time.Duration // added before every affected call
 	Rate5xx     float64       // answer HTTP 503 without running the call
 	Timeout     float64       // hang until the client gives up (or TimeoutMax), then drop the connection
-	Reset       float64       // close the TCP connection without an answer
+	Reset       float64       // close the TCP connection without an answer, before running the call
+	ResetAfter  float64       // run the call (writes commit), then close the connection without an answer
 	AfterCommit float64       // run the call (writes commit), then answer HTTP 500
 	TimeoutMax  time.Duration // cap on a hang (default 30s)
 	WritesOnly  bool          // affect only functions that write (and uploads)
@@ -31,13 +33,15 @@ type FaultSpec struct {
 
 // Enabled reports whether the spec injects anything.
 func (f FaultSpec) Enabled() bool {
-	return f.Latency > 0 || f.Rate5xx > 0 || f.Timeout > 0 || f.Reset > 0 || f.AfterCommit > 0
+	return f.Latency > 0 || f.Rate5xx > 0 || f.Timeout > 0 || f.Reset > 0 || f.ResetAfter > 0 || f.AfterCommit > 0
 }
 
 // ParseFaults parses the --faults flag, e.g.
 // "latency=50ms,5xx=0.2,timeout=0.1,reset=0.05,after_commit=0.1,seed=42,writes".
-// Keys: latency, 5xx, timeout, reset, after_commit, timeout_max, seed,
-// writes (alone or =true/false). An empty spec means no faults.
+// Keys: latency, 5xx, timeout, reset (the connection closed before the
+// call runs), reset_after (closed once the call ran: a write committed, the
+// client cannot know), after_commit, timeout_max, seed, writes (alone or
+// =true/false). An empty spec means no faults.
 func ParseFaults(spec string) (FaultSpec, error) {
 	f := FaultSpec{Seed: 1}
 	for _, part := range strings.Split(spec, ",") {
@@ -50,7 +54,7 @@ func ParseFaults(spec string) (FaultSpec, error) {
 			return FaultSpec{}, failure.Permanent(fmt.Errorf("moodlesim: fault spec %q: %w", part, err))
 		}
 	}
-	sum := f.Rate5xx + f.Timeout + f.Reset + f.AfterCommit
+	sum := f.Rate5xx + f.Timeout + f.Reset + f.ResetAfter + f.AfterCommit
 	if sum > 1 {
 		return FaultSpec{}, failure.Permanent(fmt.Errorf("moodlesim: fault rates add up to %.3f, more than 1", sum))
 	}
@@ -69,7 +73,7 @@ func (f *FaultSpec) set(key, value string, hasValue bool) error {
 		} else {
 			f.TimeoutMax = d
 		}
-	case "5xx", "timeout", "reset", "after_commit":
+	case "5xx", "timeout", "reset", "reset_after", "after_commit":
 		r, err := strconv.ParseFloat(value, 64)
 		if err != nil || r < 0 || r > 1 {
 			return fmt.Errorf("want a rate between 0 and 1")
@@ -105,6 +109,8 @@ func (f *FaultSpec) rate(key string) *float64 {
 		return &f.Timeout
 	case "reset":
 		return &f.Reset
+	case "reset_after":
+		return &f.ResetAfter
 	}
 	return &f.AfterCommit
 }
@@ -118,7 +124,7 @@ func (f FaultSpec) String() string {
 	for _, r := range []struct {
 		k string
 		v float64
-	}{{"5xx", f.Rate5xx}, {"timeout", f.Timeout}, {"reset", f.Reset}, {"after_commit", f.AfterCommit}} {
+	}{{"5xx", f.Rate5xx}, {"timeout", f.Timeout}, {"reset", f.Reset}, {"reset_after", f.ResetAfter}, {"after_commit", f.AfterCommit}} {
 		if r.v > 0 {
 			parts = append(parts, r.k+"="+strconv.FormatFloat(r.v, 'g', -1, 64))
 		}
@@ -140,6 +146,7 @@ const (
 	fault5xx         faultKind = "5xx"
 	faultTimeout     faultKind = "timeout"
 	faultReset       faultKind = "reset"
+	faultResetAfter  faultKind = "reset_after"
 	faultAfterCommit faultKind = "after_commit"
 )
 
@@ -184,6 +191,8 @@ func (fi *faultInjector) draw() faultKind {
 		kind = faultReset
 	case u < s.Rate5xx+s.Timeout+s.Reset+s.AfterCommit:
 		kind = faultAfterCommit
+	case u < s.Rate5xx+s.Timeout+s.Reset+s.AfterCommit+s.ResetAfter:
+		kind = faultResetAfter
 	}
 	if kind != faultNone {
 		fi.counts[kind]++
@@ -222,6 +231,12 @@ func (fi *faultInjector) wrap(w http.ResponseWriter, r *http.Request, site *Site
 		}
 		dropConnection(w)
 	case faultReset:
+		dropConnection(w)
+	case faultResetAfter:
+		// The call runs to its end (a write commits); its answer is
+		// thrown away with the connection, as when a proxy or the network
+		// fails on the way back.
+		run(&bufferedWriter{header: http.Header{}})
 		dropConnection(w)
 	case faultAfterCommit:
 		rec := &bufferedWriter{header: http.Header{}}

@@ -102,11 +102,11 @@ func TestRelease35(t *testing.T) {
 }
 
 func TestParseFaults(t *testing.T) {
-	f, err := ParseFaults("latency=50ms, 5xx=0.2,timeout=0.1,reset=0.05,after_commit=0.1,seed=42,writes,timeout_max=2s")
+	f, err := ParseFaults("latency=50ms, 5xx=0.2,timeout=0.1,reset=0.05,reset_after=0.05,after_commit=0.1,seed=42,writes,timeout_max=2s")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := FaultSpec{Latency: 50 * time.Millisecond, Rate5xx: 0.2, Timeout: 0.1, Reset: 0.05, AfterCommit: 0.1, Seed: 42, WritesOnly: true, TimeoutMax: 2 * time.Second}
+	want := FaultSpec{Latency: 50 * time.Millisecond, Rate5xx: 0.2, Timeout: 0.1, Reset: 0.05, ResetAfter: 0.05, AfterCommit: 0.1, Seed: 42, WritesOnly: true, TimeoutMax: 2 * time.Second}
 	if f != want {
 		t.Fatalf("got %+v", f)
 	}

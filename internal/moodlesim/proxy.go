@@ -19,8 +19,10 @@ import (
 // FaultProxy is a reverse proxy that injects a FaultSpec's failures in
 // front of real Moodle sites, the same faults the simulator injects into
 // itself: 5xx (not forwarded), timeout (not forwarded; the connection hangs,
-// then drops), reset, and after_commit (forwarded: Moodle runs the call and
-// commits, then the client gets an HTTP 500 instead of the answer).
+// then drops), reset (not forwarded; the connection is closed), reset_after
+// (forwarded: Moodle runs the call and commits, then the connection is
+// closed without an answer), and after_commit (forwarded: Moodle runs the
+// call and commits, then the client gets an HTTP 500 instead of the answer).
 //
 // Each target is served under /<name>/ (or at the root for a single unnamed
 // target). Site URLs in the answers (file URLs, siteurl) are rewritten to
