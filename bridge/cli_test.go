@@ -90,7 +90,7 @@ func TestExitCodes(t *testing.T) {
 	if r := runBridge(t, 30*time.Second, nil, "jobs", "show", "abc"); r.code != 2 {
 		t.Errorf("bad job id: exit %d, want 2 (%s)", r.code, r.stderr)
 	}
-	if r := runBridge(t, 30*time.Second, nil, "serve", "--help"); r.code != 0 || !strings.Contains(r.stderr, "-listen") {
+	if r := runBridge(t, 30*time.Second, nil, "serve", "--help"); r.code != 0 || !strings.Contains(r.stdout, "--listen") {
 		t.Errorf("serve --help: %+v", r)
 	}
 }

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"runtime"
+	"strings"
+	"time"
 
 	"github.com/magistere/bridge/internal/config"
 )
@@ -33,18 +36,20 @@ type configError struct{ err error }
 func (e configError) Error() string { return e.err.Error() }
 func (e configError) Unwrap() error { return e.err }
 
-// configPath resolves --config, then config/bridge.yaml, then $BRIDGE_CONFIG.
+// resolveConfigPath: --config, then $BRIDGE_CONFIG, then
+// config/bridge.yaml in the current directory (a stray file there must not
+// win over what the operator exported).
 func (env *cliEnv) resolveConfigPath() string {
 	if env.configPath != "" {
 		return env.configPath
 	}
+	for _, kv := range env.environ {
+		if v, ok := strings.CutPrefix(kv, "BRIDGE_CONFIG="); ok && v != "" {
+			return v
+		}
+	}
 	if _, err := os.Stat("config/bridge.yaml"); err == nil {
 		return "config/bridge.yaml"
-	}
-	for _, kv := range env.environ {
-		if len(kv) > len("BRIDGE_CONFIG=") && kv[:len("BRIDGE_CONFIG=")] == "BRIDGE_CONFIG=" {
-			return kv[len("BRIDGE_CONFIG="):]
-		}
 	}
 	return ""
 }
@@ -58,6 +63,12 @@ func (env *cliEnv) loadConfig() (*config.Config, error) {
 	if env.logFormat != "" {
 		cfg.LogFormat = env.logFormat
 	}
+	if !env.warnedOldKeys {
+		env.warnedOldKeys = true
+		for _, line := range cfg.Deprecated {
+			fmt.Fprintf(env.stderr, "bridge: %s (%s)\n", line, env.pick("l'ancien nom reste lu", "the old name still works"))
+		}
+	}
 	return cfg, nil
 }
 
@@ -69,7 +80,7 @@ func runConfigCheck(_ context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	red := cfg.Redacted()
+	red := printable(reflect.ValueOf(cfg.Redacted()))
 	if env.format == "json" {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", "  ")
@@ -88,4 +99,52 @@ func describePath(p string) string {
 		return "no file: defaults and environment"
 	}
 	return p
+}
+
+// printable is v as JSON would show it, durations written as in the file
+// (30s, 5m) instead of nanoseconds.
+func printable(v reflect.Value) any {
+	if v.Type() == reflect.TypeOf(time.Duration(0)) {
+		return config.ShortDuration(time.Duration(v.Int()))
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return printable(v.Elem())
+	case reflect.Struct:
+		out := map[string]any{}
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Type().Field(i)
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if strings.Contains(opts, "omitempty") && v.Field(i).IsZero() {
+				continue
+			}
+			out[name] = printable(v.Field(i))
+		}
+		return out
+	case reflect.Slice:
+		if v.IsNil() {
+			return nil
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = printable(v.Index(i))
+		}
+		return out
+	case reflect.Map:
+		out := map[string]any{}
+		for _, k := range v.MapKeys() {
+			out[fmt.Sprint(k.Interface())] = printable(v.MapIndex(k))
+		}
+		return out
+	}
+	return v.Interface()
 }

@@ -17,7 +17,6 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "demo", "[--out DIR] [--only chapter,...] [--verbose] [--cost real-4.5|SPEC]")
 	out := fs.String("out", "", "keep the store, reports and certificates in DIR (default: a temporary folder)")
 	only := fs.String("only", "", "run only these chapters (comma-separated)")
-	verbose := fs.Bool("verbose", false, "also print the bridge's own logs")
 	costSpec := fs.String("cost", "", `test sites as slow as a real Moodle 4.5: "real-4.5" (measured), or call=8ms,user=1ms,password=6ms,enrol=2.7ms,record=0.6ms`)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -27,7 +26,7 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		return usagef("--cost: %v", err)
 	}
 	opts := demo.Options{OutDir: *out, Out: env.stdout, Cost: cost}
-	if *verbose {
+	if env.verbose { // global --verbose: the bridge's own logs too
 		opts.Log = env.stderr
 	}
 	if *only != "" {

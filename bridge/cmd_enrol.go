@@ -25,12 +25,12 @@ func init() {
 
 const enrolUsage = "--domain D --course C[,C2...] --csv FILE [--role R] [--group G] [--unknown reject|create] " +
 	"[--dry-run] [--report FILE] [--remove-absent --yes [--force] [--max-remove-percent P]] [--max-per-session N] [--keep-establishment] " +
-	"[--auth A] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--lang fr|en]"
+	"[--auth A] [--start YYYY-MM-DD] [--end YYYY-MM-DD]"
 
 type enrolFlags struct {
-	domain, courses, csv, role, group, unknown, report, auth, start, end, lang string
-	dryRun, removeAbsent, yes, keepEst, force                                  bool
-	maxPerSession, maxRemovePercent                                            int
+	domain, courses, csv, role, group, unknown, report, auth, start, end string
+	dryRun, removeAbsent, yes, keepEst, force                            bool
+	maxPerSession, maxRemovePercent                                      int
 }
 
 // rowsNeedAttention makes the command exit 1 after printing the report.
@@ -125,7 +125,6 @@ func parseEnrolFlags(env *cliEnv, args []string) (*enrolFlags, error) {
 	fs.BoolVar(&f.keepEst, "keep-establishment", false, "when splitting, keep people of one établissement together")
 	fs.StringVar(&f.start, "start", "", "enrolment start date (YYYY-MM-DD)")
 	fs.StringVar(&f.end, "end", "", "enrolment end date (YYYY-MM-DD)")
-	fs.StringVar(&f.lang, "lang", "fr", "language of the counts table: fr or en")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -218,7 +217,7 @@ func finishEnrol(env *cliEnv, f *enrolFlags, rep *enrol.Report) error {
 		if rep.DryRun {
 			title = "dry run"
 		}
-		fmt.Fprintf(env.stdout, "%s (%s):\n%s", title, filepath.Base(f.csv), rep.Counts.Table(f.lang))
+		fmt.Fprintf(env.stdout, "%s (%s):\n%s", title, filepath.Base(f.csv), rep.Counts.Table(env.tableLang()))
 	}
 	if n := rep.Counts.Problems(); n > 0 {
 		return &rowsNeedAttention{n}

@@ -106,11 +106,8 @@ func runGaiaImport(ctx context.Context, env *cliEnv, args []string) error {
 func parseFlagsAndFiles(fs *flag.FlagSet, args []string) ([]string, error) {
 	var files []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usagef("%v", err)
+		if err := parseOnly(fs, args); err != nil {
+			return nil, err
 		}
 		if fs.NArg() == 0 {
 			return files, nil

@@ -149,7 +149,7 @@ func runJobsSubmit(ctx context.Context, env *cliEnv, args []string) error {
 
 func withJobID(ctx context.Context, env *cliEnv, name string, args []string, fn func(*store.Store, int64) error) error {
 	fs := newFlags(env, name, "ID")
-	if err := fs.Parse(args); err != nil {
+	if err := parseOnly(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -19,7 +19,7 @@ func init() {
 		{name: "offer unshare", summary: "remove a parcours from the offre de parcours, with its backups", run: runOfferUnshare},
 		{name: "offer publish", summary: "publish a session en cours to the offre de formation (national or local)", run: runOfferPublish},
 		{name: "offer unpublish", summary: "remove a session from the offre de formation", run: runOfferUnpublish},
-		{name: "offer list", summary: "list the catalogue (offre de parcours and de formation)", run: runOfferSearch},
+		{name: "offer list", summary: "list the catalogue (offre de parcours and de formation)", run: runOfferList},
 		{name: "offer search", summary: "search the catalogue: text (accents and case ignored), origin, collection, public, durations", run: runOfferSearch},
 		{name: "offer request", summary: "ask for a shared parcours in an academy (Demander la mise à disposition)", run: runOfferRequest},
 		{name: "offer approve", summary: "approve a request and deploy the parcours (job)", run: runOfferApprove},
@@ -172,8 +172,16 @@ func printOffer(env *cliEnv, o store.Offer, verb string) error {
 	return nil
 }
 
+func runOfferList(ctx context.Context, env *cliEnv, args []string) error {
+	return offerSearch(ctx, env, "offer list", args)
+}
+
 func runOfferSearch(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "offer search", "[--text T] [--kind parcours|formation] [--origin O] [--collection C] [--public P] [--min-minutes N] [--max-minutes N] [--domain D] [--page N] [--per-page N]")
+	return offerSearch(ctx, env, "offer search", args)
+}
+
+func offerSearch(ctx context.Context, env *cliEnv, name string, args []string) error {
+	fs := newFlags(env, name, "[--text T] [--kind parcours|formation] [--origin O] [--collection C] [--public P] [--min-minutes N] [--max-minutes N] [--domain D] [--page N] [--per-page N]")
 	var f store.OfferFilter
 	fs.StringVar(&f.Text, "text", "", "words in the title, summary or keywords (accents and case ignored)")
 	fs.StringVar(&f.Kind, "kind", "", "parcours (offre de parcours) or formation (offre de formation)")

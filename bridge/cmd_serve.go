@@ -19,7 +19,11 @@ func init() {
 
 // newLogger builds the process logger, scrubbing every configured secret.
 func newLogger(env *cliEnv, cfg *config.Config) zerolog.Logger {
-	return logging.New(env.stderr, logging.Options{Format: cfg.LogFormat, Level: cfg.LogLevel, Secrets: cfg.Secrets()})
+	level := cfg.LogLevel
+	if env.verbose {
+		level = "debug"
+	}
+	return logging.New(env.stderr, logging.Options{Format: cfg.LogFormat, Level: level, Secrets: cfg.Secrets()})
 }
 
 func runServe(ctx context.Context, env *cliEnv, args []string) error {

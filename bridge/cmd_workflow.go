@@ -259,8 +259,16 @@ func submitAndWait(ctx context.Context, env *cliEnv, a *app.App, req workflow.Re
 }
 
 func runSessionsCreate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "sessions create", "--domain D --from C --name N --start YYYY-MM-DD --end YYYY-MM-DD [--participants P --max M] [--formateurs id,id] [--remote-minutes N] [--virtual \"JJ/MM/AAAA HH:MM\"]...")
-	pf := bindParams(env, fs, "from")
+	usage := "--domain D --from C --name N --start YYYY-MM-DD --end YYYY-MM-DD [--participants P --max M] [--formateurs id,id] [--remote-minutes N] [--virtual \"JJ/MM/AAAA HH:MM\"]..."
+	all := flag.NewFlagSet("sessions create", flag.ContinueOnError)
+	pf := bindParams(env, all, "from")
+	// Only the parameters of create-sessions: the help lists what applies.
+	fs := newFlags(env, "sessions create", usage)
+	for _, name := range []string{"domain", "from", "name", "pattern", "start", "end", "participants", "max", "formateurs",
+		"creator", "category", "remote-minutes", "inperson-minutes", "virtual", "no-wait"} {
+		f := all.Lookup(name)
+		fs.Var(f.Value, f.Name, f.Usage)
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

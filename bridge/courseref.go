@@ -53,7 +53,7 @@ func courseVar(fs *flag.FlagSet, env *cliEnv, dst *int64, domain *string, name, 
 func resolveCourseRefs(fs *flag.FlagSet) error {
 	var refs []*courseRef
 	fs.Visit(func(f *flag.Flag) {
-		if cr, ok := f.Value.(*courseRef); ok && *cr.dst == 0 && cr.raw != "" {
+		if cr, ok := unalias(f.Value).(*courseRef); ok && *cr.dst == 0 && cr.raw != "" {
 			refs = append(refs, cr)
 		}
 	})

@@ -11,13 +11,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/magistere/bridge/internal/moodle"
 	"io"
 	"os"
 	"os/signal"
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/magistere/bridge/internal/moodle"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=...".
@@ -35,17 +36,28 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, env *cliEnv, args []string) error
+	// csv: the command also prints --format csv.
+	csv bool
+	run func(ctx context.Context, env *cliEnv, args []string) error
 }
 
 // cliEnv is what every command receives: global flags and output streams.
 type cliEnv struct {
-	configPath string
-	logFormat  string
-	format     string // text or json, for commands whose output is data
-	stdout     io.Writer
-	stderr     io.Writer
-	environ    []string
+	configPath    string
+	logFormat     string
+	format        string // text or json (csv where the command says so), for commands whose output is data
+	lang          string // fr or en: the language of messages
+	langSet       bool   // --lang was given (not only LANG)
+	verbose       bool   // the debug log, internals of errors included, on stderr
+	yes           bool   // --yes given anywhere: confirmations answered
+	stdout        io.Writer
+	stderr        io.Writer
+	stdin         io.Reader
+	environ       []string
+	cmd           *command
+	warnedOldKeys bool
+	helpOnly      bool          // the command is asked for its help: parse nothing, act on nothing
+	lastFlags     *flag.FlagSet // the flag set the command built (help, completion)
 }
 
 var commands = map[string]*command{}
@@ -59,23 +71,15 @@ func main() {
 	os.Exit(code)
 }
 
-// runCLI parses global flags, finds the (possibly two-word) command and
-// runs it, mapping errors to exit codes.
+// runCLI takes the global flags from anywhere on the line, finds the
+// (possibly two-word) command and runs it, mapping errors to exit codes.
 func runCLI(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) int {
-	env := &cliEnv{stdout: stdout, stderr: stderr, environ: environ}
-	global := flag.NewFlagSet("bridge", flag.ContinueOnError)
-	global.SetOutput(stderr)
-	global.StringVar(&env.configPath, "config", "", "configuration file (default config/bridge.yaml, then $BRIDGE_CONFIG)")
-	global.StringVar(&env.logFormat, "log-format", "", "log format: json or console (overrides log_format)")
-	global.StringVar(&env.format, "format", "text", "output format for data: text or json")
-	global.Usage = func() { printUsage(stderr) }
-	if err := global.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
+	env := &cliEnv{stdout: stdout, stderr: stderr, stdin: os.Stdin, environ: environ, format: "text"}
+	rest, err := env.takeGlobals(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "bridge: %s\n", env.say(err))
 		return 2
 	}
-	rest := global.Args()
 	if len(rest) == 0 {
 		printUsage(stderr)
 		return 2
@@ -83,29 +87,33 @@ func runCLI(ctx context.Context, args []string, stdout, stderr io.Writer, enviro
 	if rest[0] == "help" {
 		return runHelp(ctx, env, rest[1:])
 	}
+	if words, ok := helpRequest(rest); ok {
+		return runHelp(ctx, env, words)
+	}
 	cmd, cmdArgs := findCommand(rest)
 	if cmd == nil {
 		if group := groupCommands(rest[0]); len(group) > 0 {
-			// "bridge jobs --help" or "bridge jobs": the group's commands.
-			printGroup(stdout, rest[0], group)
-			if len(rest) > 1 && (rest[1] == "--help" || rest[1] == "-h") {
-				return 0
-			}
+			// "bridge jobs": the group's commands, and a usage error.
+			printGroup(stderr, rest[0], group)
 			return 2
 		}
-		fmt.Fprintf(stderr, "bridge: unknown command %q\n\n", strings.Join(rest, " "))
+		fmt.Fprintf(stderr, "bridge: %s\n\n", env.say(usagef("unknown command %q", strings.Join(rest, " "))))
 		printUsage(stderr)
 		return 2
 	}
-	if env.format != "text" && env.format != "json" {
-		fmt.Fprintf(stderr, "bridge: --format must be text or json\n")
-		return 2
+	env.cmd = cmd
+	if env.format != "text" && env.format != "json" && !(env.format == "csv" && cmd.csv) {
+		want := "text or json"
+		if cmd.csv {
+			want = "text, json or csv"
+		}
+		return exitCode(env, cmd.name, usagef("--format must be %s", want))
 	}
 	if retriesReads(cmd.name) {
 		ctx = moodle.WithReadRetry(ctx, moodle.ReadRetry{})
 	}
-	err := cmd.run(ctx, env, cmdArgs)
-	return exitCode(stderr, cmd.name, err)
+	err = cmd.run(ctx, env, cmdArgs)
+	return exitCode(env, cmd.name, err)
 }
 
 // retriesReads says whether a command's Moodle reads retry transient
@@ -116,20 +124,25 @@ func runCLI(ctx context.Context, args []string, stdout, stderr io.Writer, enviro
 // read retry from the job context, app.Open).
 func retriesReads(name string) bool {
 	switch name {
-	case "serve", "domains check", "domains functions", "config check", "moodlesim", "version", "help":
+	case "serve", "domains check", "domains functions", "config check", "moodlesim", "version", "help", "completion":
 		return false
 	}
 	return !strings.HasPrefix(name, "calendar")
 }
 
-func exitCode(stderr io.Writer, name string, err error) int {
+func exitCode(env *cliEnv, name string, err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintf(stderr, "bridge %s: %v\n", name, err)
+	fmt.Fprintf(env.stderr, "bridge %s: %s\n", name, env.say(err))
 	var ue *usageError
 	var ce configError
-	if errors.As(err, &ue) || errors.As(err, &ce) {
+	if errors.As(err, &ue) {
+		fmt.Fprintf(env.stderr, "%s\n", env.pick("Lancer « bridge help "+name+" » pour ses options et des exemples.",
+			"Run 'bridge help "+name+"' for its flags and examples."))
+		return 2
+	}
+	if errors.As(err, &ce) {
 		return 2
 	}
 	return 1
@@ -148,21 +161,48 @@ func findCommand(args []string) (*command, []string) {
 	return nil, nil
 }
 
+// helpRequest says whether the line asks for help (-h, --help anywhere
+// before "--") and returns its words without flags: "enrol --csv f --help"
+// is "help enrol".
+func helpRequest(args []string) ([]string, bool) {
+	asked := false
+	var words []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		switch {
+		case a == "-h" || a == "--help" || a == "-help":
+			asked = true
+		case strings.HasPrefix(a, "-"):
+			// a flag: its value (if any) is not a word of the command
+			if !strings.Contains(a, "=") && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") && len(words) > 0 {
+				i++
+			}
+		default:
+			words = append(words, a)
+		}
+	}
+	return words, asked
+}
+
 // runHelp is "bridge help [COMMAND…]": the command list, a group's
-// commands, or one command's flags.
+// commands, or one command's usage, flags and examples, on stdout.
 func runHelp(ctx context.Context, env *cliEnv, args []string) int {
 	if len(args) == 0 {
 		printUsage(env.stdout)
 		return 0
 	}
-	if cmd, _ := findCommand(args); cmd != nil {
-		return exitCode(env.stderr, cmd.name, cmd.run(ctx, env, []string{"--help"}))
+	if cmd, rest := findCommand(args); cmd != nil {
+		env.cmd, env.helpOnly = cmd, true
+		return exitCode(env, cmd.name, cmd.run(ctx, env, append(rest, "--help")))
 	}
 	if group := groupCommands(args[0]); len(group) > 0 {
 		printGroup(env.stdout, args[0], group)
 		return 0
 	}
-	fmt.Fprintf(env.stderr, "bridge help: unknown command %q\n", strings.Join(args, " "))
+	fmt.Fprintf(env.stderr, "bridge help: %s\n", env.say(usagef("unknown command %q", strings.Join(args, " "))))
 	return 2
 }
 
@@ -183,11 +223,11 @@ func printGroup(w io.Writer, word string, names []string) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-22s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintf(w, "\nRun 'bridge help %s SUBCOMMAND' for a command's flags.\n", word)
+	fmt.Fprintf(w, "\nRun 'bridge help %s SUBCOMMAND' for a command's flags and examples.\n", word)
 }
 
 func printUsage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: bridge [--config FILE] [--log-format json|console] [--format text|json] COMMAND [flags]\n\nCommands:\n")
+	fmt.Fprintf(w, "Usage: bridge COMMAND [flags] [global flags]\n\nCommands:\n")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
@@ -196,30 +236,50 @@ func printUsage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-22s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintf(w, "\nRun 'bridge COMMAND --help' for a command's flags.\n")
+	fmt.Fprintf(w, "\nGlobal flags (anywhere on the line):\n")
+	printGlobalFlags(w)
+	fmt.Fprintf(w, "\nRun 'bridge help COMMAND' (or 'bridge COMMAND --help') for a command's flags and examples.\n"+
+		"Exit codes: 0 success, 1 the operation failed, 2 usage or configuration error.\n")
 }
 
-// newFlags returns a FlagSet whose errors and --help go to stderr.
+// newFlags returns the command's FlagSet. Errors come back as one usage
+// error (printed once by exitCode); --help prints the command's usage,
+// its own flags and examples on stdout.
 func newFlags(env *cliEnv, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("bridge "+name, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: bridge %s %s\n", name, usage)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() { printCommandHelp(env, name, usage, fs) }
+	env.lastFlags = fs
 	return fs
 }
 
 // parseFlags parses and turns flag errors into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &usageError{err.Error()}
+	if err := parseOnly(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	if err := applyAliases(fs); err != nil {
+		return err
+	}
 	return resolveCourseRefs(fs)
+}
+
+// parseOnly parses flags, answering --help; positional arguments are left
+// to the caller.
+func parseOnly(fs *flag.FlagSet, args []string) error {
+	if _, asked := helpRequest(args); asked {
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
+			return err
+		}
+		return &usageError{err.Error()}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -50,6 +51,60 @@ type Config struct {
 	// Gaia is where the ministry's nightly GAIA drop arrives (job
 	// gaia.scan); a domain takes part with its gaia_code.
 	Gaia GaiaConfig `koanf:"gaia" json:"gaia"`
+	// Deprecated lists the old key names the file used, with the new
+	// name (the CLI prints one line each).
+	Deprecated []string `koanf:"-" json:"-"`
+}
+
+// applyOldKeys reads the old names of renamed keys when the new ones are
+// absent, keeps both fields consistent, and says which old names were used.
+func (c *Config) applyOldKeys(k *koanf.Koanf) []string {
+	var old []string
+	if k.Exists("api.clock_skew_seconds") {
+		old = append(old, "api.clock_skew_seconds is an old name: write api.clock_skew: "+ShortDuration(time.Duration(c.API.ClockSkewSec)*time.Second))
+		if !k.Exists("api.clock_skew") {
+			c.API.ClockSkew = time.Duration(c.API.ClockSkewSec) * time.Second
+		}
+	}
+	c.API.ClockSkewSec = int(c.API.ClockSkew / time.Second)
+	if k.Exists("api.rate_per_minute") {
+		old = append(old, fmt.Sprintf("api.rate_per_minute is an old name: write api.rate_per_second: %g", float64(c.API.RatePerMin)/60))
+		if !k.Exists("api.rate_per_second") {
+			c.API.RatePerSecond = float64(c.API.RatePerMin) / 60
+		}
+	}
+	c.API.RatePerMin = int(math.Round(c.API.RatePerSecond * 60))
+	return old
+}
+
+// resolvePaths makes every relative path of the file relative to the
+// file's folder, not to the current directory: `cd / && bridge --config
+// /etc/bridge/bridge.yaml …` opens the same store as anywhere else.
+func (c *Config) resolvePaths(base string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
+	}
+	abs(&c.DataDir)
+	abs(&c.CalendarFile)
+	abs(&c.Gaia.DropDir)
+	for i := range c.Domains {
+		abs(&c.Domains[i].Gaia.DropDir)
+	}
+}
+
+// ShortDuration prints a duration as it is written in the file: 30s, 5m,
+// 6h, 1h30m (not 5m0s, nor nanoseconds).
+func ShortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // CalendarPath is the calendar data file in effect: calendar_file, or
@@ -93,11 +148,18 @@ type StoreConfig struct {
 
 // APIConfig configures the HTTP API used by the Moodle plugins.
 type APIConfig struct {
-	Secret       string `koanf:"secret" json:"secret"`
-	SecretFile   string `koanf:"secret_file" json:"secret_file,omitempty"`
-	MaxUploadMB  int    `koanf:"max_upload_mb" json:"max_upload_mb"`
-	RatePerMin   int    `koanf:"rate_per_minute" json:"rate_per_minute"`
-	ClockSkewSec int    `koanf:"clock_skew_seconds" json:"clock_skew_seconds"`
+	Secret      string `koanf:"secret" json:"secret"`
+	SecretFile  string `koanf:"secret_file" json:"secret_file,omitempty"`
+	MaxUploadMB int    `koanf:"max_upload_mb" json:"max_upload_mb"`
+	// RatePerSecond is the signed API's limit per domain (0: unlimited),
+	// the same unit as a domain's rate_per_second. RatePerMin is what the
+	// limiter counts; rate_per_minute is its old name, still read.
+	RatePerSecond float64 `koanf:"rate_per_second" json:"rate_per_second"`
+	RatePerMin    int     `koanf:"rate_per_minute" json:"-"`
+	// ClockSkew: signed requests older or newer than this are refused.
+	// clock_skew_seconds is its old name (an integer), still read.
+	ClockSkew    time.Duration `koanf:"clock_skew" json:"clock_skew"`
+	ClockSkewSec int           `koanf:"clock_skew_seconds" json:"-"`
 }
 
 // JobsConfig tunes the durable job workers.
@@ -180,7 +242,7 @@ func Defaults() Config {
 		Listen:    "127.0.0.1:8470",
 		LogFormat: "json",
 		LogLevel:  "info",
-		API:       APIConfig{MaxUploadMB: 100, RatePerMin: 600, ClockSkewSec: 300},
+		API:       APIConfig{MaxUploadMB: 100, RatePerSecond: 10, RatePerMin: 600, ClockSkew: 5 * time.Minute, ClockSkewSec: 300},
 		Jobs: JobsConfig{Workers: 4, LeaseDuration: 30 * time.Second, MaxAttempts: 8,
 			MaxBackoff: 5 * time.Minute, ShutdownGrace: 10 * time.Second},
 		Gaia: GaiaConfig{Grace: 6 * time.Hour},
@@ -212,8 +274,12 @@ func Load(path string, environ []string) (*Config, error) {
 		return nil, &Error{Key: "(file)", Problem: err.Error()}
 	}
 	applyDomainEnv(&cfg, environ)
+	cfg.Deprecated = cfg.applyOldKeys(k)
 	if err := cfg.readSecretFiles(filepath.Dir(path)); err != nil {
 		return nil, err
+	}
+	if path != "" {
+		cfg.resolvePaths(filepath.Dir(path))
 	}
 	cfg.fillDefaults()
 	if err := cfg.Validate(); err != nil {
