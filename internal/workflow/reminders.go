@@ -55,12 +55,15 @@ type RemindersPayload struct {
 	Domain string `json:"domain"`
 }
 
-// SentReport is one reminder sent by a run.
+// SentReport is one reminder sent by a run, with the planning warnings of
+// its session's dates (the same check as create-sessions: calendar_unknown
+// when they are outside the school calendar the bridge knows).
 type SentReport struct {
-	Domain   string  `json:"domain"`
-	CourseID int64   `json:"course_id"`
-	Kind     string  `json:"kind"`
-	To       []int64 `json:"to"`
+	Domain   string    `json:"domain"`
+	CourseID int64     `json:"course_id"`
+	Kind     string    `json:"kind"`
+	To       []int64   `json:"to"`
+	Warnings []Warning `json:"warnings"`
 }
 
 func (s *Service) remindersJob(ctx context.Context, run *jobs.Run) (any, error) {
@@ -120,13 +123,36 @@ func (s *Service) SendReminders(ctx context.Context, domain string) ([]SentRepor
 		if len(due) == 0 {
 			continue
 		}
-		got, err := s.remindCourse(ctx, e, c, due)
+		ws, err := s.sessionWarnings(domain, c)
+		if err != nil {
+			// The reminder still goes out; the run reports the unreadable
+			// calendar instead of sending it without a word.
+			errs = append(errs, err)
+		}
+		got, err := s.remindCourse(ctx, e, c, due, ws)
 		sent = append(sent, got...)
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return sent, errors.Join(errs...)
+}
+
+// sessionWarnings runs the planning check of create-sessions on a
+// session's days as Moodle has them now (a trainer may have moved them).
+func (s *Service) sessionWarnings(domain string, c moodle.Course) ([]Warning, error) {
+	start, end := s.day(int64(c.StartDate)), s.day(int64(c.EndDate))
+	if start.IsZero() {
+		return []Warning{}, nil
+	}
+	if end.IsZero() {
+		end = start
+	}
+	ws, err := s.CalendarWarnings(domain, Params{Start: start.Format(time.DateOnly), End: end.Format(time.DateOnly)})
+	if err != nil {
+		return []Warning{}, fmt.Errorf("reminders %s: course %d: %w", domain, int64(c.ID), err)
+	}
+	return reportWarnings(ws), nil
 }
 
 // day is the calendar day (midnight, Paris) of a Moodle timestamp; zero for 0.
@@ -137,7 +163,7 @@ func (s *Service) day(ts int64) time.Time {
 	return startOfDay(time.Unix(ts, 0), s.loc)
 }
 
-func (s *Service) remindCourse(ctx context.Context, e *env, c moodle.Course, due []string) ([]SentReport, error) {
+func (s *Service) remindCourse(ctx context.Context, e *env, c moodle.Course, due []string, ws []Warning) ([]SentReport, error) {
 	users, err := e.d.Client.GetEnrolledUsers(ctx, c.ID, moodle.EnrolledUsersOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("reminders %s: course %d: %w", e.d.Name(), int64(c.ID), err)
@@ -160,19 +186,19 @@ func (s *Service) remindCourse(ctx context.Context, e *env, c moodle.Course, due
 		if !claimed {
 			continue
 		}
-		if err := s.sendReminder(ctx, e.d, c, kind, to); err != nil {
+		if err := s.sendReminder(ctx, e.d, c, kind, to, ws); err != nil {
 			if rerr := s.st.ReleaseReminder(ctx, e.d.Name(), int64(c.ID), kind); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
 			return sent, err
 		}
-		sent = append(sent, SentReport{Domain: e.d.Name(), CourseID: int64(c.ID), Kind: kind, To: to})
+		sent = append(sent, SentReport{Domain: e.d.Name(), CourseID: int64(c.ID), Kind: kind, To: to, Warnings: ws})
 	}
 	return sent, nil
 }
 
-func (s *Service) sendReminder(ctx context.Context, d *domains.Domain, c moodle.Course, kind string, to []int64) error {
-	text := reminderText(c, kind)
+func (s *Service) sendReminder(ctx context.Context, d *domains.Domain, c moodle.Course, kind string, to []int64, ws []Warning) error {
+	text := reminderText(c, kind, ws)
 	msgs := make([]moodle.MessageInput, len(to))
 	for i, u := range to {
 		msgs[i] = moodle.MessageInput{ToUserID: moodle.Int(u), Text: text, TextFormat: 2,
@@ -190,10 +216,17 @@ func (s *Service) sendReminder(ctx context.Context, d *domains.Domain, c moodle.
 	return nil
 }
 
-func reminderText(c moodle.Course, kind string) string {
+// reminderText is the message; the start reminder also lists the
+// session's calendar warnings, while the formateur can still tell the
+// participants (holidays crossed, dates the bridge cannot check).
+func reminderText(c moodle.Course, kind string, ws []Warning) string {
 	if kind == ReminderStart {
-		return fmt.Sprintf("Ouverture de la session « %s » (%s) : la session commence aujourd'hui. Pensez à publier une annonce aux participants.",
+		text := fmt.Sprintf("Ouverture de la session « %s » (%s) : la session commence aujourd'hui. Pensez à publier une annonce aux participants.",
 			c.FullName, c.ShortName)
+		for _, w := range ws {
+			text += "\nCalendrier : " + w.FR
+		}
+		return text
 	}
 	return fmt.Sprintf("Fermeture de la session « %s » (%s) : la session est terminée (%s). Pensez à attester la participation et à clôturer la session.",
 		c.FullName, c.ShortName, strings.ReplaceAll(kind, "end", "fin "))

@@ -1,10 +1,12 @@
 package workflow_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/magistere/bridge/internal/calendar"
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/workflow"
@@ -124,5 +126,60 @@ func TestRemindersExactlyOnce(t *testing.T) {
 	}
 	if n := h.sim.Site("ac-a").CallCounts()["core_message_send_instant_messages"]; n != 4 {
 		t.Fatalf("%d message calls, want 4", n)
+	}
+}
+
+// TestRemindersCarryTheCalendarWarnings: a reminder runs the planning
+// check of create-sessions on its session's dates. Dates beyond the school
+// calendar the bridge knows give calendar_unknown (never silence); known
+// dates give the holidays the session crosses and no calendar_unknown.
+func TestRemindersCarryTheCalendarWarnings(t *testing.T) {
+	h := newHarness(t)
+	paris, _ := time.LoadLocation("Europe/Paris")
+	send := func(dom, d string) []workflow.SentReport {
+		t.Helper()
+		h.svc.SetClock(func() time.Time { t := day(d); return time.Date(t.Year(), t.Month(), t.Day(), 2, 15, 0, 0, paris) })
+		got, err := h.svc.SendReminders(h.ctx, dom)
+		if err != nil {
+			t.Fatalf("%s %s: %v", dom, d, err)
+		}
+		return got
+	}
+	plan := func(dom, start, end string) {
+		t.Helper()
+		h.bootstrap(dom)
+		f := h.createUsers(dom, "f"+start, 1)
+		parcours := h.createCourse(dom, "PARC"+start, h.category(dom, domains.CatParcours))
+		h.mustSucceed(h.run(workflow.Request{Transition: workflow.CreateSessions, Domain: dom, CourseID: parcours,
+			Params: workflow.Params{Name: "S", Start: start, End: end, Formateurs: f}}))
+	}
+
+	// Zone A's data ends with the school year 2027/2028 (2028-07-04).
+	plan("ac-a", "2028-09-04", "2028-10-13")
+	got := send("ac-a", "2028-09-04")
+	if len(got) != 1 || got[0].Kind != workflow.ReminderStart {
+		t.Fatalf("start reminder beyond the data: %+v", got)
+	}
+	const unknown = "calendrier scolaire inconnu pour le 04/09/2028 (zone A) : mettre à jour les données"
+	if !hasWarning(got[0].Warnings, calendar.CodeCalendarUnknown) || got[0].Warnings[0].FR != unknown || got[0].Warnings[0].Date != "2028-09-04" {
+		t.Fatalf("beyond the data: warnings %+v, want %q first", got[0].Warnings, unknown)
+	}
+	// The end reminders carry it too: the run never reports a session as
+	// checked when it could not be.
+	if got := send("ac-a", "2028-10-13"); len(got) != 1 || got[0].Kind != workflow.ReminderEnd0 || !hasWarning(got[0].Warnings, calendar.CodeCalendarUnknown) {
+		t.Fatalf("end reminder beyond the data: %+v", got)
+	}
+
+	// Zone B, 2026/2027 (arrêté of the 2026-2027 calendar): Noël from
+	// Saturday 19 December 2026 to Sunday 3 January 2027.
+	plan("ac-b", "2026-12-14", "2027-01-29")
+	got = send("ac-b", "2026-12-14")
+	if len(got) != 1 || hasWarning(got[0].Warnings, calendar.CodeCalendarUnknown) || !hasWarning(got[0].Warnings, calendar.CodeCrossesSchoolHolidays) {
+		t.Fatalf("known dates: %+v", got)
+	}
+	for _, w := range got[0].Warnings {
+		if w.Code == calendar.CodeCrossesSchoolHolidays && (w.Date != "2026-12-19" || !strings.Contains(w.FR, "Vacances de Noël")) {
+			t.Fatalf("Noël crossing %+v, want from 2026-12-19", w)
+		}
 	}
 }

@@ -139,7 +139,7 @@ func applyCreateSessions(ctx context.Context, j *job) (any, error) {
 		return nil, refuse("calendar_error", "calendrier scolaire illisible, aucune session créée : %v", "school calendar unreadable, no session created: %v", err)
 	}
 	count := SessionCount(p.Participants, p.Max)
-	res := SessionsResult{Warnings: []Warning{}}
+	res := SessionsResult{Warnings: reportWarnings(nil)}
 	for n := 1; n <= count; n++ {
 		var c Copied
 		err := j.run.Step(fmt.Sprintf("session-%d", n), func(ctx context.Context) (any, error) {
@@ -151,10 +151,18 @@ func applyCreateSessions(ctx context.Context, j *job) (any, error) {
 		res.Sessions = append(res.Sessions, c)
 		j.run.Progress(n, count, "session "+c.ShortName)
 	}
-	for _, w := range ws {
-		res.Warnings = append(res.Warnings, Warning{Code: w.Code, Date: w.Date.Format(time.DateOnly), FR: w.MessageFR, EN: w.MessageEN})
-	}
+	res.Warnings = reportWarnings(ws)
 	return res, nil
+}
+
+// reportWarnings turns calendar warnings into their reported form; never
+// nil, so a result says "warnings": [] rather than null.
+func reportWarnings(ws []calendar.Warning) []Warning {
+	out := make([]Warning, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, Warning{Code: w.Code, Date: w.Date.Format(time.DateOnly), FR: w.MessageFR, EN: w.MessageEN})
+	}
+	return out
 }
 
 func (j *job) makeSession(ctx context.Context, parcours *moodle.Course, n int, category, start, end int64) (Copied, error) {
