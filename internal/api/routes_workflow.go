@@ -17,6 +17,59 @@ func (s *Server) routesWorkflow(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"courses/{course}/workflow", s.showWorkflow)
 	mux.HandleFunc("POST "+Prefix+"courses/{course}/workflow/{transition}", s.runTransition)
 	mux.HandleFunc("POST "+Prefix+"courses/{course}/sessions", s.createSessions)
+	mux.HandleFunc("POST "+Prefix+"courses/{course}/sessions/preview", s.previewSessions)
+}
+
+// sessionsPreview is what creating sessions with these parameters would
+// give, before anything is made: the calendar warnings of create-sessions
+// (the same check) and the number of sessions.
+type sessionsPreview struct {
+	Sessions int                `json:"sessions"`
+	Warnings []workflow.Warning `json:"warnings"`
+}
+
+// previewSessions lets the workflow block show the calendar warnings before
+// the trainer confirms "Créer les sessions". Read-only: nothing is queued.
+func (s *Server) previewSessions(w http.ResponseWriter, r *http.Request) {
+	course, ok := pathInt(r, "course")
+	if !ok {
+		badRequest(w, "bad_course", "course id must be a positive integer")
+		return
+	}
+	c, ok := s.authorize(w, r, course, AccessFormateur, false)
+	if !ok {
+		return
+	}
+	var p workflow.Params
+	if err := decodeJSON(r, &p); err != nil {
+		badRequest(w, "bad_json", "the body must be a JSON object of transition parameters")
+		return
+	}
+	ws, ok := s.calendarWarnings(w, r, c.Domain, p)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, sessionsPreview{Sessions: workflow.SessionCount(p.Participants, p.Max), Warnings: ws})
+}
+
+// calendarWarnings runs create-sessions' calendar check for a request; a
+// malformed date or slot is the caller's 400, an unreadable calendar is
+// logged and failed, never a silent success.
+func (s *Server) calendarWarnings(w http.ResponseWriter, r *http.Request, domain string, p workflow.Params) ([]workflow.Warning, bool) {
+	ws, err := s.deps.Workflow.CalendarWarnings(domain, p)
+	if err != nil && strings.HasPrefix(err.Error(), "session dates") {
+		badRequest(w, "bad_params", `dates must be YYYY-MM-DD and virtual classes "JJ/MM/AAAA HH:MM"`)
+		return nil, false
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	out := make([]workflow.Warning, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, workflow.Warning{Code: w.Code, Date: w.Date.Format(time.DateOnly), FR: w.MessageFR, EN: w.MessageEN})
+	}
+	return out, true
 }
 
 // workflowView is the block's view: the state, and which options this
@@ -91,20 +144,11 @@ func (s *Server) submitTransition(w http.ResponseWriter, r *http.Request, transi
 	p.CreatorID = c.UserID
 	var warnings any
 	if transition == workflow.CreateSessions {
-		ws, err := s.deps.Workflow.CalendarWarnings(c.Domain, p)
-		if err != nil && strings.HasPrefix(err.Error(), "session dates") {
-			badRequest(w, "bad_params", `dates must be YYYY-MM-DD and virtual classes "JJ/MM/AAAA HH:MM"`)
+		ws, ok := s.calendarWarnings(w, r, c.Domain, p)
+		if !ok {
 			return
 		}
-		if err != nil { // the domain's calendar cannot be read: logged, never a silent success
-			s.fail(w, r, err)
-			return
-		}
-		out := make([]workflow.Warning, 0, len(ws))
-		for _, w := range ws {
-			out = append(out, workflow.Warning{Code: w.Code, Date: w.Date.Format(time.DateOnly), FR: w.MessageFR, EN: w.MessageEN})
-		}
-		warnings = out
+		warnings = ws
 	}
 	job, created, err := s.deps.Workflow.Submit(r.Context(), workflow.Request{
 		Transition: transition, Domain: c.Domain, CourseID: course, Params: p, RequestedBy: actor(c)})
