@@ -187,17 +187,13 @@ func (h *Health) serveReady(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "verbose readiness needs the API's shared secrets configured"})
 			return
 		}
-		body, err := verifier.readBody(w, r)
-		if err == nil {
-			var c Caller
-			if c, err = verifier.Verify(r, body); err == nil {
-				caller = &c
-			}
-		}
-		if caller == nil {
+		c, release, err := verifier.Authenticate(w, r)
+		if err != nil {
 			verifier.refuse(w, r, err)
 			return
 		}
+		defer release()
+		caller = &c
 	}
 	if d := r.URL.Query().Get("domain"); d != "" {
 		p, ok := byName[d]

@@ -62,6 +62,11 @@ func (s *Server) enrolInput(w http.ResponseWriter, r *http.Request) (Caller, []b
 		}
 	}
 	file, err := uploadedFile(r)
+	if errors.Is(err, ErrBodyHash) {
+		setAuditDetail(r, "body does not match its signed hash")
+		badRequest(w, "bad_body", "the file does not match its signature: send it again")
+		return c, nil, opts, false
+	}
 	if err != nil || len(file) == 0 {
 		badRequest(w, "no_file", "send the CSV as the body or as the multipart field \"file\"")
 		return c, nil, opts, false
@@ -69,26 +74,34 @@ func (s *Server) enrolInput(w http.ResponseWriter, r *http.Request) (Caller, []b
 	return c, file, opts, true
 }
 
+// uploadedFile reads the body to its end, which is where a streamed body
+// is checked against its signed hash (ErrBodyHash): nothing of it is used
+// before.
 func uploadedFile(r *http.Request) ([]byte, error) {
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		return io.ReadAll(r.Body)
 	}
-	// The body is already in memory (the Verifier read it), so parsing
-	// keeps it there rather than spilling to temporary files.
 	mr, err := multipartReader(r.Body, params["boundary"])
 	if err != nil {
 		return nil, err
 	}
-	for {
+	var file []byte
+	for file == nil {
 		part, err := mr.NextPart()
 		if err != nil {
 			return nil, fmt.Errorf("multipart: no \"file\" part: %w", err)
 		}
 		if part.FormName() == "file" {
-			return io.ReadAll(part)
+			if file, err = io.ReadAll(part); err != nil {
+				return nil, err
+			}
 		}
 	}
+	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		return nil, err
+	}
+	return file, nil
 }
 
 // planOptions reads the query. The domain's policy for unknown people

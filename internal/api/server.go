@@ -28,8 +28,16 @@ import (
 // Prefix is where the API lives on the daemon's mux.
 const Prefix = "/api/v1/"
 
-// DefaultMaxJSONBytes bounds every request that is not a CSV upload.
-const DefaultMaxJSONBytes = 1 << 20
+// Defaults of the limits on request bodies.
+const (
+	// DefaultMaxJSONBytes bounds every request that is not a CSV upload.
+	DefaultMaxJSONBytes = 1 << 20
+	// DefaultMaxUploadBytes: 20 MiB holds a few hundred thousand CSV rows,
+	// more than an academy's largest GAIA export.
+	DefaultMaxUploadBytes = 20 << 20
+	// DefaultMaxUploads is how many uploads or previews run at once.
+	DefaultMaxUploads = 4
+)
 
 // Deps are what the routes act on. Offer and Tracking are optional: their
 // routes answer 501 until they are wired.
@@ -47,12 +55,15 @@ type Deps struct {
 type Options struct {
 	Secrets        func(domain string) ([]byte, bool)
 	Nonces         NonceStore // nil: one process's memory
-	MaxUploadBytes int64      // CSV uploads; default 100 MiB
-	MaxJSONBytes   int64      // everything else; default 1 MiB
-	RatePerMinute  int        // per domain; <= 0 means unlimited
-	MaxSkew        time.Duration
-	Now            func() time.Time
-	Logger         *zerolog.Logger
+	MaxUploadBytes int64      // CSV uploads; default 20 MiB
+	// MaxUploads bounds the uploads and previews read at once (default
+	// 4): each holds its file in memory while the plan is made.
+	MaxUploads    int
+	MaxJSONBytes  int64 // everything else; default 1 MiB
+	RatePerMinute int   // per domain; <= 0 means unlimited
+	MaxSkew       time.Duration
+	Now           func() time.Time
+	Logger        *zerolog.Logger
 }
 
 // Server is the API's handler.
@@ -62,12 +73,16 @@ type Server struct {
 	log     zerolog.Logger
 	limiter *RateLimiter
 	handler http.Handler
+	uploads chan struct{} // slots of the upload verifier
 }
 
 // NewServer builds the API. Secrets is required.
 func NewServer(deps Deps, opts Options) *Server {
 	if opts.MaxUploadBytes <= 0 {
-		opts.MaxUploadBytes = 100 << 20
+		opts.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if opts.MaxUploads <= 0 {
+		opts.MaxUploads = DefaultMaxUploads
 	}
 	if opts.MaxJSONBytes <= 0 {
 		opts.MaxJSONBytes = DefaultMaxJSONBytes
@@ -81,7 +96,8 @@ func NewServer(deps Deps, opts Options) *Server {
 	if deps.Roles == nil {
 		deps.Roles = NewMoodleRoles(deps.Fleet, 30*time.Second, opts.Now)
 	}
-	s := &Server{deps: deps, opts: opts, log: zerolog.Nop(), limiter: NewRateLimiter(opts.RatePerMinute, opts.Now)}
+	s := &Server{deps: deps, opts: opts, log: zerolog.Nop(), limiter: NewRateLimiter(opts.RatePerMinute, opts.Now),
+		uploads: make(chan struct{}, opts.MaxUploads)}
 	if opts.Logger != nil {
 		s.log = *opts.Logger
 	}
@@ -97,11 +113,17 @@ func (s *Server) Register(mux *http.ServeMux) { mux.Handle(Prefix, s.handler) }
 
 // Verifier authenticates requests signed like the API's (same secrets,
 // nonces and skew), for routes outside it such as /readyz?verbose=1.
-func (s *Server) Verifier() *Verifier { return s.verifier(s.opts.MaxJSONBytes) }
+func (s *Server) Verifier() *Verifier { return s.verifier(s.opts.MaxJSONBytes, false) }
 
-func (s *Server) verifier(maxBody int64) *Verifier {
-	return NewVerifier(s.opts.Secrets, VerifierOptions{MaxSkew: s.opts.MaxSkew, MaxBodyBytes: maxBody,
-		Now: s.opts.Now, Nonces: s.opts.Nonces, Logger: &s.log})
+// verifier for bodies up to maxBody; uploads stream their body to the
+// handler and take one of the upload slots.
+func (s *Server) verifier(maxBody int64, upload bool) *Verifier {
+	o := VerifierOptions{MaxSkew: s.opts.MaxSkew, MaxBodyBytes: maxBody,
+		Now: s.opts.Now, Nonces: s.opts.Nonces, Logger: &s.log}
+	if upload {
+		o.Stream, o.Slots = true, s.uploads
+	}
+	return NewVerifier(s.opts.Secrets, o)
 }
 
 // build stacks verifier -> rate limit -> audit -> routes. Uploads get their
@@ -116,7 +138,7 @@ func (s *Server) build() http.Handler {
 	s.routesTracking(routes)
 	s.routesDigest(routes)
 	inner := s.limit(s.auditMutations(routes))
-	small, large := s.verifier(s.opts.MaxJSONBytes).Middleware(inner), s.verifier(s.opts.MaxUploadBytes).Middleware(inner)
+	small, large := s.verifier(s.opts.MaxJSONBytes, false).Middleware(inner), s.verifier(s.opts.MaxUploadBytes, true).Middleware(inner)
 	outer := http.NewServeMux()
 	outer.Handle("POST "+Prefix+"courses/{course}/enrol/preview", large)
 	outer.Handle("POST "+Prefix+"courses/{course}/enrol/apply", large)

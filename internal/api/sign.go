@@ -9,6 +9,15 @@ package api
 // where URI is the request URI as sent (path, then "?" and the raw query
 // only when the query is not empty). The PHP twin lives in
 // moodle-plugins/local/bridge/classes/signer.php: change both or neither.
+//
+// A sixth header, X-Bridge-Content-SHA256, announces hex(SHA-256(body)):
+// the value the canonical string ends with, so it is signed without a
+// change of format. With it the daemon checks the whole signature, the
+// nonce included, before it reads a byte of the body, then streams the
+// body against the announced hash. Requests without it (local_bridge 0.1,
+// before 2025060206) are still accepted during this version: their body is
+// spooled (at most 1 MiB in memory, the rest in a 0600 temporary file)
+// before the signature can be checked. The next version refuses them.
 
 import (
 	"bytes"
@@ -20,8 +29,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +50,8 @@ const (
 	HeaderTimestamp = "X-Bridge-Timestamp"
 	HeaderNonce     = "X-Bridge-Nonce"
 	HeaderSignature = "X-Bridge-Signature"
+	// HeaderContentSHA256 is hex(SHA-256(body)), covered by the signature.
+	HeaderContentSHA256 = "X-Bridge-Content-SHA256"
 )
 
 const (
@@ -51,6 +64,11 @@ const (
 	DefaultMaxSkew      = 300 * time.Second
 	DefaultMaxBodyBytes = 8 << 20 // Moodle's own default post_max_size
 	DefaultNonceEntries = 1 << 20
+
+	// maxUnverifiedMemory is all the memory a request whose signature is
+	// not yet checked may take: the body of a request without an announced
+	// hash goes to a temporary file beyond it.
+	maxUnverifiedMemory = 1 << 20
 )
 
 // Caller is the authenticated origin of a request: which Moodle site signed
@@ -128,7 +146,15 @@ func Sign(req *http.Request, domain, user string, secret []byte, body []byte, no
 	req.Header.Set(HeaderTimestamp, ts)
 	req.Header.Set(HeaderNonce, nonce)
 	req.Header.Set(HeaderSignature, Signature(secret, canon))
+	req.Header.Set(HeaderContentSHA256, BodyHash(body))
 	return nil
+}
+
+// BodyHash is hex(SHA-256(body)), the last line of the canonical string
+// and the value of X-Bridge-Content-SHA256.
+func BodyHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
 }
 
 // NewNonce returns 16 random bytes in lowercase hex.
@@ -142,13 +168,16 @@ func NewNonce() (string, error) {
 
 // CanonicalString is the text the signature covers.
 func CanonicalString(method, uri, timestamp, nonce, domain, user string, body []byte) string {
-	sum := sha256.Sum256(body)
+	return canonicalWithHash(method, uri, timestamp, nonce, domain, user, BodyHash(body))
+}
+
+func canonicalWithHash(method, uri, timestamp, nonce, domain, user, bodyHash string) string {
 	var b strings.Builder
 	for _, part := range []string{method, uri, timestamp, nonce, domain, user} {
 		b.WriteString(part)
 		b.WriteByte('\n')
 	}
-	b.WriteString(hex.EncodeToString(sum[:]))
+	b.WriteString(bodyHash)
 	return b.String()
 }
 
@@ -174,6 +203,8 @@ const (
 	ReasonBodyTooLarge   Reason = "body too large"
 	ReasonBodyRead       Reason = "body read failed"
 	ReasonNonceStoreDown Reason = "nonce store unavailable"
+	ReasonBodyHash       Reason = "body does not match its signed hash"
+	ReasonBusy           Reason = "too many uploads in progress"
 )
 
 // AuthError is a rejected request: Status is the HTTP status to answer.
@@ -297,6 +328,18 @@ type VerifierOptions struct {
 	Now          func() time.Time
 	Nonces       NonceStore      // default an in-memory store
 	Logger       *zerolog.Logger // rejections are logged at debug level
+	// Stream hands the body to the handler as it arrives, hashed on the
+	// way: a read that reaches the end of a body that does not match its
+	// signed hash fails with ErrBodyHash, so a handler must read to the end
+	// before it acts (uploads). Otherwise the body is read and checked
+	// before the handler runs (at most MaxBodyBytes).
+	Stream bool
+	// Slots bounds the requests reading a body at once (uploads and
+	// previews): a full channel answers 503. nil: no bound.
+	Slots chan struct{}
+	// TempDir receives the spooled bodies of requests without an
+	// announced hash ("" = the system's).
+	TempDir string
 }
 
 // Verifier authenticates signed requests.
@@ -304,6 +347,7 @@ type Verifier struct {
 	secrets func(domain string) ([]byte, bool)
 	opts    VerifierOptions
 	log     zerolog.Logger
+	legacy  sync.Map // domains already warned about unannounced hashes
 }
 
 // NewVerifier returns a Verifier that looks each domain's shared secret up
@@ -333,43 +377,248 @@ func NewVerifier(secrets func(domain string) ([]byte, bool), opts VerifierOption
 	return &Verifier{secrets: secrets, opts: opts, log: log}
 }
 
+// ErrBodyHash is what reading a streamed body returns at its end when the
+// bytes do not match the signed X-Bridge-Content-SHA256.
+var ErrBodyHash = reject(ReasonBodyHash, http.StatusUnauthorized, nil)
+
 // Middleware authenticates each request before next sees it: next finds
-// the Caller with CallerFrom and can read the body again.
+// the Caller with CallerFrom and reads the body (checked, or streamed
+// against its signed hash, see VerifierOptions.Stream).
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := v.readBody(w, r)
-		if err == nil {
-			var c Caller
-			if c, err = v.Verify(r, body); err == nil {
-				r.Body = io.NopCloser(bytes.NewReader(body))
-				r.ContentLength = int64(len(body))
-				next.ServeHTTP(w, r.WithContext(WithCaller(r.Context(), c)))
-				return
-			}
+		c, release, err := v.Authenticate(w, r)
+		if err != nil {
+			v.refuse(w, r, err)
+			return
 		}
-		v.refuse(w, r, err)
+		defer release()
+		next.ServeHTTP(w, r.WithContext(WithCaller(r.Context(), c)))
 	})
 }
 
-func (v *Verifier) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > v.opts.MaxBodyBytes {
-		return nil, reject(ReasonBodyTooLarge, http.StatusRequestEntityTooLarge, nil)
+// Authenticate checks r in order of cost: the headers (domain, user,
+// timestamp, nonce and signature formats, a known domain, the skew), a
+// free upload slot, then, when the body's hash is announced, the signature
+// and the nonce before a byte of the body is read. On success r.Body is
+// replaced by the checked body and release must be called once the
+// handler is done with it.
+func (v *Verifier) Authenticate(w http.ResponseWriter, r *http.Request) (Caller, func(), error) {
+	noop := func() {}
+	h, secret, err := v.precheck(r)
+	if err != nil {
+		return Caller{}, noop, err
 	}
-	if r.Body == nil {
-		return nil, nil
+	release, err := v.acquire()
+	if err != nil {
+		return Caller{}, noop, err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, v.opts.MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, reject(ReasonBodyTooLarge, http.StatusRequestEntityTooLarge, nil)
+	var c Caller
+	if h.bodyHash != "" {
+		c, err = v.admitAnnounced(w, r, h, secret)
+	} else {
+		c, err = v.admitLegacy(w, r, h, secret)
 	}
 	if err != nil {
-		return nil, reject(ReasonBodyRead, http.StatusBadRequest, err)
+		release()
+		return Caller{}, noop, err
 	}
-	return body, nil
+	if f, ok := r.Body.(*spooledBody); ok {
+		return c, func() { f.Close(); release() }, nil
+	}
+	return c, release, nil
 }
 
-// refuse answers with a fixed body: the reason is only logged.
+// precheck is every check that costs no body byte and no store access.
+func (v *Verifier) precheck(r *http.Request) (signedHeaders, []byte, error) {
+	if r.ContentLength > v.opts.MaxBodyBytes {
+		return signedHeaders{}, nil, reject(ReasonBodyTooLarge, http.StatusRequestEntityTooLarge, nil)
+	}
+	h, err := parseSignedHeaders(r.Header)
+	if err != nil {
+		return h, nil, err
+	}
+	secret, ok := v.secrets(h.domain)
+	if !ok || len(secret) == 0 {
+		return h, nil, reject(ReasonUnknownDomain, http.StatusUnauthorized, nil)
+	}
+	now := v.opts.Now()
+	if skew := now.Unix() - h.ts; skew > int64(v.opts.MaxSkew/time.Second) || -skew > int64(v.opts.MaxSkew/time.Second) {
+		return h, nil, reject(ReasonSkew, http.StatusUnauthorized, nil)
+	}
+	return h, secret, nil
+}
+
+func (v *Verifier) acquire() (func(), error) {
+	if v.opts.Slots == nil {
+		return func() {}, nil
+	}
+	select {
+	case v.opts.Slots <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-v.opts.Slots }) }, nil
+	default:
+		return nil, reject(ReasonBusy, http.StatusServiceUnavailable, nil)
+	}
+}
+
+// admitAnnounced: signature and nonce first, then the body against the
+// signed hash.
+func (v *Verifier) admitAnnounced(w http.ResponseWriter, r *http.Request, h signedHeaders, secret []byte) (Caller, error) {
+	c, err := v.checkSigned(r, h, secret, h.bodyHash)
+	if err != nil {
+		return c, err
+	}
+	want, _ := hex.DecodeString(h.bodyHash)
+	body := &hashedBody{src: http.MaxBytesReader(w, bodyOf(r), v.opts.MaxBodyBytes), sum: sha256.New(), want: want}
+	if v.opts.Stream {
+		r.Body = body
+		return c, nil
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return c, bodyError(err)
+	}
+	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+	return c, nil
+}
+
+// admitLegacy reads the body before the signature can be checked: at most
+// maxUnverifiedMemory of it in memory, the rest in a temporary file.
+func (v *Verifier) admitLegacy(w http.ResponseWriter, r *http.Request, h signedHeaders, secret []byte) (Caller, error) {
+	if _, warned := v.legacy.LoadOrStore(h.domain, true); !warned {
+		v.log.Warn().Str("domain", h.domain).Msg("signed request without " + HeaderContentSHA256 +
+			": update local_bridge on this site; this form is accepted by this version of the bridge only")
+	}
+	sp, err := spool(http.MaxBytesReader(w, bodyOf(r), v.opts.MaxBodyBytes), v.opts.TempDir)
+	if err != nil {
+		return Caller{}, bodyError(err)
+	}
+	c, err := v.checkSigned(r, h, secret, hex.EncodeToString(sp.sum))
+	if err != nil {
+		sp.Close()
+		return c, err
+	}
+	r.Body, r.ContentLength = sp, sp.size
+	return c, nil
+}
+
+// checkSigned verifies the HMAC over the canonical string ending with
+// bodyHash, then records the nonce.
+func (v *Verifier) checkSigned(r *http.Request, h signedHeaders, secret []byte, bodyHash string) (Caller, error) {
+	canon := canonicalWithHash(r.Method, requestURI(r), h.timestamp, h.nonce, h.domain, h.user, bodyHash)
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(canon))
+	if !hmac.Equal(m.Sum(nil), h.signature) {
+		return Caller{}, reject(ReasonBadSignature, http.StatusUnauthorized, nil)
+	}
+	// Only signed requests reach the nonce store, so forgeries cannot fill it.
+	fresh, err := v.opts.Nonces.Remember(r.Context(), h.domain, h.nonce, v.opts.Now().Add(v.opts.NonceTTL))
+	if err != nil {
+		return Caller{}, reject(ReasonNonceStoreDown, http.StatusServiceUnavailable, err)
+	}
+	if !fresh {
+		return Caller{}, reject(ReasonReplay, http.StatusUnauthorized, nil)
+	}
+	// The query is part of the signed URI, so acting_as cannot be added in transit.
+	return Caller{Domain: h.domain, UserID: h.userID,
+		SiteManager: h.userID != 0 && r.URL.Query().Get(ActingAsParam) == "manager"}, nil
+}
+
+func bodyOf(r *http.Request) io.ReadCloser {
+	if r.Body == nil {
+		return http.NoBody
+	}
+	return r.Body
+}
+
+func bodyError(err error) error {
+	var tooLarge *http.MaxBytesError
+	var ae *AuthError
+	switch {
+	case errors.As(err, &tooLarge):
+		return reject(ReasonBodyTooLarge, http.StatusRequestEntityTooLarge, nil)
+	case errors.As(err, &ae):
+		return ae
+	}
+	return reject(ReasonBodyRead, http.StatusBadRequest, err)
+}
+
+// hashedBody passes the body through and fails its end when the bytes do
+// not hash to want.
+type hashedBody struct {
+	src  io.ReadCloser
+	sum  hash.Hash
+	want []byte
+	done bool
+}
+
+func (b *hashedBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	n, err := b.src.Read(p)
+	b.sum.Write(p[:n])
+	if errors.Is(err, io.EOF) {
+		if !hmac.Equal(b.sum.Sum(nil), b.want) {
+			return n, ErrBodyHash
+		}
+		b.done = true
+	}
+	return n, err
+}
+
+func (b *hashedBody) Close() error { return b.src.Close() }
+
+// spooledBody is a body read in full before its signature could be
+// checked: in memory up to maxUnverifiedMemory, else in a temporary file
+// removed on Close.
+type spooledBody struct {
+	io.Reader
+	file *os.File
+	sum  []byte
+	size int64
+}
+
+func (s *spooledBody) Close() error {
+	if s.file == nil {
+		return nil
+	}
+	s.file.Close()
+	err := os.Remove(s.file.Name())
+	s.file = nil
+	return err
+}
+
+func spool(src io.Reader, dir string) (*spooledBody, error) {
+	sum := sha256.New()
+	src = io.TeeReader(src, sum)
+	head, err := io.ReadAll(io.LimitReader(src, maxUnverifiedMemory+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(head) <= maxUnverifiedMemory {
+		return &spooledBody{Reader: bytes.NewReader(head), sum: sum.Sum(nil), size: int64(len(head))}, nil
+	}
+	f, err := os.CreateTemp(dir, "bridge-body-*") // 0600
+	if err != nil {
+		return nil, fmt.Errorf("spool body: %w", err)
+	}
+	sp := &spooledBody{file: f}
+	n, err := io.Copy(f, io.MultiReader(bytes.NewReader(head), src))
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		sp.Close()
+		return nil, err
+	}
+	sp.Reader, sp.sum, sp.size = f, sum.Sum(nil), n
+	return sp, nil
+}
+
+// refuse answers with a fixed body: the reason is only logged. The
+// connection is closed without reading what is left of the body, so a
+// refused request costs no more than its headers.
 func (v *Verifier) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	status, reason := http.StatusUnauthorized, Reason("unexpected error")
 	var ae *AuthError
@@ -381,6 +630,14 @@ func (v *Verifier) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		Str("domain", clip(r.Header.Get(HeaderDomain), 64)).
 		Str("method", clip(r.Method, 16)).Str("path", clip(r.URL.Path, 200)).
 		Str("remote", r.RemoteAddr).Msg("signed request rejected")
+	if r.ContentLength != 0 {
+		// A zero read deadline would mean none: use one in the past.
+		http.NewResponseController(w).SetReadDeadline(time.Unix(1, 0))
+		w.Header().Set("Connection", "close")
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"error": strings.ToLower(http.StatusText(status))})
@@ -388,43 +645,24 @@ func (v *Verifier) refuse(w http.ResponseWriter, r *http.Request, err error) {
 
 type signedHeaders struct {
 	domain, user, timestamp, nonce string
+	bodyHash                       string // announced, lower-case; "" when absent
 	signature                      []byte
 	userID, ts                     int64
 }
 
 // Verify checks the signed headers of r against body, records its nonce
-// and returns the caller. It is what Middleware runs; tools that read the
-// body themselves may call it directly.
+// and returns the caller, for tools that read the body themselves. An
+// announced X-Bridge-Content-SHA256 must match body.
 func (v *Verifier) Verify(r *http.Request, body []byte) (Caller, error) {
-	h, err := parseSignedHeaders(r.Header)
+	h, secret, err := v.precheck(r)
 	if err != nil {
 		return Caller{}, err
 	}
-	secret, ok := v.secrets(h.domain)
-	if !ok || len(secret) == 0 {
-		return Caller{}, reject(ReasonUnknownDomain, http.StatusUnauthorized, nil)
-	}
-	now := v.opts.Now()
-	if skew := now.Unix() - h.ts; skew > int64(v.opts.MaxSkew/time.Second) || -skew > int64(v.opts.MaxSkew/time.Second) {
-		return Caller{}, reject(ReasonSkew, http.StatusUnauthorized, nil)
-	}
-	canon := CanonicalString(r.Method, requestURI(r), h.timestamp, h.nonce, h.domain, h.user, body)
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(canon))
-	if !hmac.Equal(m.Sum(nil), h.signature) {
+	sum := BodyHash(body)
+	if h.bodyHash != "" && h.bodyHash != sum {
 		return Caller{}, reject(ReasonBadSignature, http.StatusUnauthorized, nil)
 	}
-	// Only signed requests reach the nonce store, so forgeries cannot fill it.
-	fresh, err := v.opts.Nonces.Remember(r.Context(), h.domain, h.nonce, now.Add(v.opts.NonceTTL))
-	if err != nil {
-		return Caller{}, reject(ReasonNonceStoreDown, http.StatusServiceUnavailable, err)
-	}
-	if !fresh {
-		return Caller{}, reject(ReasonReplay, http.StatusUnauthorized, nil)
-	}
-	// The query is part of the signed URI, so acting_as cannot be added in transit.
-	return Caller{Domain: h.domain, UserID: h.userID,
-		SiteManager: h.userID != 0 && r.URL.Query().Get(ActingAsParam) == "manager"}, nil
+	return v.checkSigned(r, h, secret, sum)
 }
 
 func parseSignedHeaders(hdr http.Header) (signedHeaders, error) {
@@ -455,6 +693,16 @@ func parseSignedHeaders(hdr http.Header) (signedHeaders, error) {
 		return h, reject(ReasonMalformed, http.StatusUnauthorized, nil)
 	}
 	h.ts, _ = strconv.ParseInt(h.timestamp, 10, 64) // at most 12 digits: cannot fail
+	switch hashes := hdr.Values(HeaderContentSHA256); len(hashes) {
+	case 0:
+	case 1:
+		h.bodyHash = strings.ToLower(hashes[0])
+		if _, err := hex.DecodeString(h.bodyHash); err != nil || len(h.bodyHash) != 2*sha256.Size {
+			return h, reject(ReasonMalformed, http.StatusUnauthorized, nil)
+		}
+	default:
+		return h, reject(ReasonMissingHeader, http.StatusUnauthorized, nil)
+	}
 	return h, nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -181,7 +183,22 @@ func TestMiddlewareRejections(t *testing.T) {
 		req    func(t *testing.T) *http.Request
 		reason Reason
 	}{
-		{"tampered body", func(t *testing.T) *http.Request { return withBody(good(t), `{"courseid":8}`) }, ReasonBadSignature},
+		{"tampered body", func(t *testing.T) *http.Request { return withBody(good(t), `{"courseid":8}`) }, ReasonBodyHash},
+		{"tampered body, hash not announced", func(t *testing.T) *http.Request {
+			r := withBody(good(t), `{"courseid":8}`)
+			r.Header.Del(HeaderContentSHA256)
+			return r
+		}, ReasonBadSignature},
+		{"tampered body and announced hash", func(t *testing.T) *http.Request {
+			r := withBody(good(t), `{"courseid":8}`)
+			r.Header.Set(HeaderContentSHA256, BodyHash([]byte(`{"courseid":8}`)))
+			return r
+		}, ReasonBadSignature},
+		{"announced hash not hex", func(t *testing.T) *http.Request {
+			r := good(t)
+			r.Header.Set(HeaderContentSHA256, strings.Repeat("g", 64))
+			return r
+		}, ReasonMalformed},
 		{"tampered path", func(t *testing.T) *http.Request { r := good(t); r.RequestURI = "/api/v1/other?kind=backup"; return r }, ReasonBadSignature},
 		{"tampered query", func(t *testing.T) *http.Request { r := good(t); r.RequestURI = "/api/v1/jobs?kind=restore"; return r }, ReasonBadSignature},
 		{"dropped query", func(t *testing.T) *http.Request { r := good(t); r.RequestURI = "/api/v1/jobs"; return r }, ReasonBadSignature},
@@ -498,5 +515,168 @@ func BenchmarkVerify(b *testing.B) {
 		if _, err := v.Verify(reqs[i], body); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// countingBody counts what the verifier reads of a body.
+type countingBody struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingBody) Close() error { return nil }
+
+// TestCheapChecksComeBeforeTheBody: a request refused for its headers, its
+// domain, its timestamp or (with an announced hash) its signature or nonce
+// is refused without a byte of its body read, whatever size it declares.
+func TestCheapChecksComeBeforeTheBody(t *testing.T) {
+	huge := int64(7 << 20)
+	body := []byte(`{"courseid":7}`)
+	cases := map[string]func(r *http.Request){
+		"unsigned":       func(r *http.Request) { r.Header = http.Header{} },
+		"unknown domain": func(r *http.Request) { r.Header.Set(HeaderDomain, "ac-z") },
+		"user not a number": func(r *http.Request) {
+			r.Header.Set(HeaderUser, "admin")
+		},
+		"short nonce":   func(r *http.Request) { r.Header.Set(HeaderNonce, "abcd") },
+		"stale":         func(r *http.Request) { r.Header.Set(HeaderTimestamp, "1700000000") },
+		"bad signature": func(r *http.Request) { r.Header.Set(HeaderSignature, strings.Repeat("0", 64)) },
+		"hash of another body": func(r *http.Request) {
+			r.Header.Set(HeaderContentSHA256, BodyHash([]byte("something else")))
+		},
+	}
+	for name, tamper := range cases {
+		t.Run(name, func(t *testing.T) {
+			v := newTestVerifier(VerifierOptions{})
+			req := signedRequest(t, "POST", "/api/v1/jobs", "ac-a", secretA, body, testNow)
+			tamper(req)
+			cb := &countingBody{r: io.LimitReader(zeroReader{}, huge)}
+			req.Body, req.ContentLength = cb, huge
+			reached := false
+			rec := serve(v, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true }), req)
+			if rec.Code != http.StatusUnauthorized || reached {
+				t.Fatalf("status %d, handler reached %v", rec.Code, reached)
+			}
+			if cb.n != 0 {
+				t.Fatalf("%d bytes of the body read before the request was refused", cb.n)
+			}
+		})
+	}
+	// The replay of a valid request is refused before its body too.
+	v := newTestVerifier(VerifierOptions{})
+	req := signedRequest(t, "POST", "/api/v1/jobs", "ac-a", secretA, body, testNow)
+	replay := req.Clone(req.Context())
+	if rec := serve(v, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), req); rec.Code != http.StatusOK {
+		t.Fatalf("first use: %d", rec.Code)
+	}
+	cb := &countingBody{r: bytes.NewReader(body)}
+	replay.Body = cb
+	if rec := serve(v, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), replay); rec.Code != http.StatusUnauthorized || cb.n != 0 {
+		t.Fatalf("replay: status %d, %d body bytes read", rec.Code, cb.n)
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+// TestUnannouncedHashCostsAtMostOneMiBOfMemory: a request signed the
+// local_bridge 0.1 way (no X-Bridge-Content-SHA256) is still accepted, and
+// its body beyond 1 MiB waits in a 0600 temporary file, removed after the
+// request, signed or not.
+func TestUnannouncedHashCostsAtMostOneMiBOfMemory(t *testing.T) {
+	dir := t.TempDir()
+	body := bytes.Repeat([]byte("a;b;c\n"), 500_000) // 3 MB
+	v := newTestVerifier(VerifierOptions{MaxBodyBytes: 8 << 20, TempDir: dir, Stream: true})
+	req := signedRequest(t, "POST", "/api/v1/courses/2/enrol/preview", "ac-a", secretA, body, testNow)
+	req.Header.Del(HeaderContentSHA256)
+	var got []byte
+	var spooled []os.DirEntry
+	rec := serve(v, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := r.Body.(*spooledBody); !ok {
+			t.Errorf("body of %T, want a spooled body", r.Body)
+		}
+		spooled, _ = os.ReadDir(dir)
+		if len(spooled) == 1 {
+			if fi, err := os.Stat(filepath.Join(dir, spooled[0].Name())); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Errorf("spool file mode: %v %v", fi.Mode(), err)
+			}
+		}
+		got, _ = io.ReadAll(r.Body)
+	}), req)
+	if rec.Code != http.StatusOK || !bytes.Equal(got, body) {
+		t.Fatalf("status %d, %d bytes of %d", rec.Code, len(got), len(body))
+	}
+	if len(spooled) != 1 {
+		t.Fatalf("%d spool files during the request, want 1", len(spooled))
+	}
+	forged := signedRequest(t, "POST", "/api/v1/courses/2/enrol/preview", "ac-a", []byte("wrong-secret-0123456789abcdef0123"), body, testNow)
+	forged.Header.Del(HeaderContentSHA256)
+	if rec := serve(v, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("forgery reached the handler") }), forged); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("forgery: %d", rec.Code)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("%d spool files left after the requests", len(left))
+	}
+}
+
+// TestStreamedBodyFailsAtItsEndWhenTampered: an upload is handed over as
+// it arrives; reading it to the end reveals bytes that are not the signed
+// ones.
+func TestStreamedBodyFailsAtItsEndWhenTampered(t *testing.T) {
+	body := []byte("email;nom\na@b.fr;A\n")
+	v := newTestVerifier(VerifierOptions{Stream: true})
+	req := signedRequest(t, "POST", "/api/v1/courses/2/enrol/preview", "ac-a", secretA, body, testNow)
+	req.Body = io.NopCloser(strings.NewReader("email;nom\nx@y.fr;X\n"))
+	var readErr error
+	serve(v, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, readErr = io.ReadAll(r.Body) }), req)
+	if !errors.Is(readErr, ErrBodyHash) {
+		t.Fatalf("reading a tampered streamed body: %v, want ErrBodyHash", readErr)
+	}
+	req = signedRequest(t, "POST", "/api/v1/courses/2/enrol/preview", "ac-a", secretA, body, testNow)
+	var got []byte
+	serve(v, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, readErr = io.ReadAll(r.Body) }), req)
+	if readErr != nil || !bytes.Equal(got, body) {
+		t.Fatalf("intact streamed body: %q %v", got, readErr)
+	}
+}
+
+// TestUploadSlotsBoundConcurrentUploads: with every slot taken, the next
+// signed upload gets 503 with Retry-After, before its body is read.
+func TestUploadSlotsBoundConcurrentUploads(t *testing.T) {
+	slots := make(chan struct{}, 1)
+	v := newTestVerifier(VerifierOptions{Stream: true, Slots: slots})
+	inside, leave := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(inside)
+		<-leave
+	})
+	done := make(chan int)
+	go func() {
+		done <- serve(v, h, signedRequest(t, "POST", "/u", "ac-a", secretA, []byte("x"), testNow)).Code
+	}()
+	<-inside
+	cb := &countingBody{r: strings.NewReader("y")}
+	second := signedRequest(t, "POST", "/u", "ac-a", secretA, []byte("y"), testNow)
+	second.Body = cb
+	rec := serve(v, h, second)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || cb.n != 0 {
+		t.Fatalf("second upload while the slot is taken: %d, Retry-After %q, %d bytes read", rec.Code, rec.Header().Get("Retry-After"), cb.n)
+	}
+	close(leave)
+	if code := <-done; code != http.StatusOK {
+		t.Fatalf("first upload: %d", code)
+	}
+	if rec := serve(v, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), signedRequest(t, "POST", "/u", "ac-a", secretA, []byte("z"), testNow)); rec.Code != http.StatusOK {
+		t.Fatalf("after the slot is released: %d", rec.Code)
 	}
 }

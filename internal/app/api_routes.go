@@ -41,6 +41,7 @@ func (a *App) NewAPI() *api.Server {
 		Secrets:        func(d string) ([]byte, bool) { s, ok := secrets[d]; return s, ok },
 		Nonces:         nonces,
 		MaxUploadBytes: int64(a.Cfg.API.MaxUploadMB) << 20,
+		MaxUploads:     a.Cfg.API.MaxUploads,
 		RatePerMinute:  a.Cfg.API.RatePerMin,
 		MaxSkew:        time.Duration(a.Cfg.API.ClockSkewSec) * time.Second,
 		Logger:         &log,

@@ -165,8 +165,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.mountAPI(mux)
 	// Bounded reads, writes and idle keep-alives: a client that trickles a
 	// body or holds a connection open cannot keep it for ever.
-	srv := &http.Server{Handler: logging.AccessLog(a.Log, mux), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 2 * time.Minute, WriteTimeout: 3 * time.Minute, IdleTimeout: time.Minute}
+	srv := &http.Server{Handler: logging.AccessLog(a.Log, mux), ReadHeaderTimeout: a.Cfg.API.ReadHeaderTimeout,
+		ReadTimeout: a.Cfg.API.ReadTimeout, WriteTimeout: a.Cfg.API.WriteTimeout, IdleTimeout: a.Cfg.API.IdleTimeout,
+		MaxHeaderBytes: 64 << 10}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 	a.Sched.Start()

@@ -160,6 +160,15 @@ type APIConfig struct {
 	// clock_skew_seconds is its old name (an integer), still read.
 	ClockSkew    time.Duration `koanf:"clock_skew" json:"clock_skew"`
 	ClockSkewSec int           `koanf:"clock_skew_seconds" json:"-"`
+	// MaxUploads is how many CSV uploads and previews are read at once;
+	// more get 503 and retry.
+	MaxUploads int `koanf:"max_concurrent_uploads" json:"max_concurrent_uploads"`
+	// HTTP server timeouts: a client that trickles its headers or body, or
+	// keeps an idle connection, loses it after these.
+	ReadHeaderTimeout time.Duration `koanf:"read_header_timeout" json:"read_header_timeout"`
+	ReadTimeout       time.Duration `koanf:"read_timeout" json:"read_timeout"`
+	WriteTimeout      time.Duration `koanf:"write_timeout" json:"write_timeout"`
+	IdleTimeout       time.Duration `koanf:"idle_timeout" json:"idle_timeout"`
 }
 
 // JobsConfig tunes the durable job workers.
@@ -242,7 +251,9 @@ func Defaults() Config {
 		Listen:    "127.0.0.1:8470",
 		LogFormat: "json",
 		LogLevel:  "info",
-		API:       APIConfig{MaxUploadMB: 100, RatePerSecond: 10, RatePerMin: 600, ClockSkew: 5 * time.Minute, ClockSkewSec: 300},
+		API: APIConfig{MaxUploadMB: 20, RatePerSecond: 10, RatePerMin: 600, ClockSkew: 5 * time.Minute, ClockSkewSec: 300,
+			MaxUploads: 4, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+			WriteTimeout: 3 * time.Minute, IdleTimeout: time.Minute},
 		Jobs: JobsConfig{Workers: 4, LeaseDuration: 30 * time.Second, MaxAttempts: 8,
 			MaxBackoff: 5 * time.Minute, ShutdownGrace: 10 * time.Second},
 		Gaia: GaiaConfig{Grace: 6 * time.Hour},
@@ -448,6 +459,15 @@ func (c *Config) Validate() error {
 	}
 	if c.API.MaxUploadMB <= 0 {
 		add("api.max_upload_mb", "must be positive")
+	}
+	if c.API.MaxUploads <= 0 {
+		add("api.max_concurrent_uploads", "must be positive")
+	}
+	for key, d := range map[string]time.Duration{"read_header_timeout": c.API.ReadHeaderTimeout,
+		"read_timeout": c.API.ReadTimeout, "write_timeout": c.API.WriteTimeout, "idle_timeout": c.API.IdleTimeout} {
+		if d < time.Second {
+			add("api."+key, "must be at least 1s, got %s", d)
+		}
 	}
 	if c.Jobs.LeaseDuration < time.Second {
 		add("jobs.lease_duration", "must be at least 1s, got %s", c.Jobs.LeaseDuration)

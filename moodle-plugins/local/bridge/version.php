@@ -25,8 +25,8 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_bridge';
-$plugin->version = 2025060205;
+$plugin->version = 2025060206;
 // Moodle 4.0: asynchronous backup/restore (3.7), context locking (3.6) and the external API are all there.
 $plugin->requires = 2022041900;
 $plugin->maturity = MATURITY_ALPHA;
-$plugin->release = '0.1.0';
+$plugin->release = '0.2.0';

@@ -32,7 +32,8 @@ namespace local_bridge;
  *
  * signature = hex(HMAC-SHA256(secret, METHOD "\n" URI "\n" TIMESTAMP "\n" NONCE "\n" DOMAIN "\n" USER "\n"
  * hex(SHA-256(body)))) where URI is the path, then "?" and the query only when the query is not empty.
- * Change it here and in the Go verifier together, or not at all.
+ * The body's hash also goes in X-Bridge-Content-SHA256 (signed, since it ends the canonical string): the daemon
+ * then checks the signature before it reads the body. Change it here and in the Go verifier together, or not at all.
  */
 final class signer {
     /** Header naming the Moodle site (domain) that signs. */
@@ -45,6 +46,8 @@ final class signer {
     public const HEADER_NONCE = 'X-Bridge-Nonce';
     /** Header carrying the hex HMAC-SHA256 signature. */
     public const HEADER_SIGNATURE = 'X-Bridge-Signature';
+    /** Header carrying hex(SHA-256(body)), the last line of the signed canonical string. */
+    public const HEADER_CONTENT_SHA256 = 'X-Bridge-Content-SHA256';
     /** Random bytes in a nonce; the daemon refuses fewer. */
     public const NONCE_BYTES = 16;
 
@@ -98,7 +101,7 @@ final class signer {
     }
 
     /**
-     * The five X-Bridge-* headers of a request.
+     * The six X-Bridge-* headers of a request.
      *
      * @param string $secret Shared secret of this domain.
      * @param string $method HTTP method.
@@ -120,6 +123,7 @@ final class signer {
             self::HEADER_TIMESTAMP => (string)$timestamp,
             self::HEADER_NONCE => $nonce,
             self::HEADER_SIGNATURE => self::signature($secret, $canonical),
+            self::HEADER_CONTENT_SHA256 => hash('sha256', $body),
         ];
     }
 }

@@ -60,6 +60,8 @@ final class signer_test extends TestCase {
         $headers = signer::headers($v['Secret'], strtolower($v['Method']), $v['URI'], $v['Domain'], (int)$v['User'],
             $v['Body'], (int)$v['Timestamp'], $v['Nonce']);
         $this->assertSame($v['Signature'], $headers[signer::HEADER_SIGNATURE], 'headers() upper-cases the method');
+        $this->assertSame(hash('sha256', $v['Body']), $headers[signer::HEADER_CONTENT_SHA256],
+            'the announced body hash is the one the signature covers');
     }
 
     /**
