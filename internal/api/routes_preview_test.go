@@ -3,94 +3,72 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/magistere/bridge/internal/domains"
-	"github.com/magistere/bridge/internal/store"
 )
 
-// TestSessionsPreviewRoute: the workflow block asks for the calendar
-// warnings of planned sessions before the trainer confirms. Same check as
-// create-sessions (zone A of the test domains), signed like the other block
-// routes, read-only (no job, no course), a bad date is a 400, a student a
-// bare 403.
-func TestSessionsPreviewRoute(t *testing.T) {
+// TestPreviewIsPaged: a large file's preview answers the counts of every
+// row but one page of rows, so its size does not grow with the file (a
+// 600,000-row file once made 85 MiB of JSON and 1 GB of RSS).
+func TestPreviewIsPaged(t *testing.T) {
 	e := newEnv(t, nil)
-	d, _ := e.app.Fleet.Get("ac-a")
-	if _, err := domains.Bootstrap(e.ctx, d, e.app.Store); err != nil {
-		t.Fatal(err)
+	course := e.course("SESSION-BIG", 1)
+	e.seedUsers(formateurUsername)
+	e.enrol(course, roleEditingTeach, formateurUsername)
+	const rows = 20_000
+	var b strings.Builder
+	b.WriteString("email;nom;prenom\n")
+	for i := 0; i < rows; i++ {
+		fmt.Fprintf(&b, "personne%d@ac-a.fr;NOM%d;Prenom\n", i, i)
 	}
-	cats, _ := e.app.Store.DomainCategories(e.ctx, "ac-a")
-	parcours := e.course("PARC-PREVIEW", cats["parcours"].CategoryID)
-	e.seedUsers(formateurUsername, "eleve1")
-	e.enrol(parcours, roleEditingTeach, formateurUsername)
-	e.enrol(parcours, roleStudent, "eleve1")
-	uri := fmt.Sprintf("/api/v1/courses/%d/sessions/preview", parcours)
-	preview := func(user, body string) (int, map[string]json.RawMessage, string) {
+	file := []byte(b.String())
+	type page struct {
+		Counts struct {
+			Total    int            `json:"total"`
+			ByStatus map[string]int `json:"by_status"`
+		} `json:"counts"`
+		Rows      []map[string]any `json:"rows"`
+		Page      int              `json:"page"`
+		PerPage   int              `json:"per_page"`
+		Pages     int              `json:"pages"`
+		TotalRows int              `json:"total_rows"`
+	}
+	get := func(query string) (page, int) {
 		t.Helper()
-		a := e.as(user, "POST", uri, []byte(body))
-		var m map[string]json.RawMessage
-		json.Unmarshal(a.body, &m)
-		return a.status, m, string(a.body)
-	}
-	type warning struct{ Code, Date, FR, EN string }
-	warnings := func(m map[string]json.RawMessage) []warning {
-		var ws []warning
-		if err := json.Unmarshal(m["warnings"], &ws); err != nil {
-			t.Fatalf("warnings %s: %v", m["warnings"], err)
+		a := e.call("POST", fmt.Sprintf("/api/v1/courses/%d/enrol/preview?lang=fr%s", course, query), "ac-a", secretA,
+			e.users[formateurUsername], "text/csv", file)
+		if a.status != 200 {
+			t.Fatalf("preview%s: %d %s", query, a.status, a.body)
 		}
-		return ws
+		var p page
+		if err := json.Unmarshal(a.body, &p); err != nil {
+			t.Fatal(err)
+		}
+		return p, len(a.body)
 	}
-
-	// Zone A 2026/2027: Noël from Saturday 19 December 2026; the session
-	// starts on a Friday and crosses it.
-	status, m, body := preview(formateurUsername, `{"name":"Lecture","start":"2026-12-18","end":"2027-01-29","participants":50,"max":25}`)
-	if status != http.StatusOK || string(m["sessions"]) != "2" {
-		t.Fatalf("preview: %d %s", status, body)
+	first, size := get("")
+	if first.TotalRows != rows || len(first.Rows) != 500 || first.Page != 1 || first.Pages != rows/500 {
+		t.Fatalf("first page: total %d, %d rows, page %d of %d", first.TotalRows, len(first.Rows), first.Page, first.Pages)
 	}
-	codes := map[string]warning{}
-	for _, w := range warnings(m) {
-		codes[w.Code] = w
+	if first.Counts.Total != rows || first.Counts.ByStatus["unknown"] != rows {
+		t.Fatalf("counts cover every row: %v", first.Counts)
 	}
-	if _, ok := codes["start_friday"]; !ok || codes["start_eve_school_holidays"].FR == "" ||
-		!strings.Contains(codes["start_eve_school_holidays"].FR, "Vacances de Noël") || codes["calendar_unknown"].Code != "" {
-		t.Fatalf("known dates: %s", body)
+	if size > 256<<10 {
+		t.Fatalf("a page of the preview is %d bytes, want under 256 KiB (the file is %d)", size, len(file))
 	}
-
-	// Beyond the data (zone A is known to 2028-07-04): calendar_unknown, in
-	// the words of the issue.
-	status, m, body = preview(formateurUsername, `{"name":"Lecture","start":"2028-09-04","end":"2028-10-13","participants":10,"max":25}`)
-	ws := warnings(m)
-	if status != http.StatusOK || len(ws) == 0 || ws[0].Code != "calendar_unknown" ||
-		ws[0].FR != "calendrier scolaire inconnu pour le 04/09/2028 (zone A) : mettre à jour les données" {
-		t.Fatalf("beyond the data: %d %s", status, body)
+	t.Logf("preview of %d rows (%d bytes of CSV): %d bytes per page of 500", rows, len(file), size)
+	last, _ := get("&page=40&per_page=500")
+	if len(last.Rows) != 500 || last.Rows[499]["email"] != fmt.Sprintf("personne%d@ac-a.fr", rows-1) {
+		t.Fatalf("last page: %d rows, last %v", len(last.Rows), last.Rows[len(last.Rows)-1])
 	}
-
-	// Nothing to say: an empty list, not null.
-	if status, _, body = preview(formateurUsername, `{"name":"Lecture","start":"2027-01-11","end":"2027-01-29","participants":10,"max":25}`); status != http.StatusOK ||
-		!strings.Contains(body, `"warnings":[]`) {
-		t.Fatalf("quiet plan: %d %s", status, body)
+	if beyond, _ := get("&page=41"); len(beyond.Rows) != 0 || beyond.TotalRows != rows {
+		t.Fatalf("beyond the last page: %d rows", len(beyond.Rows))
 	}
-	// A malformed date is the caller's error.
-	if status, _, body = preview(formateurUsername, `{"name":"Lecture","start":"18/12/2026","end":"2027-01-29"}`); status != http.StatusBadRequest ||
-		!strings.Contains(body, "bad_params") {
-		t.Fatalf("bad date: %d %s", status, body)
-	}
-	// A participant may not plan sessions.
-	if status, _, body = preview("eleve1", `{"start":"2026-12-18","end":"2027-01-29"}`); status != http.StatusForbidden {
-		t.Fatalf("student: %d %s", status, body)
-	}
-	// Unsigned: refused like every block route.
-	if a := e.call("POST", uri, "ac-a", "not-the-secret-0123456789", e.users[formateurUsername], "application/json", []byte(`{}`)); a.status != http.StatusUnauthorized {
-		t.Fatalf("bad signature: %d %s", a.status, a.body)
-	}
-	// Read-only: no job was queued.
-	if list := e.audits("api.workflow.create-sessions"); len(list) != 0 {
-		t.Fatalf("a preview was recorded as create-sessions: %+v", list)
-	}
-	if jobs, err := e.app.Store.ListJobs(e.ctx, store.JobFilter{Kind: "workflow.create-sessions"}); err != nil || len(jobs) != 0 {
-		t.Fatalf("a preview queued %d job(s)", len(jobs))
+	for _, q := range []string{"&per_page=5000", "&page=0", "&page=x"} {
+		a := e.call("POST", fmt.Sprintf("/api/v1/courses/%d/enrol/preview?lang=fr%s", course, q), "ac-a", secretA,
+			e.users[formateurUsername], "text/csv", file)
+		if a.status != 400 {
+			t.Fatalf("preview%s: %d, want 400", q, a.status)
+		}
 	}
 }
