@@ -35,7 +35,7 @@ func runArchive(ctx context.Context, env *cliEnv, args []string) error {
 	var req archive.Request
 	fs.StringVar(&req.Domain, "domain", "", "domain (Moodle site) name")
 	courseVar(fs, env, &req.CourseID, &req.Domain, "course", "the session")
-	fs.Int64Var(&req.CategoryID, "category", 0, "an Archive sub-category id (default: Archive itself)")
+	categoryVar(fs, env, &req.CategoryID, &req.Domain, "category", "an Archive sub-category (default: Archive itself)")
 	fs.StringVar(&req.Access, "access", archive.AccessReadOnly, "readonly: participants keep read-only access; none: hidden")
 	fs.BoolVar(&req.Backup, "backup", false, "keep a final backup (.mbz, SHA-256) in data_dir/archives")
 	fs.BoolVar(&req.Notify, "notify", false, "send the participants a message")

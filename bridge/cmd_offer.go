@@ -62,10 +62,10 @@ func courseFlags(env *cliEnv, fs *flag.FlagSet) (*string, *int64) {
 }
 
 func runOfferShare(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "offer share", "--domain D --course C --origin O [--collection C --public P,P --keywords K,K] [--async]")
+	fs := newFlags(env, "offer share", "--domain D --course C --origin O [--collection C --public P,P --keywords K,K] [--no-wait]")
 	domain, course := courseFlags(env, fs)
 	indexing := indexingFlags(fs)
-	async := fs.Bool("async", false, "only queue the job and print its id")
+	async := noWaitFlag(env, fs, "only queue the job and print its id")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -224,15 +224,16 @@ func offerSearch(ctx context.Context, env *cliEnv, name string, args []string) e
 }
 
 func runOfferRequest(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "offer request", "--offer ID --target D --name N --shortname S [--category ID] [--requester USERID] [--by NAME]")
+	fs := newFlags(env, "offer request", "--offer ID --target D --name N --shortname S [--category ID] [--requester USERID] [--as NAME]")
 	var in offer.RequestInput
 	fs.Int64Var(&in.OfferID, "offer", 0, "offer id (required)")
 	fs.StringVar(&in.TargetDomain, "target", "", "academy receiving the parcours (required)")
 	fs.StringVar(&in.Name, "name", "", "name of the new parcours (required)")
 	fs.StringVar(&in.ShortName, "shortname", "", "shortname of the new parcours (required)")
-	fs.Int64Var(&in.CategoryID, "category", 0, "sub-category of Parcours de formation (default: that category)")
-	fs.Int64Var(&in.RequesterUserID, "requester", 0, "requester's Moodle user id on the target domain (notified)")
-	fs.StringVar(&in.RequestedBy, "by", "cli", "requester's name for the audit trail")
+	categoryVar(fs, env, &in.CategoryID, &in.TargetDomain, "category", "sub-category of Parcours de formation on the target (default: that category)")
+	userVar(fs, env, &in.RequesterUserID, &in.TargetDomain, "requester", "the requester on the target domain (notified)")
+	fs.StringVar(&in.RequestedBy, "as", "cli", "who asks, for the audit trail")
+	oldFlagName(env, fs, "by", "as")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -266,10 +267,10 @@ func printRequest(env *cliEnv, r store.OfferRequest) error {
 func requestFlags(fs *flag.FlagSet) *int64 { return fs.Int64("request", 0, "request id (required)") }
 
 func runOfferApprove(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "offer approve", "--request ID [--by NAME] [--async]")
+	fs := newFlags(env, "offer approve", "--request ID [--as NAME] [--no-wait]")
 	id := requestFlags(fs)
-	by := fs.String("by", "cli", "gestionnaire's name for the audit trail")
-	async := fs.Bool("async", false, "only queue the deployment and print its job id")
+	by := actingFlag(env, fs, "the gestionnaire, for the audit trail")
+	async := noWaitFlag(env, fs, "only queue the deployment and print its job id")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -292,10 +293,10 @@ func runOfferApprove(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runOfferReject(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "offer reject", "--request ID --reason R [--by NAME]")
+	fs := newFlags(env, "offer reject", "--request ID --reason R [--as NAME]")
 	id := requestFlags(fs)
 	reason := fs.String("reason", "", "reason told to the requester (required)")
-	by := fs.String("by", "cli", "gestionnaire's name for the audit trail")
+	by := actingFlag(env, fs, "the gestionnaire, for the audit trail")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -315,9 +316,9 @@ func runOfferReject(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runOfferDeploy(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "offer deploy", "--request ID [--async]")
+	fs := newFlags(env, "offer deploy", "--request ID [--no-wait]")
 	id := requestFlags(fs)
-	async := fs.Bool("async", false, "only queue the deployment and print its job id")
+	async := noWaitFlag(env, fs, "only queue the deployment and print its job id")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -337,4 +338,20 @@ func runOfferDeploy(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "same deployment as job %d\n", j.ID)
 	}
 	return finishJob(ctx, env, a, j, *async)
+}
+
+// noWaitFlag is --no-wait (only queue the job), with --async, its old
+// name here, still accepted.
+func noWaitFlag(env *cliEnv, fs *flag.FlagSet, usage string) *bool {
+	v := fs.Bool("no-wait", false, usage)
+	oldFlagName(env, fs, "async", "no-wait")
+	return v
+}
+
+// actingFlag is --as, the person the operator acts for, with --by, its
+// old name here, still accepted.
+func actingFlag(env *cliEnv, fs *flag.FlagSet, usage string) *string {
+	v := fs.String("as", "cli", usage)
+	oldFlagName(env, fs, "by", "as")
+	return v
 }

@@ -38,7 +38,8 @@ func runOfferDigest(ctx context.Context, env *cliEnv, args []string) error {
 func runDigestSubscription(ctx context.Context, env *cliEnv, verb string, args []string) error {
 	fs := newFlags(env, "offer digest "+verb, "--domain D --user ID")
 	domain := fs.String("domain", "", "domain (required)")
-	user := fs.Int64("user", 0, "Moodle user id on that domain (required)")
+	user := new(int64)
+	userVar(fs, env, user, domain, "user", "the subscriber on that domain (required)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -255,7 +255,7 @@ func runAttendance(present bool) func(context.Context, *cliEnv, []string) error 
 	return func(ctx context.Context, env *cliEnv, args []string) error {
 		fs := newFlags(env, name, "--domain D --course C --users ID,ID… --as USERID [--mirror]")
 		f := addTrackingFlags(env, fs, true)
-		users := fs.String("users", "", "comma-separated Moodle user ids of participants (required)")
+		users := fs.String("users", "", "participants, comma-separated: ids, usernames or e-mail addresses (required)")
 		mirror := fs.Bool("mirror", false, "also set Moodle's course completion (local_bridge_mark_course_complete)")
 		if err := parseFlags(fs, args); err != nil {
 			return err
@@ -263,7 +263,7 @@ func runAttendance(present bool) func(context.Context, *cliEnv, []string) error 
 		if err := f.check(true); err != nil {
 			return err
 		}
-		ids, err := parseIDs(*users)
+		ids, err := resolveUserList(env, *f.domain, "users", *users)
 		if err != nil {
 			return err
 		}
@@ -287,25 +287,6 @@ func presence(b bool) string {
 		return "Formation terminée"
 	}
 	return "non terminée"
-}
-
-func parseIDs(s string) ([]int64, error) {
-	var out []int64
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		id, err := strconv.ParseInt(part, 10, 64)
-		if err != nil || id <= 0 {
-			return nil, usagef("--users: %q is not a user id", part)
-		}
-		out = append(out, id)
-	}
-	if len(out) == 0 {
-		return nil, usagef("--users is required")
-	}
-	return out, nil
 }
 
 func runCertificates(ctx context.Context, env *cliEnv, args []string) error {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -148,23 +147,24 @@ type paramFlags struct {
 	noWait           bool
 	domain           *string
 	course           *int64
+	env              *cliEnv
 }
 
 func bindParams(env *cliEnv, fs *flag.FlagSet, courseFlag string) *paramFlags {
-	pf := &paramFlags{course: new(int64)}
+	pf := &paramFlags{course: new(int64), env: env}
 	pf.domain = fs.String("domain", "", "domain (required)")
 	courseVar(fs, env, pf.course, pf.domain, courseFlag, "the course (required)")
 	fs.StringVar(&pf.p.Name, "name", "", "name of the new course or sessions")
 	fs.StringVar(&pf.p.ShortName, "shortname", "", "shortname of the new course (create-parcours, duplicate)")
-	fs.Int64Var(&pf.p.CategoryID, "category", 0, "destination sub-category id (default: the lifecycle's category)")
+	categoryVar(fs, env, &pf.p.CategoryID, pf.domain, "category", "destination sub-category (default: the lifecycle's category)")
 	fs.BoolVar(&pf.p.WithUsers, "with-users", false, "duplicate: copy the users too")
 	fs.StringVar(&pf.p.ShortnamePattern, "pattern", "", `sessions' shortname pattern (default "`+workflow.DefaultShortnamePattern+`")`)
 	fs.StringVar(&pf.p.Start, "start", "", "session start day YYYY-MM-DD")
 	fs.StringVar(&pf.p.End, "end", "", "session end day YYYY-MM-DD")
 	fs.IntVar(&pf.p.Participants, "participants", 0, "expected participants (with --max: ceil(P/M) sessions)")
 	fs.IntVar(&pf.p.Max, "max", 0, "participants per session at most")
-	fs.StringVar(&pf.formateurs, "formateurs", "", "Moodle user ids enrolled as formateurs, comma-separated")
-	fs.Int64Var(&pf.p.CreatorID, "creator", 0, "Moodle user id of the creator, enrolled as formateur")
+	fs.StringVar(&pf.formateurs, "formateurs", "", "formateurs to enrol, comma-separated: ids, usernames or e-mail addresses")
+	userVar(fs, env, &pf.p.CreatorID, pf.domain, "creator", "the creator, enrolled as formateur")
 	fs.IntVar(&pf.remote, "remote-minutes", -1, "announced remote duration, minutes")
 	fs.IntVar(&pf.inperson, "inperson-minutes", -1, "announced in-person duration, minutes")
 	fs.StringVar(&pf.p.Objectives, "objectives", "", "objectives (set-metadata)")
@@ -184,17 +184,9 @@ func (pf *paramFlags) finish(courseFlag string) error {
 	if pf.inperson >= 0 {
 		pf.p.InPersonMinutes = &pf.inperson
 	}
-	for _, s := range strings.Split(pf.formateurs, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id <= 0 {
-			return usagef("--formateurs: %q is not a user id", s)
-		}
-		pf.p.Formateurs = append(pf.p.Formateurs, id)
-	}
-	return nil
+	ids, err := resolveUserList(pf.env, *pf.domain, "formateurs", pf.formateurs)
+	pf.p.Formateurs = append(pf.p.Formateurs, ids...)
+	return err
 }
 
 func runWorkflowRun(ctx context.Context, env *cliEnv, args []string) error {

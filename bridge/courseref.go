@@ -14,11 +14,24 @@ import (
 	"github.com/magistere/bridge/internal/moodle"
 )
 
-// courseRef is a course flag that takes what an operator knows: a Moodle
-// id, a shortname or an idnumber. parseFlags resolves names to the id the
-// command works with, on the domain given by the command's --domain.
+// refKind is what a reference flag names on a domain.
+type refKind int
+
+const (
+	refCourse   refKind = iota // id, shortname or idnumber
+	refUser                    // id, username or e-mail
+	refCategory                // id, idnumber or path of names
+)
+
+var refKindNames = map[refKind]string{refCourse: "COURSE", refUser: "USER", refCategory: "CATEGORY"}
+
+// courseRef is a flag that takes what an operator knows (a course's
+// shortname, a user's e-mail, a category's path) or a Moodle id.
+// parseFlags resolves names to the id the command works with, on the
+// domain given by the command's --domain.
 type courseRef struct {
 	env    *cliEnv
+	kind   refKind
 	domain *string
 	dst    *int64
 	raw    string
@@ -37,7 +50,7 @@ func (c *courseRef) Set(s string) error {
 	*c.dst = 0
 	if id, err := strconv.ParseInt(c.raw, 10, 64); err == nil {
 		if id <= 0 {
-			return fmt.Errorf("%q is not a course id, shortname or idnumber", s)
+			return fmt.Errorf("%q is not an id nor a name", s)
 		}
 		*c.dst = id
 	}
@@ -46,37 +59,66 @@ func (c *courseRef) Set(s string) error {
 
 // courseVar binds a course flag (id, shortname or idnumber) to dst.
 func courseVar(fs *flag.FlagSet, env *cliEnv, dst *int64, domain *string, name, usage string) {
-	fs.Var(&courseRef{env: env, domain: domain, dst: dst, name: name}, name, usage+": id, shortname or idnumber")
+	fs.Var(&courseRef{env: env, kind: refCourse, domain: domain, dst: dst, name: name}, name, usage+": id, shortname or idnumber")
 }
 
-// resolveCourseRefs turns every course flag given by name into its id.
+// userVar binds a user flag (id, username or e-mail) to dst.
+func userVar(fs *flag.FlagSet, env *cliEnv, dst *int64, domain *string, name, usage string) {
+	fs.Var(&courseRef{env: env, kind: refUser, domain: domain, dst: dst, name: name}, name, usage+": id, username or e-mail")
+}
+
+// categoryVar binds a category flag (id, idnumber or path) to dst.
+func categoryVar(fs *flag.FlagSet, env *cliEnv, dst *int64, domain *string, name, usage string) {
+	fs.Var(&courseRef{env: env, kind: refCategory, domain: domain, dst: dst, name: name}, name, usage+`: id, idnumber or path "Parent / Child"`)
+}
+
+// resolveCourseRefs turns every reference flag given by name into its id.
 func resolveCourseRefs(fs *flag.FlagSet) error {
-	var refs []*courseRef
+	var err error
 	fs.Visit(func(f *flag.Flag) {
-		if cr, ok := unalias(f.Value).(*courseRef); ok && *cr.dst == 0 && cr.raw != "" {
-			refs = append(refs, cr)
+		cr, ok := unalias(f.Value).(*courseRef)
+		if !ok || *cr.dst != 0 || cr.raw == "" || err != nil {
+			return
+		}
+		var ids []int64
+		if ids, err = resolveRefs(cr.env, cr.kind, *cr.domain, []string{cr.raw}); err == nil {
+			*cr.dst = ids[0]
+		} else {
+			err = fmt.Errorf("--%s: %w", cr.name, err)
 		}
 	})
-	if len(refs) == 0 {
-		return nil
-	}
-	names := make([]string, len(refs))
-	for i, cr := range refs {
-		names[i] = cr.raw
-	}
-	ids, err := resolveCourseNames(refs[0].env, *refs[0].domain, names)
-	if err != nil {
-		return err
-	}
-	for i, cr := range refs {
-		*cr.dst = ids[i]
-	}
-	return nil
+	return err
 }
 
 // resolveCourseNames turns course references (ids, shortnames or
 // idnumbers) into Moodle ids on one domain, in order.
 func resolveCourseNames(env *cliEnv, domain string, refs []string) ([]int64, error) {
+	ids, err := resolveRefs(env, refCourse, domain, refs)
+	if err != nil {
+		return nil, fmt.Errorf("--course: %w", err)
+	}
+	return ids, nil
+}
+
+// resolveUserList reads a comma-separated list of users (ids, usernames or
+// e-mail addresses) into Moodle ids on domain; flag names it in errors.
+func resolveUserList(env *cliEnv, domain, flagName, list string) ([]int64, error) {
+	var refs []string
+	for _, part := range strings.Split(list, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			refs = append(refs, part)
+		}
+	}
+	ids, err := resolveRefs(env, refUser, domain, refs)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", flagName, err)
+	}
+	return ids, nil
+}
+
+// resolveRefs turns references of one kind into Moodle ids on one domain,
+// in order; ids need no look-up.
+func resolveRefs(env *cliEnv, kind refKind, domain string, refs []string) ([]int64, error) {
 	ids := make([]int64, len(refs))
 	var d *domains.Domain
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -89,26 +131,45 @@ func resolveCourseNames(env *cliEnv, domain string, refs []string) ([]int64, err
 			continue
 		}
 		if d == nil {
-			if domain == "" {
-				return nil, usagef("--domain is required to find course %q", ref)
-			}
-			cfg, err := env.loadConfig()
-			if err != nil {
+			var err error
+			if d, err = env.lookupDomain(domain, ref); err != nil {
 				return nil, err
-			}
-			fleet, err := domains.NewFleet(cfg, nil, zerolog.Nop())
-			if err != nil {
-				return nil, err
-			}
-			if d, err = fleet.Get(domain); err != nil {
-				return nil, usagef("%v", err)
 			}
 		}
-		id, err := d.ResolveCourse(ctx, ref)
+		var id int64
+		var err error
+		switch kind {
+		case refUser:
+			id, err = d.ResolveUser(ctx, ref)
+		case refCategory:
+			id, err = d.ResolveCategory(ctx, ref)
+		default:
+			id, err = d.ResolveCourse(ctx, ref)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("--course: %w", err)
+			return nil, err
 		}
 		ids[i] = id
 	}
 	return ids, nil
+}
+
+// lookupDomain is the domain names are looked up on.
+func (env *cliEnv) lookupDomain(domain, ref string) (*domains.Domain, error) {
+	if domain == "" {
+		return nil, usagef("--domain is required to find %q", ref)
+	}
+	cfg, err := env.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	fleet, err := domains.NewFleet(cfg, nil, zerolog.Nop())
+	if err != nil {
+		return nil, err
+	}
+	d, err := fleet.Get(domain)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return d, nil
 }

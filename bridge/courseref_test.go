@@ -32,6 +32,16 @@ domains:
 	if r.code != 1 || !strings.Contains(r.stderr, `no course "NO-SUCH-COURSE" on ac-a`) {
 		t.Fatalf("unknown shortname: exit %d\n%s", r.code, r.stderr)
 	}
+	// Users by username or e-mail, categories by path: a name matching
+	// nothing is one sentence naming the flag, the name and the domain.
+	r = runBridge(t, time.Minute, nil, "--config", cfg, "attendance", "mark", "--domain", "ac-a", "--course", "1", "--users", "2,nobody@nowhere.fr", "--as", "2")
+	if r.code != 1 || !strings.Contains(r.stderr, `--users: no user "nobody@nowhere.fr" on ac-a`) {
+		t.Fatalf("unknown user: exit %d\n%s", r.code, r.stderr)
+	}
+	r = runBridge(t, time.Minute, nil, "--config", cfg, "archive", "--domain", "ac-a", "--course", "1", "--category", "Archive / Nowhere", "--dry-run")
+	if r.code != 1 || !strings.Contains(r.stderr, `--category: no category "Archive / Nowhere" on ac-a`) {
+		t.Fatalf("unknown category: exit %d\n%s", r.code, r.stderr)
+	}
 	r = runBridge(t, time.Minute, nil, "--config", cfg, "workflow", "show", "--course", "NO-SUCH-COURSE")
 	if r.code != 2 || !strings.Contains(r.stderr, "--domain is required") {
 		t.Fatalf("no domain: exit %d\n%s", r.code, r.stderr)

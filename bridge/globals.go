@@ -136,7 +136,7 @@ func printCommandHelp(env *cliEnv, name, usage string, fs *flag.FlagSet) {
 	if len(deprecated) > 0 {
 		fmt.Fprintf(w, "\nOld names, still accepted:\n")
 		for _, f := range deprecated {
-			fmt.Fprintf(w, "  --%-24s same as --%s\n", f.Name, f.Value.(*aliasValue).newName)
+			fmt.Fprintf(w, "  %-24s same as --%s\n", "--"+f.Name, f.Value.(*aliasValue).newName)
 		}
 	}
 	fmt.Fprintf(w, "\nGlobal flags (anywhere on the line):\n")
@@ -158,7 +158,7 @@ func flagArg(f *flag.Flag) (string, string) {
 	}
 	switch f.Value.(type) {
 	case *courseRef:
-		return "COURSE", f.Usage
+		return refKindNames[f.Value.(*courseRef).kind], f.Usage
 	case *repeated:
 		return "TEXT", f.Usage
 	}

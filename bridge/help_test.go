@@ -153,3 +153,21 @@ func TestCompletionScripts(t *testing.T) {
 }
 
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
+
+// TestOldFlagNames: an old name sets the new flag and says so in one line.
+func TestOldFlagNames(t *testing.T) {
+	var errb bytes.Buffer
+	env := &cliEnv{stderr: &errb, lang: "en"}
+	fs := newFlags(env, "offer approve", "")
+	noWait := noWaitFlag(env, fs, "")
+	as := actingFlag(env, fs, "")
+	if err := parseFlags(fs, []string{"--async", "--by", "gestionnaire"}); err != nil {
+		t.Fatal(err)
+	}
+	if !*noWait || *as != "gestionnaire" {
+		t.Errorf("--async/--by did not set --no-wait/--as: %v %q", *noWait, *as)
+	}
+	if !strings.Contains(errb.String(), "--async is an old name, use --no-wait") || strings.Count(errb.String(), "\n") != 2 {
+		t.Errorf("deprecation lines: %q", errb.String())
+	}
+}
