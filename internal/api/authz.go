@@ -5,29 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/magistere/bridge/internal/access"
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/moodle"
 )
 
-// Access is what a caller may do in one course, from their roles there.
-type Access int
+// Access is what a caller may do in one course (see package access,
+// which ranks roles for the API and the CLI alike).
+type Access = access.Level
 
 // Levels, each including the ones before it.
 const (
-	AccessNone        Access = iota // not enrolled: nothing
-	AccessParticipant               // enrolled as a participant: nothing of the bridge
-	AccessTuteur                    // follows participants: aggregates, workflow state
-	AccessFormateur                 // runs the course: transitions, CSV, nominative outputs
-	AccessManager                   // gestionnaire (Moodle "manager" role in the course)
+	AccessNone        = access.None
+	AccessParticipant = access.Participant
+	AccessTuteur      = access.Tuteur
+	AccessFormateur   = access.Formateur
+	AccessManager     = access.Manager
 )
-
-func (a Access) String() string {
-	return [...]string{"none", "participant", "tuteur", "formateur", "manager"}[a]
-}
 
 // RoleSource reads a user's role shortnames in a course from Moodle.
 type RoleSource interface {
@@ -35,7 +32,8 @@ type RoleSource interface {
 }
 
 // MoodleRoles reads roles with core_enrol_get_enrolled_users (the roles
-// of every enrolled user in the course's context) and keeps each course's
+// of every actively enrolled user in the course's context: a suspended or
+// expired enrolment gives no right) and keeps each course's
 // roster for ttl: a block's page makes several calls in a row, and a role
 // change in Moodle is seen within ttl.
 type MoodleRoles struct {
@@ -82,40 +80,11 @@ func (m *MoodleRoles) load(ctx context.Context, domain string, courseID int64) (
 	if err != nil {
 		return roster{}, err
 	}
-	users, err := d.Client.GetEnrolledUsers(ctx, moodle.Int(courseID), moodle.EnrolledUsersOptions{UserFields: []string{"id", "roles"}})
+	roles, err := access.Roster(ctx, d.Client, courseID)
 	if err != nil {
 		return roster{}, fmt.Errorf("read roles of course %d on %s: %w", courseID, domain, err)
 	}
-	r := roster{roles: make(map[int64][]string, len(users)), at: m.now()}
-	for _, u := range users {
-		for _, role := range u.Roles {
-			r.roles[int64(u.ID)] = append(r.roles[int64(u.ID)], role.ShortName)
-		}
-	}
-	return r, nil
-}
-
-// accessOf ranks role shortnames with the domain's bridge-role mapping
-// (config domains[].roles): the highest role wins.
-func accessOf(shortnames []string, roles map[string]string) Access {
-	best := AccessNone
-	rank := func(short string) Access {
-		switch {
-		case short == "manager":
-			return AccessManager
-		case short == roles["formateur"] || short == roles["concepteur"]:
-			return AccessFormateur
-		case short == roles["tuteur"]:
-			return AccessTuteur
-		case short == roles["participant"]:
-			return AccessParticipant
-		}
-		return AccessNone
-	}
-	for _, s := range shortnames {
-		best = max(best, rank(strings.TrimSpace(s)))
-	}
-	return best
+	return roster{roles: roles, at: m.now()}, nil
 }
 
 // errForbidden is answered 403 without detail.
@@ -141,7 +110,7 @@ func (s *Server) courseAccess(ctx context.Context, c Caller, courseID int64) (Ac
 	if err != nil {
 		return AccessNone, err
 	}
-	return accessOf(shortnames, d.Config.Roles), nil
+	return access.MappingOf(d.Config).Level(shortnames), nil
 }
 
 // authorize answers 403 (or the failure) and returns false unless the

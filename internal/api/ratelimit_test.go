@@ -33,27 +33,6 @@ func TestRateLimiterRefillsOverTheMinute(t *testing.T) {
 	}
 }
 
-func TestAccessOfRanksRoles(t *testing.T) {
-	roles := map[string]string{"participant": "student", "formateur": "editingteacher", "tuteur": "teacher", "concepteur": "coursecreator"}
-	cases := []struct {
-		short []string
-		want  Access
-	}{
-		{nil, AccessNone},
-		{[]string{"guest"}, AccessNone},
-		{[]string{"student"}, AccessParticipant},
-		{[]string{"student", "teacher"}, AccessTuteur},
-		{[]string{"coursecreator"}, AccessFormateur},
-		{[]string{"editingteacher", "student"}, AccessFormateur},
-		{[]string{"manager"}, AccessManager},
-	}
-	for _, c := range cases {
-		if got := accessOf(c.short, roles); got != c.want {
-			t.Errorf("%v: %s, want %s", c.short, got, c.want)
-		}
-	}
-}
-
 type fakeNonceDB struct {
 	seen   map[string]bool
 	purged int

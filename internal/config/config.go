@@ -210,7 +210,10 @@ type Domain struct {
 	RatePerSec   float64           `koanf:"rate_per_second" json:"rate_per_second"`
 	Timeout      time.Duration     `koanf:"timeout" json:"timeout"`
 	Roles        map[string]string `koanf:"roles" json:"roles,omitempty"`
-	Unknown      string            `koanf:"unknown_users" json:"unknown_users"`
+	// ManagerRoles are the shortnames that make a gestionnaire in a
+	// course (default: manager).
+	ManagerRoles []string `koanf:"manager_roles" json:"manager_roles,omitempty"`
+	Unknown      string   `koanf:"unknown_users" json:"unknown_users"`
 	// SubCategories are extra categories under the lifecycle skeleton
 	// (circonscriptions, départements…), created by `domains bootstrap`.
 	SubCategories []SubCategory `koanf:"subcategories" json:"subcategories,omitempty"`

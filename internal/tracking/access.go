@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/magistere/bridge/internal/access"
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/store"
@@ -43,7 +44,7 @@ func (s *Service) Authorize(ctx context.Context, domain string, courseID, acting
 	if err != nil {
 		return err
 	}
-	return authorize(ctx, d.Client, RolesFor(d.Config.Roles), domain, courseID, actingUserID)
+	return authorize(ctx, d.Client, RolesFor(d.Config), domain, courseID, actingUserID)
 }
 
 func authorize(ctx context.Context, c *moodle.Client, roles Roles, domain string, courseID, actingUserID int64) error {
@@ -51,14 +52,13 @@ func authorize(ctx context.Context, c *moodle.Client, roles Roles, domain string
 	if actingUserID <= 0 {
 		return forbidden
 	}
-	users, err := c.GetEnrolledUsers(ctx, moodle.Int(courseID), moodle.EnrolledUsersOptions{UserFields: []string{"id", "roles"}})
+	// Only active enrolments count: a suspended or expired formateur is refused.
+	roster, err := access.Roster(ctx, c, courseID)
 	if err != nil {
-		return fmt.Errorf("tracking: roles in course %d: %w", courseID, err)
+		return fmt.Errorf("tracking: %w", err)
 	}
-	for _, u := range users {
-		if int64(u.ID) == actingUserID && roles.isStaff(roleNames(u.Roles)) {
-			return nil
-		}
+	if roles.isStaff(roster[actingUserID]) {
+		return nil
 	}
 	return forbidden
 }
@@ -117,7 +117,7 @@ func (s *Service) SetAttendance(ctx context.Context, domain string, courseID, ac
 	if err != nil {
 		return nil, err
 	}
-	roles := RolesFor(d.Config.Roles)
+	roles := RolesFor(d.Config)
 	action := map[bool]string{true: "attendance.mark", false: "attendance.unmark"}[present]
 	if err := authorize(ctx, d.Client, roles, domain, courseID, acting); err != nil {
 		if errors.Is(err, ErrForbidden) {

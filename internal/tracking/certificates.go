@@ -117,7 +117,7 @@ func (s *Service) courseInfo(ctx context.Context, domain string, courseID int64,
 	if meta.InPersonMinutes != nil {
 		out.InPersonMinutes = *meta.InPersonMinutes
 	}
-	out.Formateurs, err = formateurNames(ctx, d.Client, RolesFor(d.Config.Roles), courseID)
+	out.Formateurs, err = formateurNames(ctx, d.Client, RolesFor(d.Config), courseID)
 	return out, err
 }
 

@@ -12,6 +12,9 @@ package tracking
 import (
 	"context"
 	"slices"
+
+	"github.com/magistere/bridge/internal/access"
+	"github.com/magistere/bridge/internal/config"
 )
 
 // Participant is one participant of a session. Names and établissement
@@ -52,18 +55,10 @@ type Roles struct {
 	Staff       []string // formateur's shortname and manager
 }
 
-// RolesFor builds Roles from a domain's bridge-role → shortname map.
-func RolesFor(configured map[string]string) Roles {
-	r := Roles{Participant: "student", Staff: []string{"manager"}}
-	if v := configured["participant"]; v != "" {
-		r.Participant = v
-	}
-	if v := configured["formateur"]; v != "" {
-		r.Staff = append(r.Staff, v)
-	} else {
-		r.Staff = append(r.Staff, "editingteacher")
-	}
-	return r
+// RolesFor builds Roles from a domain's role mapping (package access).
+func RolesFor(d config.Domain) Roles {
+	m := access.MappingOf(d)
+	return Roles{Participant: m.Participant(), Staff: m.Staff()}
 }
 
 func (r Roles) isStaff(shortnames []string) bool {

@@ -49,7 +49,7 @@ func (s *Service) Source(domain string) (Source, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	roles := RolesFor(d.Config.Roles)
+	roles := RolesFor(d.Config)
 	db, err := d.Database()
 	if err != nil {
 		return nil, "", fmt.Errorf("tracking: %w", err)
