@@ -62,6 +62,7 @@ type phaseResult struct {
 	Failed map[int]string   `json:"failed,omitempty"`
 	Groups map[string]int64 `json:"groups,omitempty"` // "course/name" -> id
 	Done   int              `json:"done"`
+	calls  int              // web-service calls made (not checkpointed)
 }
 
 // Apply carries out a plan: create accounts, create groups, enrol, add
@@ -83,7 +84,8 @@ type Enroller func(ctx context.Context, rows []moodle.Enrolment) ([]error, error
 // ApplyWith is Apply with the enrolment phase done by enroller (nil:
 // enrol_manual_enrol_users).
 func ApplyWith(c *moodle.Client, p *Plan, cp Checkpointer, enroller Enroller) error {
-	a := &applier{c: c, p: p, cp: cp, enroller: enroller}
+	a := &applier{c: c, p: p, cp: cp, enroller: enroller, chunks: map[string]phaseResult{},
+		progress: pumpProgress{counted: map[string]bool{}}}
 	phases := []struct {
 		name string
 		run  func(context.Context) (any, error)
@@ -113,6 +115,9 @@ type applier struct {
 
 	created, groups, enrolled, members, unenrolled phaseResult
 	enroller                                       Enroller
+
+	chunks   map[string]phaseResult // calls finished in this process, by checkpoint name (pump)
+	progress pumpProgress
 }
 
 func (a *applier) indexes(keep func(e *Entry) bool) []int {
@@ -125,35 +130,24 @@ func (a *applier) indexes(keep func(e *Entry) bool) []int {
 	return out
 }
 
-// createUsers creates the accounts part by part, each part its own
-// checkpoint (create-users/0000, /0001…): a job retried after a crash or a
-// lost lease resumes after the last finished part instead of creating (or
-// looking up) every account again. A part is what the site takes at once:
-// BatchParallel calls of MaxRowsPerChunk rows.
+// createUsers creates the accounts chunk by chunk and, pipelined with
+// them, enrols: a chunk's enrolment starts as soon as its accounts exist,
+// and the people who already had an account are enrolled meanwhile (see
+// pump). Every call is its own checkpoint (create-users/chunk-0000,
+// enrol/new-0000, enrol/chunk-0000…): a job retried after a crash or a
+// lost lease redoes only the calls that had not finished, whatever order
+// they finished in. The enrol phase then gathers the enrolment chunks and
+// runs those the pipeline left.
 func (a *applier) createUsers(ctx context.Context) (any, error) {
 	idx := a.indexes(func(e *Entry) bool { return e.Status == StatusWillCreate })
 	res := phaseResult{IDs: map[int]int64{}, Failed: map[int]string{}}
 	if len(idx) == 0 {
 		return res, nil
 	}
-	if err := a.inParts(PhaseCreate, "accounts", idx, a.createPart, &res); err != nil {
-		return nil, err
-	}
-	res.Done = len(res.IDs)
-	return res, nil
-}
-
-// inParts runs a phase's rows part by part (BulkPartSize rows), each part
-// its own checkpoint (phase/0000, /0001…), and merges the parts' ids and
-// refusals into res: a retried job resumes after the last finished part.
-func (a *applier) inParts(phase, what string, idx []int, run func(context.Context, []int) (phaseResult, error), res *phaseResult) error {
-	size := a.c.BulkPartSize()
-	for part, start := 0, 0; start < len(idx); part, start = part+1, start+size {
-		rows := idx[start:min(start+size, len(idx))]
-		var done phaseResult
-		name := fmt.Sprintf("%s/%04d", phase, part)
-		if err := a.cp.Step(name, func(ctx context.Context) (any, error) { return run(ctx, rows) }, &done); err != nil {
-			return err
+	tasks := append(a.createTasks(idx), a.existingEnrolTasks()...)
+	merge := func(t chunkTask, done phaseResult) []chunkTask {
+		if t.phase != PhaseCreate {
+			return nil
 		}
 		for i, id := range done.IDs {
 			res.IDs[i] = id
@@ -161,13 +155,19 @@ func (a *applier) inParts(phase, what string, idx []int, run func(context.Contex
 		for i, msg := range done.Failed {
 			res.Failed[i] = msg
 		}
-		end := start + len(rows)
-		a.cp.Progress(end, len(idx), fmt.Sprintf("%s: %d/%d %s", phase, end, len(idx), what))
+		if next, ok := a.newEnrolTask(t, done.IDs); ok {
+			return []chunkTask{next}
+		}
+		return nil
 	}
-	return nil
+	if err := a.pump(ctx, tasks, merge); err != nil {
+		return nil, err
+	}
+	res.Done = len(res.IDs)
+	return res, nil
 }
 
-// createPart creates one part's accounts. The plan found their usernames
+// createPart creates one chunk's accounts. The plan found their usernames
 // free; the look-up again before creating is skipped on a job's first
 // attempt (the only case where no earlier attempt can have made them).
 func (a *applier) createPart(ctx context.Context, idx []int) (phaseResult, error) {
@@ -181,6 +181,7 @@ func (a *applier) createPart(ctx context.Context, idx []int) (phaseResult, error
 		create = a.c.CreateUsersFree
 	}
 	out, err := create(ctx, users)
+	res.calls = out.Calls
 	if err != nil && len(out.Pending()) > 0 {
 		return res, fmt.Errorf("create accounts: %w", err)
 	}
@@ -310,27 +311,45 @@ func sortedNames(m map[string]bool) []string {
 	return out
 }
 
-// enrol enrols part by part, each part its own checkpoint (enrol/0000…),
-// as createUsers does: a retried job re-sends only the unfinished part.
+// enrol gathers the enrolment chunks (most already done by the pipeline
+// of createUsers, or checkpointed by an earlier attempt) and runs the rest.
 func (a *applier) enrol(ctx context.Context) (any, error) {
-	var idx []int
-	for i := range a.p.Entries {
-		if a.willEnrol(i) {
-			idx = append(idx, i)
+	tasks := a.existingEnrolTasks()
+	for k, t := range a.createTasks(a.indexes(func(e *Entry) bool { return e.Status == StatusWillCreate })) {
+		ids := map[int]int64{}
+		for _, i := range t.rows {
+			if id := a.created.IDs[i]; id != 0 {
+				ids[i] = id
+			}
+		}
+		if next, ok := a.newEnrolTask(chunkTask{phase: PhaseCreate, seq: k, rows: t.rows}, ids); ok {
+			tasks = append(tasks, next)
 		}
 	}
 	res := phaseResult{Failed: map[int]string{}}
-	if len(idx) == 0 {
+	rows := 0
+	for _, t := range tasks {
+		rows += len(t.rows)
+	}
+	if rows == 0 {
 		return res, nil
 	}
-	if err := a.inParts(PhaseEnrol, "enrolments", idx, a.enrolPart, &res); err != nil {
+	merge := func(_ chunkTask, done phaseResult) []chunkTask {
+		for i, msg := range done.Failed {
+			res.Failed[i] = msg
+		}
+		return nil
+	}
+	if err := a.pump(ctx, tasks, merge); err != nil {
 		return nil, err
 	}
-	res.Done = len(idx) - len(res.Failed)
+	res.Done = rows - len(res.Failed)
 	return res, nil
 }
 
-func (a *applier) enrolPart(ctx context.Context, idx []int) (phaseResult, error) {
+// enrolPart enrols one chunk: the entries at idx, with the accounts
+// users (parallel to idx).
+func (a *applier) enrolPart(ctx context.Context, idx []int, users []int64) (phaseResult, error) {
 	res := phaseResult{Failed: map[int]string{}}
 	rows := make([]moodle.Enrolment, len(idx))
 	for k, i := range idx {
@@ -339,7 +358,7 @@ func (a *applier) enrolPart(ctx context.Context, idx []int) (phaseResult, error)
 		if end == 0 {
 			end = a.p.Options.TimeEnd
 		}
-		rows[k] = moodle.Enrolment{RoleID: moodle.Int(e.RoleID), UserID: moodle.Int(a.userID(i)),
+		rows[k] = moodle.Enrolment{RoleID: moodle.Int(e.RoleID), UserID: moodle.Int(users[k]),
 			CourseID: moodle.Int(e.CourseID), TimeStart: a.p.Options.TimeStart, TimeEnd: end}
 	}
 	if a.enroller != nil { // e.g. GAIA's own enrolment instance
@@ -356,8 +375,9 @@ func (a *applier) enrolPart(ctx context.Context, idx []int) (phaseResult, error)
 		return res, nil
 	}
 	out, err := a.c.EnrolUsersBatch(ctx, rows)
+	res.calls = out.Calls
 	if err != nil && len(out.Pending()) > 0 {
-		return res, fmt.Errorf("enrol: %w", err) // re-enrolling the part's done rows on retry is harmless
+		return res, fmt.Errorf("enrol: %w", err) // re-enrolling the chunk's done rows on retry is harmless
 	}
 	for k, row := range out.Rows {
 		if row.Err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/magistere/bridge/internal/moodle"
@@ -91,31 +92,65 @@ func TestTakenUsernameGetsSuffix(t *testing.T) {
 	}
 }
 
-// memCheckpoints mimics jobs.Run: saved steps are skipped on resume.
+// memCheckpoints mimics jobs.Run: saved steps are skipped on resume. It is
+// safe for concurrent steps, as jobs.Run is.
 type memCheckpoints struct {
 	ctx    context.Context
+	mu     sync.Mutex
 	saved  map[string][]byte
 	failAt string
+	// before, when set, runs before a step's function (outside the lock):
+	// a test holds a step there. after, when set, may turn a finished
+	// step into a crash before its checkpoint is saved.
+	before func(name string)
+	after  func(name string) error
+	ran    []string // steps whose function ran, in order
 }
 
 func (m *memCheckpoints) Step(name string, fn func(context.Context) (any, error), out any) error {
-	if raw, ok := m.saved[name]; ok {
+	m.mu.Lock()
+	raw, ok := m.saved[name]
+	fail := name == m.failAt
+	if fail {
+		m.failAt = ""
+	}
+	m.mu.Unlock()
+	if ok {
 		return json.Unmarshal(raw, out)
 	}
-	if name == m.failAt {
-		m.failAt = ""
+	if fail {
 		return errors.New("worker died")
 	}
+	if m.before != nil {
+		m.before(name)
+	}
 	res, err := fn(m.ctx)
+	m.mu.Lock()
+	m.ran = append(m.ran, name)
+	m.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	raw, _ := json.Marshal(res)
+	if m.after != nil {
+		if err := m.after(name); err != nil {
+			return err
+		}
+	}
+	raw, _ = json.Marshal(res)
+	m.mu.Lock()
 	m.saved[name] = raw
+	m.mu.Unlock()
 	return json.Unmarshal(raw, out)
 }
 
 func (m *memCheckpoints) Progress(int, int, string) {}
+
+func (m *memCheckpoints) has(name string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.saved[name]
+	return ok
+}
 
 // attemptCheckpoints is memCheckpoints that says which attempt it is, as
 // jobs.Run does.
@@ -126,28 +161,37 @@ type attemptCheckpoints struct {
 
 func (a attemptCheckpoints) Attempt() int { return a.attempt }
 
-// TestCrashMidCreationResumesAfterTheLastPart: 450 accounts are created in
-// parts of 200 (2 calls of 100 in flight), each a checkpoint. A worker that
-// dies after the second part leaves the third to the next attempt, which
-// neither creates nor looks up again the 400 accounts already made.
-func TestCrashMidCreationResumesAfterTheLastPart(t *testing.T) {
+func createChunk(k int) string { return fmt.Sprintf("%s/chunk-%04d", PhaseCreate, k) }
+
+// TestCrashMidCreationResumesAfterFinishedChunks: 450 accounts are created
+// in chunks of 100, each call a checkpoint, two or more in flight. A
+// worker that dies at the third chunk leaves it (and whatever had not
+// started) to the next attempt, which neither creates nor looks up again
+// the accounts of the chunks already checkpointed.
+func TestCrashMidCreationResumesAfterFinishedChunks(t *testing.T) {
 	env := newSimEnv(t)
 	p := env.plan(t, usersCSV(450), PlanOptions{Unknown: "create", CreateAuth: "shibboleth"})
 	saved, _ := json.Marshal(p)
-	mem := &memCheckpoints{ctx: context.Background(), saved: map[string][]byte{}, failAt: PhaseCreate + "/0002"}
+	mem := &memCheckpoints{ctx: context.Background(), saved: map[string][]byte{}, failAt: createChunk(2)}
 	before := env.site.CallCounts()
 	if err := Apply(env.client, p, attemptCheckpoints{mem, 1}); err == nil {
 		t.Fatal("want the simulated crash")
 	}
 	first := env.site.CallCounts()
-	if n := first["core_user_create_users"] - before["core_user_create_users"]; n != 4 {
-		t.Fatalf("first attempt: %d create calls, want 4 (2 parts of 2 chunks)", n)
-	}
 	if n := first["core_user_get_users_by_field"] - before["core_user_get_users_by_field"]; n != 0 {
 		t.Fatalf("first attempt looked usernames up again %d time(s): the plan had just found them free", n)
 	}
-	if _, ok := mem.saved[PhaseCreate+"/0001"]; !ok {
-		t.Fatalf("part 1 not checkpointed: %v", keys(mem.saved))
+	missing := 0
+	for k := 0; k < 5; k++ {
+		if !mem.has(createChunk(k)) {
+			missing++
+		}
+	}
+	if !mem.has(createChunk(0)) || !mem.has(createChunk(1)) || mem.has(createChunk(2)) {
+		t.Fatalf("chunks 0 and 1 should be checkpointed, not 2: %v", keys(mem.saved))
+	}
+	if n := first["core_user_create_users"] - before["core_user_create_users"]; n != 5-missing {
+		t.Fatalf("first attempt: %d create calls, %d chunks checkpointed", n, 5-missing)
 	}
 	var resumed Plan
 	_ = json.Unmarshal(saved, &resumed)
@@ -155,39 +199,133 @@ func TestCrashMidCreationResumesAfterTheLastPart(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := env.site.CallCounts()
-	if n := second["core_user_create_users"] - first["core_user_create_users"]; n != 1 {
-		t.Fatalf("resume made %d create calls, want 1 (the last 50 accounts)", n)
+	if n := second["core_user_create_users"] - first["core_user_create_users"]; n != missing {
+		t.Fatalf("resume made %d create calls, want %d (the chunks not checkpointed)", n, missing)
 	}
 	if n := resumed.Counts().ByStatus[StatusCreated]; n != 450 {
 		t.Fatalf("created %d: %v", n, resumed.Counts().ByStatus)
 	}
-	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 450 {
-		t.Fatalf("enrolled %d", n)
+	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 450 || env.site.Counts().Users != 450 {
+		t.Fatalf("enrolled %d, %d accounts", n, env.site.Counts().Users)
 	}
 }
 
-// TestCrashMidEnrolmentResumesAfterTheLastPart: enrolment is checkpointed
-// per part too; a worker dying in the third part leaves the first two done.
-func TestCrashMidEnrolmentResumesAfterTheLastPart(t *testing.T) {
+// TestOutOfOrderChunksAndCrash: chunk 0's call is held until chunks 1 to 3
+// have finished and been checkpointed, then it reaches Moodle and the
+// worker dies before its checkpoint (its accounts exist, nothing says so).
+// The retry must redo exactly the unfinished chunks, out of order as they
+// are: chunk 0 (its accounts found by username, not created twice) and
+// whatever never started; never one that finished.
+func TestOutOfOrderChunksAndCrash(t *testing.T) {
+	env := newSimEnv(t)
+	p := env.plan(t, usersCSV(450), PlanOptions{Unknown: "create", CreateAuth: "shibboleth", Group: "G"})
+	saved, _ := json.Marshal(p)
+	released := make(chan struct{})
+	var once sync.Once
+	mem := &memCheckpoints{ctx: context.Background(), saved: map[string][]byte{}}
+	mem.before = func(name string) {
+		if name == createChunk(0) {
+			<-released
+		}
+	}
+	mem.after = func(name string) error {
+		switch name {
+		case createChunk(0):
+			return errors.New("worker died after Moodle committed chunk 0")
+		case createChunk(3):
+			once.Do(func() { close(released) })
+		}
+		return nil
+	}
+	before := env.site.CallCounts()
+	if err := Apply(env.client, p, attemptCheckpoints{mem, 1}); err == nil {
+		t.Fatal("want the simulated crash")
+	}
+	first := env.site.CallCounts()
+	if env.site.Counts().Users < 400 {
+		t.Fatalf("%d accounts after the first attempt, want chunks 0 to 3 at least", env.site.Counts().Users)
+	}
+	if mem.has(createChunk(0)) || !mem.has(createChunk(1)) || !mem.has(createChunk(3)) {
+		t.Fatalf("want chunks 1-3 checkpointed, not 0 (finished out of order): %v", keys(mem.saved))
+	}
+	var unfinished []string
+	for k := 0; k < 5; k++ {
+		if !mem.has(createChunk(k)) {
+			unfinished = append(unfinished, createChunk(k))
+		}
+	}
+	doneBefore := keys(mem.saved)
+	mem.ran, mem.before, mem.after = nil, nil, nil
+	var resumed Plan
+	_ = json.Unmarshal(saved, &resumed)
+	if err := Apply(env.client, &resumed, attemptCheckpoints{mem, 2}); err != nil {
+		t.Fatal(err)
+	}
+	ran := map[string]bool{}
+	for _, name := range mem.ran {
+		if ran[name] {
+			t.Errorf("step %s ran twice in the resume", name)
+		}
+		ran[name] = true
+	}
+	for _, name := range doneBefore {
+		if ran[name] {
+			t.Errorf("the resume redid %s, checkpointed by the first attempt", name)
+		}
+	}
+	for _, name := range unfinished {
+		if !ran[name] {
+			t.Errorf("the resume skipped %s, which had not finished", name)
+		}
+	}
+	second := env.site.CallCounts()
+	if n := second["core_user_create_users"] - first["core_user_create_users"]; n != len(unfinished)-1 {
+		t.Fatalf("resume made %d create calls, want %d (unfinished %v, chunk 0's accounts adopted)", n, len(unfinished)-1, unfinished)
+	}
+	if n := first["core_user_create_users"] - before["core_user_create_users"]; n < 4 {
+		t.Fatalf("first attempt made %d create calls", n)
+	}
+	if n := resumed.Counts().ByStatus[StatusCreated]; n != 450 {
+		t.Fatalf("created %d: %v", n, resumed.Counts().ByStatus)
+	}
+	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 450 || env.site.Counts().Users != 450 {
+		t.Fatalf("enrolled %d, %d accounts (want 450 each: nobody twice)", n, env.site.Counts().Users)
+	}
+}
+
+// TestCrashMidEnrolmentResumesAfterFinishedChunks: enrolment is
+// checkpointed per call too; a worker dying at the third chunk leaves the
+// checkpointed ones done.
+func TestCrashMidEnrolmentResumesAfterFinishedChunks(t *testing.T) {
 	env := newSimEnv(t)
 	env.addUsers(t, 0, 450)
 	p := env.plan(t, usersCSV(450), PlanOptions{})
 	saved, _ := json.Marshal(p)
-	mem := &memCheckpoints{ctx: context.Background(), saved: map[string][]byte{}, failAt: PhaseEnrol + "/0002"}
+	chunk := func(k int) string { return fmt.Sprintf("%s/chunk-%04d", PhaseEnrol, k) }
+	mem := &memCheckpoints{ctx: context.Background(), saved: map[string][]byte{}, failAt: chunk(2)}
 	if err := Apply(env.client, p, attemptCheckpoints{mem, 1}); err == nil {
 		t.Fatal("want the simulated crash")
 	}
 	first := env.site.CallCounts()["enrol_manual_enrol_users"]
-	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 400 {
-		t.Fatalf("after the crash: %d enrolled, want the 2 finished parts (400)", n)
+	done := 0
+	for k := 0; k < 5; k++ {
+		if mem.has(chunk(k)) {
+			done++
+		}
+	}
+	if !mem.has(chunk(0)) || !mem.has(chunk(1)) || mem.has(chunk(2)) {
+		t.Fatalf("want chunks 0 and 1 checkpointed, not 2: %v", keys(mem.saved))
+	}
+	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != min(450, done*100) {
+		t.Fatalf("after the crash: %d enrolled, want the %d finished chunks", n, done)
 	}
 	var resumed Plan
 	_ = json.Unmarshal(saved, &resumed)
 	if err := Apply(env.client, &resumed, attemptCheckpoints{mem, 2}); err != nil {
 		t.Fatal(err)
 	}
-	if n := env.site.CallCounts()["enrol_manual_enrol_users"] - first; n != 1 {
-		t.Fatalf("resume made %d enrol calls, want 1 (the last 50 rows)", n)
+	if n := env.site.CallCounts()["enrol_manual_enrol_users"] - first; n != 5-done {
+		t.Fatalf("resume made %d enrol calls, want %d (the chunks not checkpointed)", n, 5-done)
 	}
 	if n := len(env.site.EnrolledUserIDs(int(env.course))); n != 450 {
 		t.Fatalf("enrolled %d", n)

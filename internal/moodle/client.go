@@ -93,6 +93,7 @@ type Client struct {
 	stats    *statsRecorder
 	mu       sync.RWMutex
 	strategy *Strategy
+	window   *Window
 }
 
 // New builds a client for one site. Retries are the bridge's job, so resty's
@@ -121,6 +122,7 @@ func New(site Site, opts Options) (*Client, error) {
 		limiter: newTokenBucket(opts.RatePerSecond, opts.Burst),
 		log:     opts.Logger.With().Str("site", site.Name).Logger(),
 		stats:   newStatsRecorder(),
+		window:  NewWindow(opts.BatchParallel, opts.Concurrency),
 	}, nil
 }
 

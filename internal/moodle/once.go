@@ -144,6 +144,16 @@ func (c *Client) CreateUsersFree(ctx context.Context, users []UserInput) (*Batch
 // BatchParallel chunks of MaxRowsPerChunk rows.
 func (c *Client) BulkPartSize() int { return c.opts.MaxRowsPerChunk * c.opts.BatchParallel }
 
+// ChunkRows is how many rows one bulk call takes at most (MaxRowsPerChunk;
+// the input-vars budget may cut a call further).
+func (c *Client) ChunkRows() int { return c.opts.MaxRowsPerChunk }
+
+// BulkWindow is the client's adaptive bound on bulk calls in flight:
+// starting at BatchParallel, at most Concurrency (the domain's
+// concurrency). It lives as long as the client, so what one job learnt of
+// the site serves the next.
+func (c *Client) BulkWindow() *Window { return c.window }
+
 // adoptExisting marks OK and Existing the not-OK rows whose username exists.
 func (c *Client) adoptExisting(ctx context.Context, users []UserInput, res *BatchResult[CreatedUser]) error {
 	var names []string
