@@ -112,7 +112,7 @@ domains:
 	if r = runBridge(t, time.Minute, nil, "--config", cfg, "unarchive", "--domain", "ac-a", "--course", course); r.code != 0 {
 		t.Fatalf("unarchive again: exit %d\n%s", r.code, r.stderr)
 	}
-	r = runBridge(t, time.Minute, nil, "--config", cfg, "archive", "auto", "--domain", "ac-a")
+	r = runBridge(t, time.Minute, nil, "--config", cfg, "archive", "auto", "--domain", "ac-a", "--yes")
 	if r.code != 0 || strings.Contains(r.stdout, "course "+course+": archived") {
 		t.Fatalf("auto after a second unarchive: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

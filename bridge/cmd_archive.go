@@ -193,9 +193,10 @@ func runRetention(ctx context.Context, env *cliEnv, args []string) error {
 // runBatch shows the dry run's list, then (without --dry-run) runs a job
 // acting on exactly that list.
 func runBatch(ctx context.Context, env *cliEnv, args []string, name, kind string) error {
-	fs := newFlags(env, name, "[--domain D] [--dry-run]")
+	fs := newFlags(env, name, "[--domain D] [--dry-run] [--yes]")
 	domain := fs.String("domain", "", "only this domain (default: every domain where the setting is on)")
 	dryRun := fs.Bool("dry-run", false, "list the courses, change nothing")
+	yes := fs.Bool("yes", false, "act without asking (required when not on a terminal)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -233,6 +234,9 @@ func runBatch(ctx context.Context, env *cliEnv, args []string, name, kind string
 		return printCandidates(env, verb, list, true)
 	}
 	if err := printCandidates(env, verb, list, false); err != nil {
+		return err
+	}
+	if err := env.confirm(*yes, fmt.Sprintf("%s %d course(s)", verb, len(list)), fmt.Sprintf("%s %d cours", map[bool]string{true: "sauvegarder et supprimer", false: "archiver"}[kind == archive.KindRetention], len(list))); err != nil {
 		return err
 	}
 	job, _, err := svc.SubmitBatch(ctx, kind, archive.BatchPayload{Domain: *domain, Courses: list}, requestedBy())

@@ -208,8 +208,9 @@ func finishEnrol(env *cliEnv, f *enrolFlags, rep *enrol.Report) error {
 		}
 	}
 	if env.format == "json" {
-		if err := json.NewEncoder(env.stdout).Encode(map[string]any{"dry_run": rep.DryRun, "job_id": rep.JobID,
-			"file_sha256": rep.FileSHA256, "counts": rep.Counts}); err != nil {
+		// The whole plan or result (every row and its status), not only
+		// the counts: the same document as --report FILE.json.
+		if err := json.NewEncoder(env.stdout).Encode(rep); err != nil {
 			return err
 		}
 	} else {

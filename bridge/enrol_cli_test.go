@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,6 +55,33 @@ domains:
 	}
 	if data, err := os.ReadFile(report); err != nil || strings.Count(string(data), ";created;") != 2 {
 		t.Fatalf("report file: %v\n%s", err, data)
+	}
+	// The kept report, by the job's id: CSV, JSON and a text summary.
+	jobID := regexp.MustCompile(`job (\d+) succeeded`).FindStringSubmatch(r.stderr)
+	if jobID == nil {
+		t.Fatalf("no job id in the progress:\n%s", r.stderr)
+	}
+	if r := runBridge(t, time.Minute, nil, "--config", cfg, "enrol", "report", jobID[1], "--format", "csv"); r.code != 0 || strings.Count(r.stdout, ";created;") != 2 {
+		t.Fatalf("enrol report --format csv: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runBridge(t, time.Minute, nil, "--config", cfg, "enrol", "report", jobID[1], "--format", "json")
+	var rep struct {
+		JobID int64            `json:"job_id"`
+		Rows  []map[string]any `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); r.code != 0 || err != nil || len(rep.Rows) != 2 || strconv.FormatInt(rep.JobID, 10) != jobID[1] {
+		t.Fatalf("enrol report --format json: exit %d %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	if r := runBridge(t, time.Minute, nil, "--config", cfg, "enrol", "report", "999999"); r.code != 1 || !strings.Contains(r.stderr, "no enrolment report for job 999999") {
+		t.Fatalf("enrol report of an unknown job: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := runBridge(t, time.Minute, nil, "--config", cfg, "version", "--format", "csv"); r.code != 2 {
+		t.Fatalf("--format csv on a command without CSV: exit %d", r.code)
+	}
+	// --format json on enrol: the plan, row by row.
+	r = runBridge(t, time.Minute, nil, append(base, "--csv", good, "--dry-run", "--format", "json")...)
+	if err := json.Unmarshal([]byte(r.stdout), &rep); r.code != 0 || err != nil || len(rep.Rows) != 2 {
+		t.Fatalf("enrol --format json: exit %d %v\n%s%s", r.code, err, r.stdout, r.stderr)
 	}
 	r = runBridge(t, time.Minute, nil, append(base, "--csv", good)...)
 	if r.code != 0 || !strings.Contains(r.stderr, "nothing to do") || !strings.Contains(r.stdout, "already_enrolled") {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,5 +170,19 @@ func TestOldFlagNames(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "--async is an old name, use --no-wait") || strings.Count(errb.String(), "\n") != 2 {
 		t.Errorf("deprecation lines: %q", errb.String())
+	}
+}
+
+// TestConfirmRefusesWithoutTerminal: --yes answers; a pipe or file is no
+// terminal, so without --yes nothing is done and the sentence names --yes.
+func TestConfirmRefusesWithoutTerminal(t *testing.T) {
+	env := &cliEnv{stdin: strings.NewReader("y\n"), stderr: &bytes.Buffer{}, lang: "fr"}
+	if err := env.confirm(true, "archive 3 course(s)", "archiver 3 cours"); err != nil {
+		t.Errorf("--yes: %v", err)
+	}
+	err := env.confirm(false, "archive 3 course(s)", "archiver 3 cours")
+	var ue *usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--yes") || !strings.Contains(err.Error(), "archiver 3 cours") {
+		t.Errorf("no terminal: %v", err)
 	}
 }

@@ -90,6 +90,12 @@ domains:
 	out = must(bridge("offer", "request", "--offer", offerID, "--target", "ac-a", "--name", "Écrire (ac-a)", "--shortname", "AC-A-ECR2",
 		"--requester", "2"), "request", "requested")
 	requestID := regexp.MustCompile(`request (\d+) requested`).FindStringSubmatch(out)[1]
+	out = must(bridge("offer", "requests", "--state", "requested", "--format", "json"), "requests", `"shortname":"AC-A-ECR2"`)
+	var reqs []store.OfferRequest
+	if err := json.Unmarshal([]byte(out), &reqs); err != nil || len(reqs) != 1 || strconv.FormatInt(reqs[0].ID, 10) != requestID {
+		t.Fatalf("offer requests --format json: %v\n%s", err, out)
+	}
+	must(bridge("offer", "requests", "--state", "deployed"), "requests deployed", "0 request(s)")
 	out = must(bridge("offer", "approve", "--request", requestID, "--async"), "approve", "queued")
 	jobID, _ := strconv.ParseInt(regexp.MustCompile(`job (\d+) offer.deploy`).FindStringSubmatch(out)[1], 10, 64)
 

@@ -299,8 +299,17 @@ func TestArchiveAuto(t *testing.T) {
 		if d := before.diff(after); d != "" {
 			e.t.Errorf("archive auto --dry-run changed courses:\n%s", d)
 		}
+		// Not on a terminal and without --yes: refused, nothing archived.
+		if r := e.bridge("archive", "auto", "--domain", "academie"); r.code != 2 || !strings.Contains(r.stderr, "--yes") {
+			e.t.Errorf("archive auto without --yes: exit %d\n%s", r.code, r.stderr)
+		}
+		refused := newState()
+		e.snapCourse(refused, "academie", sess)
+		if d := before.diff(refused); d != "" {
+			e.t.Errorf("archive auto without --yes changed the course:\n%s", d)
+		}
 		// For real, on that domain: only the ended session is archived.
-		done := e.ok("archive", "auto", "--domain", "academie")
+		done := e.ok("archive", "auto", "--domain", "academie", "--yes")
 		if !strings.Contains(done, "1 course(s) listed, 1 done") {
 			e.t.Errorf("archive auto:\n%s", done)
 		}
@@ -320,7 +329,7 @@ func TestArchiveAuto(t *testing.T) {
 		if !strings.Contains(dry, "would archive 0 course(s)") || !strings.Contains(dry, "reopened by unarchive") {
 			e.t.Errorf("archive auto --dry-run after an unarchive:\n%s", dry)
 		}
-		e.ok("archive", "auto", "--domain", "academie")
+		e.ok("archive", "auto", "--domain", "academie", "--yes")
 		if e.coursePath("academie", sess) == e.archivePath("academie") {
 			e.t.Errorf("archive auto archived %s again after it was reopened", sess)
 		}
@@ -376,7 +385,7 @@ func TestRetention(t *testing.T) {
 			e.t.Errorf("state after retention dry run: %s", e.recordedState("academie", sess))
 		}
 		// For real: a verified backup, then the course is deleted.
-		done := e.ok("retention", "run", "--domain", "academie")
+		done := e.ok("retention", "run", "--domain", "academie", "--yes")
 		m := regexp.MustCompile(`deleted, backup (\S+) \(sha256 ([0-9a-f]{64})\)`).FindStringSubmatch(done)
 		if m == nil {
 			e.t.Fatalf("retention run:\n%s", done)
