@@ -14,6 +14,7 @@ import (
 
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/jobs"
+	"github.com/magistere/bridge/internal/moodle"
 )
 
 func (s *Server) routesEnrol(mux *http.ServeMux) {
@@ -301,6 +302,11 @@ func (s *Server) enrolReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setAuditJob(r, jobID)
+	if err := s.visibleRows(r, c, course, rep); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store") // nominative, CSV or JSON
 	if r.URL.Query().Get("format") == "json" {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		rep.WriteJSON(w)
@@ -312,6 +318,48 @@ func (s *Server) enrolReport(w http.ResponseWriter, r *http.Request) {
 	if err := rep.WriteCSV(w); err != nil {
 		s.log.Warn().Err(err).Msg("api: writing report")
 	}
+}
+
+// visibleRows keeps the rows of the sessions the caller runs: a report of
+// a file sent to several sessions reaches the formateur of one of them,
+// who must not read the others' people. Rows of no session (a bad line)
+// stay only for who runs every session of the file.
+func (s *Server) visibleRows(r *http.Request, c Caller, course int64, rep *enrol.Report) error {
+	seen := map[int64]bool{course: true}
+	all := true
+	ids := slices.Clone(rep.CourseIDs)
+	for _, e := range rep.Rows {
+		if e.CourseID != 0 {
+			ids = append(ids, e.CourseID)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
+		if id == course {
+			continue
+		}
+		got, err := s.courseAccess(r.Context(), c, id)
+		if err != nil {
+			var me *moodle.Error
+			if !errors.As(err, &me) || me.Retryable() {
+				return err
+			}
+		}
+		seen[id] = got >= AccessFormateur
+		all = all && seen[id]
+	}
+	kept := rep.Rows[:0]
+	for _, e := range rep.Rows {
+		if (e.CourseID == 0 && all) || seen[e.CourseID] {
+			kept = append(kept, e)
+		}
+	}
+	rep.Rows = kept
+	if !all {
+		rep.Counts = enrol.CountEntries(kept)
+		rep.CourseIDs = slices.DeleteFunc(slices.Clone(rep.CourseIDs), func(id int64) bool { return !seen[id] })
+	}
+	return nil
 }
 
 // langOf is "en" when the block asks for English, "fr" otherwise.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 )
@@ -84,8 +85,9 @@ func (s *Server) offerRequest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, res)
 }
 
-// Gestionnaires are managers of the course holding the block (Moodle's
-// category/system roles are not readable through core web services).
+// The requests belong to the domain, not to the course holding the block:
+// listing and deciding them takes a site-level manager (acting_as=site,
+// vouched by local_bridge), never a manager of one course.
 func (s *Server) offerRequests(w http.ResponseWriter, r *http.Request) {
 	course, ok := pathInt(r, "course")
 	if !ok {
@@ -95,7 +97,7 @@ func (s *Server) offerRequests(w http.ResponseWriter, r *http.Request) {
 	if !s.offerReady(w) {
 		return
 	}
-	c, ok := s.authorize(w, r, course, AccessManager, false)
+	c, ok := s.authorizeSite(w, r, course)
 	if !ok {
 		return
 	}
@@ -119,7 +121,7 @@ func (s *Server) offerDecide(w http.ResponseWriter, r *http.Request) {
 	if !s.offerReady(w) {
 		return
 	}
-	c, ok := s.authorize(w, r, course, AccessManager, false)
+	c, ok := s.authorizeSite(w, r, course)
 	if !ok {
 		return
 	}
@@ -136,4 +138,16 @@ func (s *Server) offerDecide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// authorizeSite admits a person who manages the whole site (see
+// Caller.SiteLevel); everyone else gets 403, audited with the reason.
+func (s *Server) authorizeSite(w http.ResponseWriter, r *http.Request, course int64) (Caller, bool) {
+	c, _ := CallerFrom(r.Context())
+	if c.UserID == 0 || !c.SiteLevel {
+		setAuditDetail(r, fmt.Sprintf("course:%d: offer requests belong to the site; needs a site-level manager", course))
+		writeError(w, http.StatusForbidden, "forbidden", nil)
+		return c, false
+	}
+	return c, true
 }

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -40,9 +43,8 @@ func (s *Server) previewSessions(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var p workflow.Params
-	if err := decodeJSON(r, &p); err != nil {
-		badRequest(w, "bad_json", "the body must be a JSON object of transition parameters")
+	p, ok := decodeTransitionParams(w, r, workflow.CreateSessions)
+	if !ok {
 		return
 	}
 	ws, ok := s.calendarWarnings(w, r, c.Domain, p)
@@ -135,9 +137,8 @@ func (s *Server) submitTransition(w http.ResponseWriter, r *http.Request, transi
 	if !ok {
 		return
 	}
-	var p workflow.Params
-	if err := decodeJSON(r, &p); err != nil {
-		badRequest(w, "bad_json", "the body must be a JSON object of transition parameters")
+	p, ok := decodeTransitionParams(w, r, transition)
+	if !ok {
 		return
 	}
 	// Who creates is the signed caller, never a field of the body.
@@ -166,3 +167,30 @@ func (s *Server) submitTransition(w http.ResponseWriter, r *http.Request, transi
 
 // rawJSON keeps a job result as the handler stored it.
 type rawJSON = json.RawMessage
+
+// decodeTransitionParams reads a transition's parameters, refusing (400)
+// any the transition does not take from a plugin.
+func decodeTransitionParams(w http.ResponseWriter, r *http.Request, transition string) (workflow.Params, bool) {
+	var p workflow.Params
+	raw, err := io.ReadAll(r.Body)
+	var keys map[string]json.RawMessage
+	if err == nil && len(bytes.TrimSpace(raw)) > 0 {
+		err = json.Unmarshal(raw, &keys)
+	}
+	if err != nil {
+		badRequest(w, "bad_json", "the body must be a JSON object of transition parameters")
+		return p, false
+	}
+	if err := workflow.CheckPluginParams(transition, slices.Collect(maps.Keys(keys))); err != nil {
+		setAuditDetail(r, err.Error())
+		badRequest(w, "bad_params", err.Error())
+		return p, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
+		badRequest(w, "bad_json", "the body must be a JSON object of transition parameters")
+		return p, false
+	}
+	return p, true
+}

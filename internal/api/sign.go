@@ -82,6 +82,11 @@ type Caller struct {
 	// acting_as=manager: whoever holds the domain's secret already names
 	// the user, so this asks for no more trust than the user id does.
 	SiteManager bool
+	// SiteLevel: local_bridge vouches that the user manages the whole
+	// site (administrator, or category manager in the system context):
+	// acting_as=site. Decisions that belong to the site (the domain's
+	// offer requests) need it; a manager of one course is not enough.
+	SiteLevel bool
 }
 
 // ActingAsParam is the signed query parameter by which local_bridge says
@@ -520,8 +525,10 @@ func (v *Verifier) checkSigned(r *http.Request, h signedHeaders, secret []byte, 
 		return Caller{}, reject(ReasonReplay, http.StatusUnauthorized, nil)
 	}
 	// The query is part of the signed URI, so acting_as cannot be added in transit.
+	as := r.URL.Query().Get(ActingAsParam)
 	return Caller{Domain: h.domain, UserID: h.userID,
-		SiteManager: h.userID != 0 && r.URL.Query().Get(ActingAsParam) == "manager"}, nil
+		SiteManager: h.userID != 0 && (as == "manager" || as == "site"),
+		SiteLevel:   h.userID != 0 && as == "site"}, nil
 }
 
 func bodyOf(r *http.Request) io.ReadCloser {

@@ -64,7 +64,24 @@ class api_session {
      * @return array
      */
     private function common(): array {
-        return ['lang' => $this->lang] + ($this->sitemanager ? ['acting_as' => 'manager'] : []);
+        if (!$this->sitemanager) {
+            return ['lang' => $this->lang];
+        }
+        return ['lang' => $this->lang, 'acting_as' => $this->sitelevel() ? 'site' : 'manager'];
+    }
+
+    /**
+     * Whether the user manages the whole site (administrator, or category manager at system level): only they
+     * may decide the domain's offer requests (acting_as=site); a category manager is a manager of its courses.
+     *
+     * @return bool
+     */
+    private function sitelevel(): bool {
+        if (!function_exists('is_siteadmin')) {
+            return false; // Outside Moodle (standalone tools): never claim more than the caller said.
+        }
+        return is_siteadmin($this->userid)
+            || has_capability('moodle/category:manage', \context_system::instance(), $this->userid);
     }
 
     /**
