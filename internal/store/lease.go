@@ -398,9 +398,15 @@ func (s *Store) Steps(ctx context.Context, jobID int64) (map[string]json.RawMess
 }
 
 // DeleteFinishedJobs removes succeeded, failed and cancelled jobs finished
-// before the cutoff (with their steps), for housekeeping.
+// before the cutoff (with their steps and result files), for housekeeping.
 func (s *Store) DeleteFinishedJobs(ctx context.Context, before time.Time) (int64, error) {
 	cut := millis(before)
+	for _, table := range []string{"job_file_chunks", "job_files"} {
+		if _, err := s.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE job_id IN (SELECT id FROM jobs
+			WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < ?)`, cut); err != nil {
+			return 0, wrap("delete finished job files", err)
+		}
+	}
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM job_steps WHERE job_id IN (SELECT id FROM jobs
 		WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < ?)`, cut); err != nil {
 		return 0, wrap("delete finished job steps", err)

@@ -831,4 +831,46 @@ var migrations = []migration{
 			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
 		},
 	},
+	{
+		Version: 13,
+		Name:    "job files (a job's result files, deleted with the job)",
+		SQLite: []string{
+			`CREATE TABLE IF NOT EXISTS job_files (
+				job_id INTEGER NOT NULL,
+				name TEXT NOT NULL,
+				content_type TEXT NOT NULL,
+				size INTEGER NOT NULL,
+				sha256 TEXT NOT NULL,
+				chunks INTEGER NOT NULL,
+				created_at INTEGER NOT NULL,
+				PRIMARY KEY (job_id, name)
+			)`,
+			`CREATE TABLE IF NOT EXISTS job_file_chunks (
+				job_id INTEGER NOT NULL,
+				name TEXT NOT NULL,
+				seq INTEGER NOT NULL,
+				data BLOB NOT NULL,
+				PRIMARY KEY (job_id, name, seq)
+			)`,
+		},
+		MySQL: []string{
+			`CREATE TABLE IF NOT EXISTS job_files (
+				job_id BIGINT NOT NULL,
+				name VARCHAR(191) NOT NULL,
+				content_type VARCHAR(100) NOT NULL,
+				size BIGINT NOT NULL,
+				sha256 CHAR(64) NOT NULL,
+				chunks INT NOT NULL,
+				created_at BIGINT NOT NULL,
+				PRIMARY KEY (job_id, name)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+			`CREATE TABLE IF NOT EXISTS job_file_chunks (
+				job_id BIGINT NOT NULL,
+				name VARCHAR(191) NOT NULL,
+				seq INT NOT NULL,
+				data MEDIUMBLOB NOT NULL,
+				PRIMARY KEY (job_id, name, seq)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+		},
+	},
 }
