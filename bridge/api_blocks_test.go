@@ -182,6 +182,14 @@ domains:
 	if markedID == 0 || doneCount != 1 {
 		t.Errorf("after marking participant %v, %d rows show \"Formation terminée\": %v", markedID, doneCount, parts)
 	}
+	for _, name := range []string{"certificate", "certificate_sync"} {
+		if c := field(name); c["status"] != float64(200) || c["type"] != "application/pdf" || c["head"] != "%PDF-" {
+			t.Errorf("%s: want the marked participant's PDF, got %v", name, c)
+		}
+	}
+	if c := field("certificate_none"); c["status"] != float64(404) {
+		t.Errorf("certificates of someone not marked: %v, want status 404", c)
+	}
 	if strings.Contains(string(got["tracking"]), "time_spent") || strings.Contains(string(got["tracking"]), "timespent") {
 		t.Error("the tracking block must never carry time spent")
 	}

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/magistere/bridge/internal/app"
-	"github.com/magistere/bridge/internal/certificate"
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/gaia"
 	"github.com/magistere/bridge/internal/jobs"
+	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/tracking"
 )
 
@@ -304,12 +304,21 @@ func runCertificates(ctx context.Context, env *cliEnv, args []string) error {
 	if *out == "" {
 		return usagef("--out DIR is required")
 	}
-	return withTracking(ctx, env, func(a *app.App, svc *tracking.Service) error {
-		set, err := svc.Certificates(ctx, *f.domain, *f.course, *f.as, tracking.CertificateOptions{RemoteMinutes: *minutes, Comment: *comment})
+	return withTracking(ctx, env, func(a *app.App, _ *tracking.Service) error {
+		if _, err := a.Fleet.Get(*f.domain); err != nil {
+			return usagef("%v", err)
+		}
+		// A job (retried, resumable; its files kept with it in the store),
+		// run here with its progress on stderr; then its files are written.
+		job, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: tracking.KindCertificates, Domain: *f.domain, RequestedBy: "cli",
+			Payload: tracking.CertificatesPayload{CourseID: *f.course, Acting: *f.as, RemoteMinutes: *minutes, Comment: *comment}})
 		if err != nil {
 			return err
 		}
-		files, err := WriteCertificates(*out, set)
+		if job, err = runJobLocally(ctx, env, a, job); err != nil {
+			return err
+		}
+		files, err := writeJobFiles(ctx, a, job, *out)
 		if err != nil {
 			return err
 		}
@@ -323,25 +332,28 @@ func runCertificates(ctx context.Context, env *cliEnv, args []string) error {
 	})
 }
 
-// WriteCertificates writes a set's PDFs and ZIP into dir.
-func WriteCertificates(dir string, set *tracking.CertificateSet) ([]string, error) {
+// writeJobFiles writes a tracking.certificates job's files into dir, in
+// the job's order, and returns their paths.
+func writeJobFiles(ctx context.Context, a *app.App, job store.Job, dir string) ([]string, error) {
+	var res tracking.CertificatesResult
+	if err := json.Unmarshal(job.Result, &res); err != nil {
+		return nil, fmt.Errorf("certificates: job %d: unreadable result: %w", job.ID, err)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("certificates: %w", err)
 	}
 	var paths []string
-	write := func(name string, data []byte) error {
-		p := filepath.Join(dir, name)
-		paths = append(paths, p)
-		return os.WriteFile(p, data, 0o600)
-	}
-	for _, d := range append([]certificate.Document{set.Collective}, set.Individuals...) {
-		if err := write(d.FileName, d.PDF); err != nil {
+	for _, f := range res.Files {
+		file, err := a.Store.GetJobFile(ctx, job.ID, f.Name)
+		if err != nil {
+			return nil, fmt.Errorf("certificates: job %d: %w", job.ID, err)
+		}
+		p := filepath.Join(dir, filepath.Base(f.Name))
+		if err := os.WriteFile(p, file.Data, 0o600); err != nil {
 			return nil, fmt.Errorf("certificates: %w", err)
 		}
-	}
-	zipName := strings.TrimSuffix(strings.Replace(set.Collective.FileName, "releve-presence", "attestations", 1), ".pdf") + ".zip"
-	if err := write(zipName, set.Zip); err != nil {
-		return nil, fmt.Errorf("certificates: %w", err)
+		paths = append(paths, p)
 	}
 	return paths, nil
 }
+

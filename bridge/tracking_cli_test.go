@@ -14,6 +14,7 @@ import (
 	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/moodlesim"
 	"github.com/magistere/bridge/internal/store"
+	"github.com/magistere/bridge/internal/tracking"
 )
 
 // trackingSession builds a session on the simulator: a formateur, four
@@ -188,6 +189,24 @@ domains:
 	}
 	if got := outcomes("certificates.issue"); got != f+"=ok "+p+"=refused" {
 		t.Errorf("certificates audit = %q", got)
+	}
+	// Certificates are a job (the refused one failed at its first attempt,
+	// a permission is not retried) whose files stay with it in the store.
+	certJobs, _ := st.ListJobs(ctx, store.JobFilter{Kind: tracking.KindCertificates})
+	states := map[store.JobState]int{}
+	for _, j := range certJobs {
+		states[j.State]++
+		if j.State == store.JobFailed && j.Attempts != 1 {
+			t.Errorf("the refused certificates job ran %d times", j.Attempts)
+		}
+		if j.State == store.JobSucceeded {
+			if kept, err := st.JobFiles(ctx, j.ID); err != nil || len(kept) != 3 {
+				t.Errorf("certificates job %d keeps %d files, want 3 (%v)", j.ID, len(kept), err)
+			}
+		}
+	}
+	if states[store.JobSucceeded] != 1 || states[store.JobFailed] != 1 {
+		t.Errorf("certificates jobs by state: %v", states)
 	}
 	trail, _ := st.AttendanceChanges(ctx, "ac-a", course)
 	if len(trail) != 3 || !trail[2].Old || trail[2].New || trail[2].Actor != f {

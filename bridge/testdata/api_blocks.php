@@ -84,6 +84,15 @@ $out['tracking_mark'] = $tracking->attendance($course, [$first], true);
 $out['tracking'] = $tracking->fetch($course);
 $out['tracking_marked'] = $first;
 $out['tracking_participant'] = (new block_bridge_tracking\local\data_source($client, $participant, 'fr'))->fetch($course);
+// Certificates: a job submitted, polled, then its file fetched (PDF for one participant, 404 for
+// someone not marked); and the previous version's synchronous route, still answering.
+$pdf = $tracking->certificates($course, [$first]);
+$out['certificate'] = ['status' => $pdf['status'], 'type' => $pdf['type'], 'head' => substr($pdf['body'], 0, 5)];
+$none = $tracking->certificates($course, [$formateur]);
+$out['certificate_none'] = ['status' => $none['status']];
+$old = (new local_bridge\api_session($client, $formateur, 'fr'))->download('POST', "/api/v1/courses/$course/certificates", [],
+    json_encode(['user_ids' => [$first]]));
+$out['certificate_sync'] = ['status' => $old['status'], 'type' => $old['type'], 'head' => substr($old['body'], 0, 5)];
 $offer = new block_bridge_offer\local\data_source($client, $formateur, 'fr');
 $out['offer'] = $offer->fetch($course);
 // Weekly digest of new offers: the formateur opts in, then out, from the block.

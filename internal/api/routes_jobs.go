@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 func (s *Server) routesJobs(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"jobs/{id}", s.jobStatus)
 	mux.HandleFunc("GET "+Prefix+"jobs", s.jobHistory)
+	mux.HandleFunc("GET "+Prefix+"jobs/{id}/files/{name}", s.jobFile)
 }
 
 // historyScan is how many of the domain's newest jobs a history request
@@ -115,22 +117,53 @@ func (t jsonTime) MarshalJSON() ([]byte, error) {
 // jobStatus shows a job only to who asked for it (or to the site itself):
 // another domain's job, or a colleague's, is "not found".
 func (s *Server) jobStatus(w http.ResponseWriter, r *http.Request) {
+	if j, ok := s.ownJob(w, r); ok {
+		writeJSON(w, http.StatusOK, jobStatusOf(j))
+	}
+}
+
+// ownJob reads the {id} job when the caller may see it (jobStatus).
+func (s *Server) ownJob(w http.ResponseWriter, r *http.Request) (store.Job, bool) {
 	id, ok := pathInt(r, "id")
 	if !ok {
 		badRequest(w, "bad_job", "job id must be a positive integer")
-		return
+		return store.Job{}, false
 	}
 	c, _ := CallerFrom(r.Context())
 	j, err := s.deps.Store.GetJob(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return j, false
 	}
 	if j.Domain != c.Domain || (c.UserID != 0 && j.RequestedBy != actor(c)) {
 		writeError(w, http.StatusNotFound, "not_found", nil)
+		return j, false
+	}
+	return j, true
+}
+
+// jobFile hands one of a succeeded job's files (certificates) to who asked
+// for the job; audited, as the files may be nominative.
+func (s *Server) jobFile(w http.ResponseWriter, r *http.Request) {
+	setAudit(r, "api.jobs.file", "job:"+r.PathValue("id"))
+	j, ok := s.ownJob(w, r)
+	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, jobStatusOf(j))
+	if j.State != store.JobSucceeded {
+		writeError(w, http.StatusConflict, "job_not_succeeded", nil)
+		return
+	}
+	f, err := s.deps.Store.GetJobFile(r.Context(), j.ID, r.PathValue("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	setAuditDetail(r, f.Name)
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", f.Name))
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(f.Data)
 }
 
 func jobStatusOf(j store.Job) JobStatus {

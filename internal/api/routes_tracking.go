@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/magistere/bridge/internal/jobs"
+	"github.com/magistere/bridge/internal/tracking"
 )
 
 // TrackingService is what the tracking block needs from packages tracking
@@ -27,6 +30,10 @@ func (s *Server) routesTracking(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"courses/{course}/stats", s.trackingStats)
 	mux.HandleFunc("GET "+Prefix+"courses/{course}/progress", s.trackingProgress)
 	mux.HandleFunc("POST "+Prefix+"courses/{course}/attendance", s.trackingAttendance)
+	mux.HandleFunc("POST "+Prefix+"courses/{course}/certificate-jobs", s.trackingCertificateJob)
+	// The synchronous route of the previous version, whose tracking block
+	// calls it: kept answering for one version, then removed. New blocks
+	// submit a job (certificate-jobs), poll it, and fetch its file.
 	mux.HandleFunc("POST "+Prefix+"courses/{course}/certificates", s.trackingCertificates)
 }
 
@@ -122,6 +129,27 @@ func (s *Server) trackingAttendance(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// trackingCertificateJob queues the rendering of the asked participants'
+// certificates and answers 202 with the job's id: poll jobs/{id}, then GET
+// jobs/{id}/files/{result.download} (no "download" when none of them is
+// marked "Formation terminée").
+func (s *Server) trackingCertificateJob(w http.ResponseWriter, r *http.Request) {
+	c, course, body, ok := s.trackingUsers(w, r, "api.certificates.request")
+	if !ok {
+		return
+	}
+	job, created, err := s.deps.Queue.Submit(r.Context(), jobs.Spec{Kind: tracking.KindCertificates, Domain: c.Domain,
+		RequestedBy: actor(c), Payload: tracking.CertificatesPayload{CourseID: course, Acting: c.UserID, UserIDs: body.UserIDs}})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	setAuditJob(r, job.ID)
+	accepted(w, job, created, nil)
+}
+
+// trackingCertificates renders inside the request (deprecated, see
+// routesTracking).
 func (s *Server) trackingCertificates(w http.ResponseWriter, r *http.Request) {
 	c, course, body, ok := s.trackingUsers(w, r, "api.certificates.download")
 	if !ok {

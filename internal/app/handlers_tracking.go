@@ -13,12 +13,16 @@ import (
 // (payload course_ids, or every session when empty), checkpointed per
 // chunk of TrackingSyncChunk courses. Schedule it in `schedules`, e.g.
 // cron "*/30 * * * *", kind tracking.sync, a domain; `bridge tracking
-// sync` runs it in the CLI process.
+// sync` runs it in the CLI process. tracking.certificates renders a
+// session's certificates as the job's files (tracking.RunCertificatesJob).
 func init() {
 	handlerSets = append(handlerSets, func(a *App) {
 		svc := tracking.New(a.Store, a.Fleet)
 		a.Registry.Register(tracking.KindSync, func(ctx context.Context, run *jobs.Run) (any, error) {
 			return trackingSync(ctx, svc, run)
+		})
+		a.Registry.Register(tracking.KindCertificates, func(ctx context.Context, run *jobs.Run) (any, error) {
+			return tracking.RunCertificatesJob(ctx, svc, a.Store, run)
 		})
 	})
 }

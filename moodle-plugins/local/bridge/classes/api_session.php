@@ -122,7 +122,8 @@ class api_session {
     /** Job kinds with a label (local_bridge's jobkind_* strings); any other one reads jobkind_other. */
     public const JOB_KINDS = ['workflow.create-parcours', 'workflow.duplicate', 'workflow.demonstrate', 'workflow.create-sessions',
         'workflow.open', 'workflow.open-self-enrolment', 'workflow.trash', 'workflow.restore', 'workflow.set-metadata',
-        'enrol.apply', 'offer.deploy', 'offer.share', 'archive.course', 'archive.unarchive', 'tracking.sync'];
+        'enrol.apply', 'offer.deploy', 'offer.share', 'archive.course', 'archive.unarchive', 'tracking.sync',
+        'tracking.certificates'];
 
     /** Job states with a label (local_bridge's jobstate_* strings). */
     public const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];

@@ -122,16 +122,49 @@ class data_source {
             ['user_ids' => array_map('intval', $userids), 'done' => $done]);
     }
 
+    /** How long certificates() waits for the bridge's job, in seconds. */
+    public const CERTIFICATES_WAIT = 120;
+
     /**
-     * Attendance certificates of participants (PDF, or a zip for several).
+     * Attendance certificates of participants (PDF, or a zip for several): the bridge renders them
+     * as a job; this submits it, polls it, then fetches its file.
      *
      * @param int $courseid Course id.
      * @param int[] $userids Participants.
-     * @return array ['status' => int, 'type' => string, 'body' => string]
+     * @return array ['status' => int, 'type' => string, 'body' => string]; status 404 when none of them
+     *     is marked "Formation terminée", 504 when the job did not finish in CERTIFICATES_WAIT seconds.
      * @throws \local_bridge\bridge_client_exception
      */
     public function certificates(int $courseid, array $userids): array {
-        return $this->api->download('POST', "/api/v1/courses/$courseid/certificates", [],
-            json_encode(['user_ids' => array_map('intval', $userids)]));
+        $submitted = $this->api->post("/api/v1/courses/$courseid/certificate-jobs",
+            ['user_ids' => array_map('intval', $userids)]);
+        if ($submitted['status'] !== 202 || empty($submitted['data']['job_id'])) {
+            return ['status' => $submitted['status'] === 202 ? 500 : $submitted['status'], 'type' => '', 'body' => ''];
+        }
+        $jobpath = '/api/v1/jobs/' . (int)$submitted['data']['job_id'];
+        $deadline = microtime(true) + self::CERTIFICATES_WAIT;
+        $wait = 50000; // Microseconds: a few PDFs take well under a second; then up to one poll a second.
+        while (true) {
+            $job = $this->api->get($jobpath);
+            if ($job['status'] !== 200) {
+                return ['status' => $job['status'], 'type' => '', 'body' => ''];
+            }
+            if (!empty($job['data']['finished'])) {
+                break;
+            }
+            if (microtime(true) > $deadline) {
+                return ['status' => 504, 'type' => '', 'body' => ''];
+            }
+            usleep($wait);
+            $wait = min(2 * $wait, 1000000);
+        }
+        if (($job['data']['state'] ?? '') !== 'succeeded') {
+            return ['status' => 500, 'type' => '', 'body' => ''];
+        }
+        $name = (string)($job['data']['result']['download'] ?? '');
+        if ($name === '') {
+            return ['status' => 404, 'type' => '', 'body' => ''];
+        }
+        return $this->api->download('GET', $jobpath . '/files/' . rawurlencode($name));
     }
 }

@@ -57,6 +57,7 @@ $string['jobkind_enrol_apply'] = 'CSV enrolment';
 $string['jobkind_offer_deploy'] = 'Deploy a parcours from the offer';
 $string['jobkind_offer_share'] = 'Share to the offer';
 $string['jobkind_other'] = 'Request';
+$string['jobkind_tracking_certificates'] = 'Certificates';
 $string['jobkind_tracking_sync'] = 'Refresh the statistics';
 $string['jobkind_workflow_create_parcours'] = 'Create a parcours';
 $string['jobkind_workflow_create_sessions'] = 'Create sessions';

@@ -57,6 +57,7 @@ $string['jobkind_enrol_apply'] = 'Inscription par CSV';
 $string['jobkind_offer_deploy'] = 'Déploiement d\'un parcours de l\'offre';
 $string['jobkind_offer_share'] = 'Partage dans l\'offre';
 $string['jobkind_other'] = 'Demande';
+$string['jobkind_tracking_certificates'] = 'Attestations';
 $string['jobkind_tracking_sync'] = 'Mise à jour des statistiques';
 $string['jobkind_workflow_create_parcours'] = 'Création d\'un parcours';
 $string['jobkind_workflow_create_sessions'] = 'Création de sessions';
