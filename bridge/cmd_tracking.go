@@ -356,4 +356,3 @@ func writeJobFiles(ctx context.Context, a *app.App, job store.Job, dir string) (
 	}
 	return paths, nil
 }
-
