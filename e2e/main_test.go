@@ -105,6 +105,11 @@ func runMain(m *testing.M) int {
 
 	code := m.Run()
 	tally.Lock()
+	if code != 0 && len(tally.failed) == 0 {
+		// A test that is not a scenario (the cost model's check) failed:
+		// the closing line must not read as a clean run.
+		tally.failed = append(tally.failed, "a test outside the scenarios (see --- FAIL above)")
+	}
 	if len(tally.failed) > 0 {
 		fmt.Printf("e2e: failed scenarios: %s\n", strings.Join(tally.failed, ", "))
 	}
