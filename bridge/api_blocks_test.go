@@ -31,7 +31,7 @@ func TestBlocksAgainstRealDaemon(t *testing.T) {
 		t.Skip("php not on PATH (scripts/php-deps.sh installs it)")
 	}
 	const token = "blocks-token-abcdef0123456789"
-	const secret = "blocks-shared-secret-0123456789"
+	const secret = "blocks-shared-secret-0123456789abcdef"
 	sim := startBridge(t, nil, "moodlesim", "--listen", "127.0.0.1:0", "--token", token, "--sites", "ac-a")
 	dir := t.TempDir()
 	cfg := writeFile(t, dir, "bridge.yaml", `

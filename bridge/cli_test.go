@@ -100,22 +100,20 @@ func TestConfigCheckRedactsSecrets(t *testing.T) {
 	writeFile(t, dir, "ac.token", "tok-from-file-5e5e5e\n")
 	cfg := writeFile(t, dir, "bridge.yaml", `
 data_dir: `+dir+`
-api:
-  secret: api-secret-7f7f7f
 store:
   dsn: bridge:store-pass-9a9a@tcp(127.0.0.1:3306)/bridge
 domains:
   - name: ac-a
     wwwroot: https://moodle.example/ac-a
     token_file: ac.token
-    secret: domain-secret-1b1b1b
+    secret: domain-secret-1b1b1b-0123456789abcdef0123
     db_dsn: ro:db-pass-2c2c@tcp(db:3306)/moodle
 `)
-	r := runBridge(t, 30*time.Second, []string{"BRIDGE_DOMAIN_AC_A_SECRET=env-secret-3d3d3d"}, "--config", cfg, "config", "check")
+	r := runBridge(t, 30*time.Second, []string{"BRIDGE_DOMAIN_AC_A_SECRET=env-secret-3d3d3d-0123456789abcdef01234"}, "--config", cfg, "config", "check")
 	if r.code != 0 {
 		t.Fatalf("config check: exit %d: %s", r.code, r.stderr)
 	}
-	for _, secret := range []string{"tok-from-file-5e5e5e", "api-secret-7f7f7f", "store-pass-9a9a", "domain-secret-1b1b1b", "env-secret-3d3d3d", "db-pass-2c2c"} {
+	for _, secret := range []string{"tok-from-file-5e5e5e", "store-pass-9a9a", "domain-secret-1b1b1b", "env-secret-3d3d3d", "db-pass-2c2c"} {
 		if strings.Contains(r.stdout+r.stderr, secret) {
 			t.Errorf("config check printed secret %q", secret)
 		}

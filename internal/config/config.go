@@ -485,6 +485,10 @@ func (c *Config) Validate() error {
 	if c.Gaia.Grace < 0 {
 		add("gaia.grace", "must not be negative")
 	}
+	if c.API.Secret != "" {
+		add("api.secret", "is not used: each domain signs with its own domains[].secret (at least %d bytes, distinct per domain); remove api.secret and api.secret_file", MinSecretBytes)
+	}
+	validateSecrets(c.Domains, add)
 	seen := map[string]bool{}
 	for i, d := range c.Domains {
 		key := fmt.Sprintf("domains[%d]", i)
@@ -509,6 +513,31 @@ func (c *Config) Validate() error {
 		return errs
 	}
 	return nil
+}
+
+// MinSecretBytes is the shortest shared secret accepted: an HMAC key
+// shorter than the hash's 32 bytes only weakens it.
+const MinSecretBytes = 32
+
+// validateSecrets: every domain's secret long enough and its own (a secret
+// shared by two domains lets one académie's site sign for the other).
+func validateSecrets(domains []Domain, add func(string, string, ...any)) {
+	owner := map[string]int{}
+	for i, d := range domains {
+		if d.Secret == "" {
+			continue
+		}
+		key := fmt.Sprintf("domains[%d].secret", i)
+		if len(d.Secret) < MinSecretBytes {
+			add(key, "must be at least %d bytes, got %d: generate one with `openssl rand -hex 32` and set the same value in local_bridge on %s",
+				MinSecretBytes, len(d.Secret), d.Name)
+		}
+		if j, dup := owner[d.Secret]; dup {
+			add(key, "is the secret of domains[%d] (%s) too: each domain needs its own", j, domains[j].Name)
+			continue
+		}
+		owner[d.Secret] = i
+	}
 }
 
 func validateDomain(key string, d Domain, seen map[string]bool, add func(string, string, ...any)) {
@@ -583,12 +612,12 @@ func redactDSN(dsn string) string {
 	return dsn
 }
 
-// Secrets lists every secret value of the configuration, so that tests and
-// the log sanitizer can check none of them leaks.
+// Secrets lists every secret value of the configuration, whatever its
+// length, so that tests and the log sanitizer can check none of them leaks.
 func (c *Config) Secrets() []string {
 	var out []string
 	add := func(s string) {
-		if len(s) >= 4 {
+		if s != "" {
 			out = append(out, s)
 		}
 	}

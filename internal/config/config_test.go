@@ -24,10 +24,10 @@ func TestLoadFileEnvAndSecretFiles(t *testing.T) {
 	if cfg.Jobs.Workers != 7 {
 		t.Errorf("jobs.workers = %d, want 7", cfg.Jobs.Workers)
 	}
-	if cfg.API.Secret != "apisecret-xyz" {
-		t.Errorf("api.secret from file = %q", cfg.API.Secret)
-	}
 	nat, _ := cfg.Domain("national")
+	if nat.Secret != "national-secret-from-file-0123456789abcdef" {
+		t.Errorf("domains[0].secret from file = %q", nat.Secret)
+	}
 	if nat.Token != "fromenvtoken" {
 		t.Errorf("national token = %q, want env override", nat.Token)
 	}
@@ -82,5 +82,53 @@ func TestMissingSecretFileNamesKey(t *testing.T) {
 	_, err := Load("testdata/missing_secret.yaml", nil)
 	if err == nil || !strings.Contains(err.Error(), "domains[0].token_file") {
 		t.Fatalf("want error naming domains[0].token_file, got %v", err)
+	}
+}
+
+// TestSecretsLongDistinctAndNoAPISecret: `x` for two domains, a secret
+// shorter than 32 bytes and the never-read api.secret are refused, each
+// with a sentence naming its key.
+func TestSecretsLongDistinctAndNoAPISecret(t *testing.T) {
+	long := strings.Repeat("s", MinSecretBytes)
+	cases := []struct {
+		name    string
+		secrets []string
+		api     string
+		want    []string
+	}{
+		{"weak and shared", []string{"x", "x"}, "", []string{"domains[0].secret: must be at least 32 bytes, got 1", "domains[1].secret: is the secret of domains[0] (a) too"}},
+		{"31 bytes", []string{long[:31], long + "b"}, "", []string{"domains[0].secret: must be at least 32 bytes, got 31"}},
+		{"long but shared", []string{long, long}, "", []string{"domains[1].secret: is the secret of domains[0] (a) too"}},
+		{"api.secret", []string{long + "a", long + "b"}, long + "c", []string{"api.secret: is not used"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Defaults()
+			c.API.Secret = tc.api
+			for i, s := range tc.secrets {
+				c.Domains = append(c.Domains, Domain{Name: string(rune('a' + i)), WWWRoot: "https://x.example", Token: "t", Secret: s,
+					Zone: "A", Unknown: "reject", MaxInputVars: 1000})
+			}
+			err := c.Validate()
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+	c := Defaults()
+	for i, s := range []string{long + "a", long + "b"} {
+		c.Domains = append(c.Domains, Domain{Name: string(rune('a' + i)), WWWRoot: "https://x.example", Token: "t", Secret: s,
+			Zone: "A", Unknown: "reject", MaxInputVars: 1000})
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("two long distinct secrets: %v", err)
+	}
+	if got := c.Secrets(); len(got) != 4 {
+		t.Fatalf("Secrets() lists every token and secret, short ones too: %d", len(got))
 	}
 }

@@ -189,12 +189,20 @@ func Config(outDir, simURL, token string) *config.Config {
 	cfg.Jobs.Workers = 4
 	for _, d := range []struct{ name, zone string }{{National, "C"}, {AcademyA, "A"}, {AcademyB, "B"}} {
 		cfg.Domains = append(cfg.Domains, config.Domain{
-			Name: d.name, WWWRoot: simURL + "/" + d.name, Token: token, Secret: "demo-secret-" + d.name,
+			Name: d.name, WWWRoot: simURL + "/" + d.name, Token: token, Secret: demoSecret(d.name),
 			Zone: d.zone, MaxInputVars: 5000, Concurrency: 4, Timeout: 30 * time.Second,
 			Unknown: "create", CreateAuth: "manual", Roles: copyRoles(),
 		})
 	}
 	return &cfg
+}
+
+// demoSecret is a fresh random secret per run and domain, as long and as
+// distinct as `config check` wants them.
+func demoSecret(domain string) string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return "demo-secret-" + domain + "-" + hex.EncodeToString(b)
 }
 
 func copyRoles() map[string]string {

@@ -6,6 +6,7 @@ package logging
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,7 +44,8 @@ type Scrubber struct {
 	secrets [][]byte
 }
 
-// NewScrubber wraps w; secrets shorter than 4 bytes are ignored.
+// NewScrubber wraps w; every non-empty secret is scrubbed, whatever its
+// length (a short one garbles the log a little; a skipped one leaked).
 func NewScrubber(w io.Writer, secrets []string) *Scrubber {
 	s := &Scrubber{w: w}
 	s.Add(secrets...)
@@ -55,10 +57,12 @@ func (s *Scrubber) Add(secrets ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sec := range secrets {
-		if len(sec) >= 4 {
+		if sec != "" {
 			s.secrets = append(s.secrets, []byte(sec))
 		}
 	}
+	// Longest first: a secret that contains another is replaced whole.
+	slices.SortFunc(s.secrets, func(a, b []byte) int { return len(b) - len(a) })
 }
 
 // Write scrubs p and writes it whole; it reports len(p) so callers that
