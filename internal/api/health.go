@@ -37,7 +37,7 @@ type MetricsWriter = metrics.Writer
 
 // Defaults of the domain probes.
 const (
-	DefaultProbeTTL     = 5 * time.Second // a probe's result is reused this long
+	DefaultProbeTTL     = 10 * time.Second // a probe's result is reused this long
 	DefaultProbeTimeout = 5 * time.Second // one probe's deadline
 	DefaultProbeWait    = 2 * time.Second // what /readyz waits for a fresh probe before using the last result
 )
