@@ -38,8 +38,8 @@ type MetricsWriter = metrics.Writer
 // Defaults of the domain probes.
 const (
 	DefaultProbeTTL     = 10 * time.Second // a probe's result is reused this long
-	DefaultProbeTimeout = 5 * time.Second // one probe's deadline
-	DefaultProbeWait    = 2 * time.Second // what /readyz waits for a fresh probe before using the last result
+	DefaultProbeTimeout = 5 * time.Second  // one probe's deadline
+	DefaultProbeWait    = 2 * time.Second  // what /readyz waits for a fresh probe before using the last result
 )
 
 // Health serves /healthz, /readyz and /metrics.
