@@ -199,6 +199,9 @@ func runCalendarExport(_ context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *out == "" && env.format == "json" {
+		return json.NewEncoder(env.stdout).Encode(data)
+	}
 	if *out == "" {
 		return data.Encode(env.stdout)
 	}
@@ -208,6 +211,9 @@ func runCalendarExport(_ context.Context, env *cliEnv, args []string) error {
 	}
 	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("calendar export: %w", err)
+	}
+	if env.format == "json" {
+		return json.NewEncoder(env.stdout).Encode(map[string]any{"wrote": *out, "origin": data.Origin, "taken": data.Taken.Format(time.DateOnly)})
 	}
 	fmt.Fprintf(env.stdout, "wrote %s (%s, taken %s)\n", *out, data.Origin, data.Taken.Format(time.DateOnly))
 	return nil

@@ -193,6 +193,9 @@ func runGaiaLink(link bool) func(context.Context, *cliEnv, []string) error {
 				return err
 			}
 			auditGaia(ctx, a, *domain, "gaia.unlink", *course, "")
+			if env.format == "json" {
+				return json.NewEncoder(env.stdout).Encode(map[string]any{"domain": *domain, "course_id": *course, "linked": false})
+			}
 			fmt.Fprintf(env.stdout, "course %d unlinked\n", *course)
 			return nil
 		})
@@ -251,6 +254,10 @@ func gaiaLink(ctx context.Context, env *cliEnv, a *app.App, domain string, cours
 	label := ""
 	if s, err := a.Store.GetGaiaSession(ctx, domain, key); err == nil && s.Label != "" {
 		label = fmt.Sprintf(" (%s, %s → %s)", s.Label, s.StartsOn, s.EndsOn)
+	}
+	if env.format == "json" {
+		return json.NewEncoder(env.stdout).Encode(map[string]any{"domain": domain, "course_id": course, "linked": true, "session": key,
+			"label": strings.TrimSpace(label), "group": opts.Group, "override": opts.Override})
 	}
 	fmt.Fprintf(env.stdout, "course %d linked to GAIA session %s%s\n", course, key, label)
 	if opts.Group != "" {

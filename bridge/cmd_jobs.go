@@ -96,6 +96,9 @@ func runJobsRetry(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
+		if env.format == "json" {
+			return json.NewEncoder(env.stdout).Encode(jobView(j))
+		}
 		fmt.Fprintf(env.stdout, "job %d queued again\n", j.ID)
 		return nil
 	})
@@ -106,6 +109,9 @@ func runJobsCancel(ctx context.Context, env *cliEnv, args []string) error {
 		j, err := jobs.NewQueue(st).Cancel(ctx, id, "cli")
 		if err != nil {
 			return err
+		}
+		if env.format == "json" {
+			return json.NewEncoder(env.stdout).Encode(jobView(j))
 		}
 		fmt.Fprintf(env.stdout, "job %d %s\n", j.ID, j.State)
 		return nil

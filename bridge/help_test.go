@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/store"
+	"github.com/magistere/bridge/internal/workflow"
 )
 
 // cli runs the CLI in this process (no configuration: help needs none).
@@ -184,5 +190,41 @@ func TestConfirmRefusesWithoutTerminal(t *testing.T) {
 	var ue *usageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--yes") || !strings.Contains(err.Error(), "archiver 3 cours") {
 		t.Errorf("no terminal: %v", err)
+	}
+}
+
+// TestErrorsAreOneSentence: internals are left out of the message (and
+// shown with --verbose), refusals and the CLI's sentences follow --lang.
+func TestErrorsAreOneSentence(t *testing.T) {
+	en := &cliEnv{lang: "en"}
+	fr := &cliEnv{lang: "fr"}
+	wrapped := fmt.Errorf("enrol: plan: %w", &enrol.FileError{Code: enrol.FileEmpty, Detail: "no row"})
+	if got := en.say(wrapped); strings.Contains(got, "enrol:") || !strings.Contains(got, "fix the file") {
+		t.Errorf("csv error: %q", got)
+	}
+	if got := fr.say(wrapped); !strings.Contains(got, "corriger le fichier") {
+		t.Errorf("csv error in French: %q", got)
+	}
+	conflict := fmt.Errorf("jobs: retry 4: %w", store.ErrConflict)
+	if got := en.say(conflict); strings.Contains(got, "store:") || strings.Contains(got, "conflicting state") {
+		t.Errorf("conflict: %q", got)
+	}
+	me := fmt.Errorf("plan: %w", &moodle.Error{Site: "ac-a", Function: "core_course_get_courses_by_field", ErrorCode: "invalidparameter", Message: "Invalid parameter value detected (raw debug)"})
+	if got := fr.say(me); strings.Contains(got, "raw debug") || !strings.Contains(got, "le site Moodle ac-a a refusé") {
+		t.Errorf("moodle error: %q", got)
+	}
+	if got := fr.say(&workflow.Refusal{Code: "metadata_missing", FR: "métadonnées manquantes", EN: "missing metadata"}); got != "métadonnées manquantes (metadata_missing)" {
+		t.Errorf("refusal: %q", got)
+	}
+	if got := fr.say(usagef("--domain and --course are required")); got != "--domain et --course sont obligatoires" {
+		t.Errorf("usage in French: %q", got)
+	}
+	if got := en.say(fmt.Errorf("get job 9: %w", store.ErrNotFound)); got != "get job 9: not found" {
+		t.Errorf("not found: %q", got)
+	}
+	var errb bytes.Buffer
+	verbose := &cliEnv{lang: "en", verbose: true, stderr: &errb}
+	if code := exitCode(verbose, "enrol", wrapped); code != 1 || !strings.Contains(errb.String(), "debug: enrol: plan: enrol: csv: empty_file") {
+		t.Errorf("--verbose: exit %d\n%s", code, errb.String())
 	}
 }

@@ -134,7 +134,12 @@ func exitCode(env *cliEnv, name string, err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintf(env.stderr, "bridge %s: %s\n", name, env.say(err))
+	msg := env.say(err)
+	fmt.Fprintf(env.stderr, "bridge %s: %s\n", name, msg)
+	if env.verbose && msg != err.Error() {
+		// The internals behind the sentence, for whoever debugs.
+		fmt.Fprintf(env.stderr, "bridge %s: debug: %s\n", name, err.Error())
+	}
 	var ue *usageError
 	var ce configError
 	if errors.As(err, &ue) {

@@ -2,15 +2,22 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 
+	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/gaia"
+	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/offer"
+	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/workflow"
 )
 
 // say is an error as the operator reads it: one sentence in their
-// language. Refusals carry both languages; other errors are shown as
-// they are (their internals go to the debug log, see debugDetail).
+// language, naming the object and what to do. Package prefixes, raw
+// Moodle messages and causes stay out of it: --verbose prints the whole
+// error as a debug line (see exitCode).
 func (env *cliEnv) say(err error) string {
 	// The code stays at the end: scripts match on it, whatever the language.
 	var wr *workflow.Refusal
@@ -21,7 +28,55 @@ func (env *cliEnv) say(err error) string {
 	if errors.As(err, &or) {
 		return env.pick(or.FR, or.EN) + " (" + or.Code + ")"
 	}
-	return env.tr(err.Error())
+	var me *moodle.Error
+	if errors.As(err, &me) {
+		return env.pick(fmt.Sprintf("le site Moodle %s a refusé %s : %s (--verbose montre le message de Moodle)", me.Site, me.Function, me.ErrorCode),
+			fmt.Sprintf("the Moodle site %s refused %s: %s (--verbose shows Moodle's message)", me.Site, me.Function, me.ErrorCode))
+	}
+	var te *moodle.TransportError
+	if errors.As(err, &te) {
+		return env.pick(fmt.Sprintf("le site Moodle %s n'a pas répondu à %s : réessayer plus tard (--verbose montre pourquoi)", te.Site, te.Function),
+			fmt.Sprintf("the Moodle site %s did not answer %s: try again later (--verbose shows why)", te.Site, te.Function))
+	}
+	var he *moodle.HTTPError
+	if errors.As(err, &he) {
+		return env.pick(fmt.Sprintf("le site Moodle %s a répondu HTTP %d à %s : vérifier que les services web et REST y sont actifs, ou réessayer plus tard", he.Site, he.StatusCode, he.Function),
+			fmt.Sprintf("the Moodle site %s answered HTTP %d to %s: check that web services and REST are on, or try again later", he.Site, he.StatusCode, he.Function))
+	}
+	var fe *enrol.FileError
+	if errors.As(err, &fe) {
+		where := ""
+		if fe.Line > 0 {
+			where = fmt.Sprintf(" (line %d)", fe.Line)
+		}
+		return env.pick(fmt.Sprintf("fichier CSV inutilisable%s : %s %s ; corriger le fichier puis relancer", strings.ReplaceAll(where, "line", "ligne"), fe.Code, fe.Detail),
+			fmt.Sprintf("the CSV file cannot be used%s: %s %s; fix the file and run again", where, fe.Code, fe.Detail))
+	}
+	var ge *gaia.FileError
+	if errors.As(err, &ge) {
+		return env.pick(fmt.Sprintf("fichier GAIA %s refusé : %s ; corriger ou remplacer le fichier", ge.File, ge.Problem),
+			fmt.Sprintf("GAIA file %s refused: %s; fix or replace the file", ge.File, ge.Problem))
+	}
+	if errors.Is(err, store.ErrConflict) {
+		return env.pick("l'objet a changé entre-temps (une autre opération est passée avant) : le relire, puis relancer si besoin",
+			"it changed meanwhile (another operation got there first): look at it again, then run the command again if still needed")
+	}
+	return env.tr(plain(err.Error()))
+}
+
+// internalPrefix is a package's name at the start of a message or of a
+// wrapped cause ("enrol: plan: enrol: csv: …").
+var internalPrefix = regexp.MustCompile(`(^|: )(store|enrol|plan|csv|tracking|gaia|moodledb|jobs|archive|domains|certificate)(: )`)
+
+// plain removes package prefixes from a message.
+func plain(msg string) string {
+	for {
+		next := internalPrefix.ReplaceAllString(msg, "$1")
+		if next == msg {
+			return msg
+		}
+		msg = next
+	}
 }
 
 // tableLang is the language of tables the operators already read in
@@ -47,18 +102,35 @@ func (env *cliEnv) tr(en string) string {
 		return en
 	}
 	for _, p := range frPhrases {
-		if strings.HasPrefix(en, p[0]) {
-			return p[1] + en[len(p[0]):]
+		if p.re.MatchString(en) {
+			return p.re.ReplaceAllString(en, p.fr)
 		}
 	}
 	return en
 }
 
-// frPhrases: English start of a sentence, its French start.
-var frPhrases = [][2]string{
-	{"unknown command ", "commande inconnue "},
-	{"--format must be ", "--format doit valoir "},
-	{"--lang must be fr or en", "--lang doit valoir fr ou en"},
-	{"unexpected arguments: ", "arguments inattendus : "},
-	{"flag provided but not defined: ", "option inconnue : "},
+type phrase struct {
+	re *regexp.Regexp
+	fr string
+}
+
+// frPhrases: the CLI's recurring sentences and their French.
+var frPhrases = []phrase{
+	{regexp.MustCompile(`^unknown command (.*)$`), "commande inconnue $1"},
+	{regexp.MustCompile(`^--format must be (.*) or (\w+)$`), "--format doit valoir $1 ou $2"},
+	{regexp.MustCompile(`^--lang must be fr or en$`), "--lang doit valoir fr ou en"},
+	{regexp.MustCompile(`^unexpected arguments: (.*)$`), "arguments inattendus : $1"},
+	{regexp.MustCompile(`^flag provided but not defined: (.*)$`), "option inconnue : $1"},
+	{regexp.MustCompile(`^invalid value "(.*)" for flag (.*): (.*)$`), "valeur « $1 » invalide pour l'option $2 : $3"},
+	{regexp.MustCompile(`^flag needs an argument: (.*)$`), "l'option $1 attend une valeur"},
+	{regexp.MustCompile(`^(--[a-z-]+) needs a value (.*)$`), "$1 attend une valeur $2"},
+	{regexp.MustCompile(`^(--[a-z-]+) and (--[a-z-]+) are required$`), "$1 et $2 sont obligatoires"},
+	{regexp.MustCompile(`^(--[a-z-]+), (--[a-z-]+) and (--[a-z-]+) are required$`), "$1, $2 et $3 sont obligatoires"},
+	{regexp.MustCompile(`^(--[a-z-]+) is required$`), "$1 est obligatoire"},
+	{regexp.MustCompile(`^--domain is required to find (.*)$`), "--domain est nécessaire pour trouver $1"},
+	{regexp.MustCompile(`^(--[a-z-]+): no course "(.*)" on (\S+) .*$`), `$1 : aucun cours « $2 » sur $3 (ni id, ni nom abrégé, ni numéro d'identification) ; vérifier l'orthographe`},
+	{regexp.MustCompile(`^(--[a-z-]+): no user "(.*)" on (\S+) .*$`), `$1 : aucun compte « $2 » sur $3 (ni id, ni nom d'utilisateur, ni adresse de courriel) ; vérifier l'orthographe`},
+	{regexp.MustCompile(`^(--[a-z-]+): no category "(.*)" on (\S+) .*$`), `$1 : aucune catégorie « $2 » sur $3 (ni id, ni numéro d'identification, ni chemin « Parent / Enfant »)`},
+	{regexp.MustCompile(`^(--[a-z-]+): "(.*)" names (\d+) (courses|accounts|categories) on (\S+): (.*); give the id$`), "$1 : « $2 » désigne $3 objets sur $5 : $6 ; donner l'id"},
+	{regexp.MustCompile(`^(.*) not found$`), "$1 introuvable"},
 }
