@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/privacy"
 )
 
 func isRetryable(err error) bool { return failure.IsRetryable(err) }
@@ -141,12 +142,14 @@ func (c *Client) snippet(body []byte) string {
 	return truncate(c.redact(text), 200)
 }
 
-// redact removes the token from any text that may reach a log or an error.
+// redact removes the token, e-mail addresses and people's names from any
+// text of Moodle's that may reach an error, and from there a log line, the
+// audit or a job's last_error.
 func (c *Client) redact(s string) string {
-	if c.site.Token == "" {
-		return s
+	if c.site.Token != "" {
+		s = strings.ReplaceAll(s, c.site.Token, "[REDACTED]")
 	}
-	return strings.ReplaceAll(s, c.site.Token, "[REDACTED]")
+	return privacy.Scrub(s)
 }
 
 // redactErr rebuilds a transport error without the request URL's query (the
