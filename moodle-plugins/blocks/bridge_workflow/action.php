@@ -72,6 +72,18 @@ if ($item['metadata'] && !$params) {
     block_page::back($courseid, get_string('nometadata', 'block_bridge_workflow'), notification::NOTIFY_WARNING);
 }
 
+$source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language(),
+    \local_bridge\block_page::site_manager($context));
+
+// Sessions are planned in two steps: "Vérifier le calendrier" shows the bridge's calendar warnings on a page of
+// their own, with the form as typed; only "Créer les sessions" there (confirm=1) asks for the job.
+if ($item['sessions'] && !$confirmed) {
+    $preview = block_page::call(function() use ($source, $courseid, $params) {
+        return $source->preview_sessions($courseid, $params);
+    });
+    block_bridge_workflow_plan_page($course, $context, $params, $preview);
+}
+
 // A destructive transition asks first, on Moodle's own confirmation page; the form is posted again with confirm=1.
 if ($item['confirm'] && !$confirmed) {
     $url = new moodle_url('/blocks/bridge_workflow/action.php', ['courseid' => $courseid, 'transition' => $transition]);
@@ -89,8 +101,6 @@ if ($item['confirm'] && !$confirmed) {
     exit;
 }
 
-$source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER->id, current_language(),
-    \local_bridge\block_page::site_manager($context));
 $result = block_page::call(function() use ($source, $courseid, $transition, $params) {
     return $source->transition($courseid, $transition, $params);
 });
@@ -103,7 +113,71 @@ if (($result['jobid'] ?? 0) > 0) {
     }
     block_page::back($courseid, $message, notification::NOTIFY_SUCCESS);
 }
+if ($item['sessions']) {
+    // Refused: the planning page again, with what was typed and why, rather than an empty form on the course.
+    block_bridge_workflow_plan_page($course, $context, $params, ['status' => -1, 'warnings' => [],
+        'refusal' => ($result['refusal'] ?? '') !== '' ? get_string('refused', 'block_bridge_workflow', $result['refusal'])
+            : block_page::error_message((int)$result['status'])]);
+}
 if (($result['refusal'] ?? '') !== '') {
     block_page::back($courseid, get_string('refused', 'block_bridge_workflow', $result['refusal']), notification::NOTIFY_WARNING);
 }
 block_page::back($courseid, block_page::error_message((int)$result['status']), notification::NOTIFY_ERROR);
+
+/**
+ * The session-planning page: the calendar warnings as a warning notification (never a success box), the form
+ * with what was typed, and "Créer les sessions" once the bridge has checked these very values. Ends the request.
+ *
+ * @param stdClass $course Parcours course.
+ * @param context_course $context Its context.
+ * @param array $params Typed values (name, start, end, participants, max).
+ * @param array $preview data_source::preview_sessions() answer; status -1 with 'refusal' for a refused creation.
+ */
+function block_bridge_workflow_plan_page(stdClass $course, context_course $context, array $params, array $preview): void {
+    global $OUTPUT, $PAGE;
+    $courseid = (int)$course->id;
+    $title = get_string('tr_create_sessions', 'block_bridge_workflow');
+    $PAGE->set_url(new moodle_url('/blocks/bridge_workflow/action.php', ['courseid' => $courseid,
+        'transition' => 'create-sessions']));
+    $PAGE->set_context($context);
+    $PAGE->set_pagelayout('incourse');
+    $PAGE->set_title($title);
+    $PAGE->set_heading(format_string($course->fullname, true, ['context' => $context]));
+    echo $OUTPUT->header();
+    echo $OUTPUT->heading($title);
+    $checked = (int)$preview['status'] === 200;
+    if ($checked && $preview['warnings']) {
+        $items = '';
+        foreach ($preview['warnings'] as $w) {
+            $items .= html_writer::tag('li', s($w));
+        }
+        echo $OUTPUT->notification(s(get_string('checkwarnings', 'block_bridge_workflow')) . html_writer::tag('ul', $items,
+            ['class' => 'mb-0']), \core\output\notification::NOTIFY_WARNING, false);
+    } else if ($checked) {
+        echo $OUTPUT->notification(s(get_string('checknowarning', 'block_bridge_workflow')),
+            \core\output\notification::NOTIFY_INFO, false);
+    } else {
+        $message = (string)($preview['refusal'] ?? '') !== '' ? (string)$preview['refusal']
+            : block_page::error_message((int)$preview['status']);
+        echo $OUTPUT->notification(s($message), \core\output\notification::NOTIFY_ERROR, false);
+    }
+    $fields = [];
+    foreach (['name', 'start', 'end', 'participants', 'max'] as $key) {
+        $fields[$key] = (string)($params[$key] ?? '');
+    }
+    $hidden = [];
+    foreach ($fields as $key => $value) {
+        $hidden[] = ['name' => $key, 'value' => $value];
+    }
+    echo $OUTPUT->render_from_template('block_bridge_workflow/plan_sessions', $fields + [
+        'actionurl' => (new moodle_url('/blocks/bridge_workflow/action.php'))->out(false),
+        'courseurl' => (new moodle_url('/course/view.php', ['id' => $courseid]))->out(false),
+        'courseid' => $courseid,
+        'sesskey' => sesskey(),
+        'checked' => $checked,
+        'count' => get_string('sessioncount', 'block_bridge_workflow', (int)($preview['sessions'] ?? 0)),
+        'hidden' => $hidden,
+    ]);
+    echo $OUTPUT->footer();
+    exit;
+}

@@ -122,6 +122,30 @@ class data_source {
     }
 
     /**
+     * What creating sessions with these parameters would give, before anything is made: the number of sessions
+     * and the calendar warnings (the bridge runs the same check as create-sessions).
+     *
+     * @param int $courseid Parcours course id.
+     * @param array $params name, start, end, participants, max.
+     * @return array ['status' => int, 'sessions' => int, 'warnings' => string[], 'refusal' => string]
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function preview_sessions(int $courseid, array $params): array {
+        $r = $this->api->post("/api/v1/courses/$courseid/sessions/preview", $params);
+        $lang = $this->api->lang();
+        $warnings = [];
+        foreach ($r['data']['warnings'] ?? [] as $w) {
+            $warnings[] = (string)($w[$lang] ?? $w['code'] ?? '');
+        }
+        return [
+            'status' => $r['status'],
+            'sessions' => (int)($r['data']['sessions'] ?? 0),
+            'warnings' => $warnings,
+            'refusal' => (string)($r['data']['refusal'][$lang] ?? ''),
+        ];
+    }
+
+    /**
      * Asks for a transition; the bridge runs it as a job.
      *
      * @param int $courseid Course id.
