@@ -12,7 +12,9 @@
 # ROWS accounts, every person of the file; the web services (course look-up,
 # site probe) are a `bridge moodlesim` process, not counted. The plan is a
 # dry run: it reads, matches every row and changes nothing.
-# Prints one line "plan: N rows in S s (R rows/s), peak RSS M MiB".
+# Prints one line "plan: N rows in S s (R rows/s), peak RSS M MiB, CPU C s (…)": the
+# CPU seconds (user + system) of the bridge process are what a shared, loaded machine
+# does not inflate.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -68,11 +70,11 @@ domains:
 YAML
 
 say "planning $ROWS rows (dry run)"
-${BENCH_PLAN_ENV:-} /usr/bin/time -f '%e %M' -o "$tmp/time" "$tmp/bridge" --config "$tmp/bridge.yaml" enrol --domain academie \
+${BENCH_PLAN_ENV:-} /usr/bin/time -f '%e %M %U %S' -o "$tmp/time" "$tmp/bridge" --config "$tmp/bridge.yaml" enrol --domain academie \
   --course PLAN-BENCH --csv "$tmp/people.csv" --dry-run --report "$tmp/report.csv" >"$tmp/out" 2>&1 ||
   { say "bridge enrol --dry-run failed: $(tail -5 "$tmp/out")"; exit 1; }
-read -r secs kib <"$tmp/time"
+read -r secs kib usr sys <"$tmp/time"
 matched=$(grep -c ';will_enrol;' "$tmp/report.csv" || true)
 [ "$matched" = "$ROWS" ] || { say "the plan matched $matched of $ROWS rows: $(tail -5 "$tmp/out")"; exit 1; }
-awk -v n="$ROWS" -v s="$secs" -v k="$kib" 'BEGIN {
-  printf "plan: %d rows in %.2f s (%.0f rows/s), peak RSS %.1f MiB\n", n, s, n / s, k / 1024 }'
+awk -v n="$ROWS" -v s="$secs" -v k="$kib" -v u="$usr" -v y="$sys" 'BEGIN {
+  printf "plan: %d rows in %.2f s (%.0f rows/s), peak RSS %.1f MiB, CPU %.2f s (%.0f rows per CPU second)\n", n, s, n / s, k / 1024, u + y, n / (u + y) }'

@@ -48,6 +48,45 @@ func (d *DB) UsersByField(ctx context.Context, field string, values []string) ([
 	return out, nil
 }
 
+// EachUserKey is UsersByField for matching a large file: for each live
+// account whose field is one of values, fn gets its id, the field's value
+// and whether it is suspended, and nothing else. A 100,000-row plan then
+// allocates one string per account instead of a whole moodle.User (nine
+// columns), which was a third of its allocations.
+func (d *DB) EachUserKey(ctx context.Context, field string, values []string, fn func(id int64, key string, suspended bool)) error {
+	switch field {
+	case "email", "username", "idnumber":
+	default:
+		return failure(fmt.Errorf("moodledb: users by %q: not a lookup field", field), false)
+	}
+	args := make([]any, 0, min(usersChunk, len(values)))
+	for start := 0; start < len(values); start += usersChunk {
+		part := values[start:min(start+usersChunk, len(values))]
+		args = args[:0]
+		for _, v := range part {
+			args = append(args, v)
+		}
+		q := `SELECT id, ` + field + `, suspended FROM ` + d.t("user") +
+			` WHERE deleted = 0 AND ` + field + ` IN (` + placeholders(len(part)) + `) ORDER BY id`
+		err := d.query(ctx, "users by "+field, q, args, func(r *sql.Rows) error {
+			var (
+				id        int64
+				key       string
+				suspended int
+			)
+			if err := r.Scan(&id, &key, &suspended); err != nil {
+				return err
+			}
+			fn(id, key, suspended == 1)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // EnrolledUsers lists a course's enrolled users (any enrolment method and
 // status, as core_enrol_get_enrolled_users without onlyactive) with their
 // roles in the course context and their groups in the course, in three
