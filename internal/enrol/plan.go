@@ -763,7 +763,7 @@ func (pl *planner) readGroups(ctx context.Context) error {
 func (pl *planner) matchAll() {
 	type courseUser struct{ course, user int64 }
 	cands := pl.candidates()
-	pl.cands = nil // statuses change below
+	pl.cands = nil                                   // statuses change below
 	seenUser := make(map[courseUser]int, len(cands)) // -> line
 	for _, i := range cands {
 		e := &pl.plan.Entries[i]
