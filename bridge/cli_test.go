@@ -152,6 +152,16 @@ func TestDemoRunsAndLeaksNoSecret(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "bridge.db")); err != nil {
 		t.Errorf("demo --out did not keep the store: %v", err)
 	}
+	// Everything the demo writes that names people is private to its owner.
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".svg") {
+			return err
+		}
+		if fi, err := d.Info(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("demo output %s: mode %v, want 0600", p, fi.Mode().Perm())
+		}
+		return nil
+	})
 }
 
 func tail(s string, n int) string {

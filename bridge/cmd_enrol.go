@@ -226,9 +226,14 @@ func finishEnrol(env *cliEnv, f *enrolFlags, rep *enrol.Report) error {
 	return nil
 }
 
+// writeReportFile writes the report 0600: it names people.
 func writeReportFile(path string, rep *enrol.Report) error {
-	out, err := os.Create(path)
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := out.Chmod(0o600); err != nil { // an existing file kept its mode
+		out.Close()
 		return fmt.Errorf("write report: %w", err)
 	}
 	if strings.HasSuffix(strings.ToLower(path), ".json") {

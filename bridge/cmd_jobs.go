@@ -8,8 +8,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/store"
+	"github.com/magistere/bridge/internal/tracking"
 )
 
 func init() {
@@ -70,7 +72,11 @@ func runJobsShow(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		v := jobView(j)
-		v.Steps = steps
+		v.Steps = map[string]int{}
+		for name, raw := range steps {
+			v.Steps[name] = len(raw)
+		}
+		v.Nominative = nominativeRoute(j)
 		if env.format == "json" {
 			return json.NewEncoder(env.stdout).Encode(v)
 		}
@@ -79,6 +85,9 @@ func runJobsShow(ctx context.Context, env *cliEnv, args []string) error {
 			j.CreatedAt.Local().Format(time.DateTime), dash(j.RequestedBy))
 		for name := range steps {
 			fmt.Fprintf(env.stdout, "  step done: %s\n", name)
+		}
+		if v.Nominative != "" {
+			fmt.Fprintf(env.stdout, "  people:    %s\n", v.Nominative)
 		}
 		if len(j.Result) > 0 {
 			fmt.Fprintf(env.stdout, "  result:    %s\n", j.Result)
@@ -188,7 +197,29 @@ type jobOut struct {
 	RequestedBy string                     `json:"requested_by,omitempty"`
 	CreatedAt   time.Time                  `json:"created_at"`
 	UpdatedAt   time.Time                  `json:"updated_at"`
-	Steps       map[string]json.RawMessage `json:"steps,omitempty"`
+	// Steps are the checkpoints' sizes in bytes, never their content: a
+	// plan's checkpoint holds the people of the file.
+	Steps map[string]int `json:"steps,omitempty"`
+	// Nominative says where the people of a job may be read: an audited
+	// route, not this command.
+	Nominative string `json:"nominative,omitempty"`
+}
+
+// nominativeRoute points from a job whose people are not shown here to
+// the audited route that shows them to who may see them.
+func nominativeRoute(j store.Job) string {
+	switch j.Kind {
+	case enrol.KindApply:
+		course := "{course}"
+		var p enrol.JobPayload
+		if json.Unmarshal(j.Payload, &p) == nil && len(p.Options.CourseIDs) > 0 {
+			course = strconv.FormatInt(p.Options.CourseIDs[0], 10)
+		}
+		return fmt.Sprintf("counts only here; the report with names: GET /api/v1/courses/%s/enrol/reports/%d (formateurs, audited)", course, j.ID)
+	case tracking.KindCertificates:
+		return "counts only here; the certificates: bridge certificates --as USERID, or the tracking block (audited)"
+	}
+	return ""
 }
 
 func jobView(j store.Job) jobOut {

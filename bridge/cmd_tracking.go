@@ -339,7 +339,7 @@ func writeJobFiles(ctx context.Context, a *app.App, job store.Job, dir string) (
 	if err := json.Unmarshal(job.Result, &res); err != nil {
 		return nil, fmt.Errorf("certificates: job %d: unreadable result: %w", job.ID, err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("certificates: %w", err)
 	}
 	var paths []string

@@ -49,6 +49,7 @@ domains:
 		t.Fatalf("dry run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	report := filepath.Join(dir, "report.csv")
+	os.WriteFile(report, nil, 0o644) // an existing world-readable file is made private
 	r = runBridge(t, time.Minute, nil, append(base, "--csv", good, "--report", report)...)
 	if r.code != 0 || !strings.Contains(r.stdout, "created") || !strings.Contains(r.stderr, "succeeded") {
 		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -56,10 +57,24 @@ domains:
 	if data, err := os.ReadFile(report); err != nil || strings.Count(string(data), ";created;") != 2 {
 		t.Fatalf("report file: %v\n%s", err, data)
 	}
+	for _, f := range []string{report, filepath.Join(dir, "bridge.db")} {
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s holds names: mode %v (%v), want 0600", filepath.Base(f), fi.Mode().Perm(), err)
+		}
+	}
 	// The kept report, by the job's id: CSV, JSON and a text summary.
 	jobID := regexp.MustCompile(`job (\d+) succeeded`).FindStringSubmatch(r.stderr)
 	if jobID == nil {
 		t.Fatalf("no job id in the progress:\n%s", r.stderr)
+	}
+	// jobs show prints no e-mail nor name (the plan's checkpoint holds the
+	// file's people): sizes, counts, and where the audited report is.
+	for _, format := range []string{"json", "text"} {
+		show := runBridge(t, time.Minute, nil, "--config", cfg, "--format", format, "jobs", "show", jobID[1])
+		if show.code != 0 || strings.Contains(show.stdout, "@") || strings.Contains(show.stdout, "MARTIN") ||
+			!strings.Contains(show.stdout, "/enrol/reports/"+jobID[1]) {
+			t.Errorf("jobs show --format %s: exit %d\n%s", format, show.code, show.stdout)
+		}
 	}
 	if r := runBridge(t, time.Minute, nil, "--config", cfg, "enrol", "report", jobID[1], "--format", "csv"); r.code != 0 || strings.Count(r.stdout, ";created;") != 2 {
 		t.Fatalf("enrol report --format csv: exit %d\n%s%s", r.code, r.stdout, r.stderr)

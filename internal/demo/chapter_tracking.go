@@ -122,15 +122,15 @@ func demoCertificates(e *Env, svc *tracking.Service, courseID, formateur int64) 
 		return err
 	}
 	dir := filepath.Join(e.OutDir, "certificats")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	for _, doc := range append([]certificate.Document{set.Collective}, set.Individuals...) {
-		if err := os.WriteFile(filepath.Join(dir, doc.FileName), doc.PDF, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, doc.FileName), doc.PDF, 0o600); err != nil {
 			return err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "attestations.zip"), set.Zip, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "attestations.zip"), set.Zip, 0o600); err != nil {
 		return err
 	}
 	e.Step("collective report and %d individual certificates (SHA-256 recorded) in %s", len(set.Individuals), dir)

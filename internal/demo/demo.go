@@ -126,7 +126,7 @@ func contains(list []string, s string) bool {
 
 func prepareOutDir(dir string) (string, func(), error) {
 	if dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return "", nil, fmt.Errorf("create output folder: %w", err)
 		}
 		return dir, func() {}, nil

@@ -75,6 +75,9 @@ func openSQLite(dataDir string) (*Store, error) {
 		return nil, failure.Permanent(fmt.Errorf("store: create data directory: %w", err))
 	}
 	path := filepath.Join(dataDir, SQLiteFile)
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -100,6 +103,21 @@ func openSQLite(dataDir string) (*Store, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	return newStore(SQLite, w, r), nil
+}
+
+// ownerOnly creates the database file 0600, or makes an existing one so:
+// it holds people's names (reports, uploads). SQLite gives its -wal and
+// -shm files the database file's mode.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return failure.Permanent(fmt.Errorf("store: create %s: %w", path, err))
+	}
+	f.Close()
+	if err := os.Chmod(path, 0o600); err != nil {
+		return failure.Permanent(fmt.Errorf("store: make %s private: %w", path, err))
+	}
+	return nil
 }
 
 // mysqlConfig normalises a user DSN: times as time.Time in UTC, utf8mb4,
