@@ -183,20 +183,20 @@ func withJobID(ctx context.Context, env *cliEnv, name string, args []string, fn 
 }
 
 type jobOut struct {
-	ID          int64                      `json:"id"`
-	Kind        string                     `json:"kind"`
-	Domain      string                     `json:"domain,omitempty"`
-	State       store.JobState             `json:"state"`
-	Attempts    int                        `json:"attempts"`
-	MaxAttempts int                        `json:"max_attempts"`
-	Done        int                        `json:"progress_done"`
-	Total       int                        `json:"progress_total"`
-	Message     string                     `json:"progress_message,omitempty"`
-	Result      json.RawMessage            `json:"result,omitempty"`
-	Error       string                     `json:"error,omitempty"`
-	RequestedBy string                     `json:"requested_by,omitempty"`
-	CreatedAt   time.Time                  `json:"created_at"`
-	UpdatedAt   time.Time                  `json:"updated_at"`
+	ID          int64           `json:"id"`
+	Kind        string          `json:"kind"`
+	Domain      string          `json:"domain,omitempty"`
+	State       store.JobState  `json:"state"`
+	Attempts    int             `json:"attempts"`
+	MaxAttempts int             `json:"max_attempts"`
+	Done        int             `json:"progress_done"`
+	Total       int             `json:"progress_total"`
+	Message     string          `json:"progress_message,omitempty"`
+	Result      json.RawMessage `json:"result,omitempty"`
+	Error       string          `json:"error,omitempty"`
+	RequestedBy string          `json:"requested_by,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
 	// Steps are the checkpoints' sizes in bytes, never their content: a
 	// plan's checkpoint holds the people of the file.
 	Steps map[string]int `json:"steps,omitempty"`
