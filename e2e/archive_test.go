@@ -305,6 +305,7 @@ func TestArchiveAuto(t *testing.T) {
 		}
 		refused := newState()
 		e.snapCourse(refused, "academie", sess)
+		e.snapCourse(refused, "academie", future)
 		if d := before.diff(refused); d != "" {
 			e.t.Errorf("archive auto without --yes changed the course:\n%s", d)
 		}
