@@ -11,7 +11,12 @@ import (
 // adapts offer.Service to it.
 type OfferService interface {
 	// Search browses the national offer (no personal data).
-	Search(ctx context.Context, domain, query string, limit int) (any, error)
+	Search(ctx context.Context, domain string, q OfferQuery) (any, error)
+	// Get is one entry of the offer, with the caller's own live request
+	// for it, if any.
+	Get(ctx context.Context, domain string, userID, offerID int64) (any, error)
+	// MyRequests lists the caller's requests in their domain, newest first.
+	MyRequests(ctx context.Context, domain string, userID int64) (any, error)
 	// Request asks for a parcours to be deployed into domain.
 	Request(ctx context.Context, domain string, userID, offerID int64, name, shortname, actor string) (any, error)
 	// Requests lists domain's pending requests for its gestionnaires.
@@ -20,8 +25,17 @@ type OfferService interface {
 	Decide(ctx context.Context, domain string, requestID int64, approve bool, reason, actor string) (any, error)
 }
 
+// OfferQuery is a search of the offer: text, the indexing filters and
+// the announced total duration in minutes (0: no bound).
+type OfferQuery struct {
+	Kind, Text, Origin, Collection, Public string
+	MinMinutes, MaxMinutes, Page, PerPage  int
+}
+
 func (s *Server) routesOffer(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"offer", s.offerSearch)
+	mux.HandleFunc("GET "+Prefix+"offer/{id}", s.offerGet)
+	mux.HandleFunc("GET "+Prefix+"offer/requests", s.offerMyRequests)
 	mux.HandleFunc("POST "+Prefix+"offer/{id}/request", s.offerRequest)
 	mux.HandleFunc("GET "+Prefix+"courses/{course}/offer/requests", s.offerRequests)
 	mux.HandleFunc("POST "+Prefix+"courses/{course}/offer/requests/{id}/{decision}", s.offerDecide)
@@ -40,11 +54,25 @@ func (s *Server) offerSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, _ := CallerFrom(r.Context())
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	if limit <= 0 || limit > 100 {
-		limit = 20
+	v := r.URL.Query()
+	q := OfferQuery{Kind: v.Get("kind"), Text: v.Get("q"), Origin: v.Get("origin"), Collection: v.Get("collection"), Public: v.Get("public")}
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{{"min_minutes", &q.MinMinutes}, {"max_minutes", &q.MaxMinutes}, {"page", &q.Page}, {"limit", &q.PerPage}} {
+		if raw := v.Get(f.name); raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil || n < 0 {
+				badRequest(w, "bad_"+f.name, f.name+" must be a whole number of at least 0")
+				return
+			}
+			*f.dst = n
+		}
 	}
-	res, err := s.deps.Offer.Search(r.Context(), c.Domain, r.URL.Query().Get("q"), limit)
+	if q.PerPage <= 0 || q.PerPage > 100 {
+		q.PerPage = 20
+	}
+	res, err := s.deps.Offer.Search(r.Context(), c.Domain, q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -150,4 +178,42 @@ func (s *Server) authorizeSite(w http.ResponseWriter, r *http.Request, course in
 		return c, false
 	}
 	return c, true
+}
+
+// offerGet is one entry of the offer (a detail view).
+func (s *Server) offerGet(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathInt(r, "id")
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", nil)
+		return
+	}
+	if !s.offerReady(w) {
+		return
+	}
+	c, _ := CallerFrom(r.Context())
+	res, err := s.deps.Offer.Get(r.Context(), c.Domain, c.UserID, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// offerMyRequests: a person's own requests and what became of them
+// (waiting, refused with the reason, deployed with the course).
+func (s *Server) offerMyRequests(w http.ResponseWriter, r *http.Request) {
+	if !s.offerReady(w) {
+		return
+	}
+	c, _ := CallerFrom(r.Context())
+	if c.UserID == 0 {
+		writeError(w, http.StatusForbidden, "forbidden", nil)
+		return
+	}
+	res, err := s.deps.Offer.MyRequests(r.Context(), c.Domain, c.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
 }

@@ -19,16 +19,100 @@ type offerAPI struct {
 	st  *store.Store
 }
 
-func (o offerAPI) Search(ctx context.Context, domain, query string, limit int) (any, error) {
-	page, err := o.svc.Search(ctx, store.OfferFilter{Text: query, Domain: domain, PerPage: limit, Page: 1})
+func (o offerAPI) Search(ctx context.Context, domain string, q api.OfferQuery) (any, error) {
+	page, err := o.svc.Search(ctx, store.OfferFilter{Kind: q.Kind, Text: q.Text, Origin: q.Origin, Collection: q.Collection,
+		Public: q.Public, MinMinutes: q.MinMinutes, MaxMinutes: q.MaxMinutes, Domain: domain, PerPage: q.PerPage, Page: q.Page})
 	if err != nil {
 		return nil, err
 	}
-	// The backup's path and checksum are the daemon's business, not the block's.
-	for i := range page.Offers {
-		page.Offers[i].FilePath, page.Offers[i].Checksum = "", ""
+	hide(page.Offers)
+	facets, err := o.facets(ctx, domain, q.Kind)
+	if err != nil {
+		return nil, err
 	}
-	return page, nil
+	return map[string]any{"total": page.Total, "page": page.Page, "per_page": page.PerPage, "offers": page.Offers,
+		"facets": facets}, nil
+}
+
+// hide removes the backup's path and checksum: the daemon's business, not the block's.
+func hide(offers []store.Offer) {
+	for i := range offers {
+		offers[i].FilePath, offers[i].Checksum = "", ""
+	}
+}
+
+// facetScan bounds the entries read to list the filters' values: the
+// national catalogue holds hundreds of entries, not thousands.
+const facetScan = 200
+
+// facets are the values the search filters offer (origins, collections,
+// publics), as the catalogue spells them, sorted.
+func (o offerAPI) facets(ctx context.Context, domain, kind string) (map[string][]string, error) {
+	all, err := o.svc.Search(ctx, store.OfferFilter{Kind: kind, Domain: domain, PerPage: facetScan, Page: 1})
+	if err != nil {
+		return nil, err
+	}
+	sets := map[string]map[string]bool{"origins": {}, "collections": {}, "publics": {}}
+	for _, e := range all.Offers {
+		sets["origins"][e.Origin] = true
+		sets["collections"][e.Collection] = true
+		for _, p := range e.Publics {
+			sets["publics"][p] = true
+		}
+	}
+	out := map[string][]string{}
+	for name, set := range sets {
+		out[name] = []string{}
+		for v := range set {
+			if v != "" {
+				out[name] = append(out[name], v)
+			}
+		}
+		slices.Sort(out[name])
+	}
+	return out, nil
+}
+
+// Get is one listed entry; a local entry of another domain, or a parcours
+// no longer shared, is "not found".
+func (o offerAPI) Get(ctx context.Context, domain string, userID, id int64) (any, error) {
+	e, err := o.st.GetOffer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if (e.Kind == store.OfferParcours && e.Version == 0) || (e.Scope == store.ScopeLocal && e.Domain != domain) {
+		return nil, fmt.Errorf("offer %d: %w", id, store.ErrNotFound)
+	}
+	one := []store.Offer{e}
+	hide(one)
+	out := map[string]any{"offer": one[0]}
+	if userID != 0 {
+		r, found, err := o.svc.LiveRequest(ctx, domain, userID, id)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			out["request"] = r
+		}
+	}
+	return out, nil
+}
+
+// myRequestsShown bounds the list of a person's requests.
+const myRequestsShown = 10
+
+func (o offerAPI) MyRequests(ctx context.Context, domain string, userID int64) (any, error) {
+	list, err := o.st.ListOfferRequests(ctx, domain, "")
+	if err != nil {
+		return nil, err
+	}
+	mine := []store.OfferRequest{}
+	for _, r := range list {
+		if r.RequesterUserID == userID && len(mine) < myRequestsShown {
+			mine = append(mine, r)
+		}
+	}
+	return map[string]any{"requests": mine}, nil
 }
 
 func (o offerAPI) Request(ctx context.Context, domain string, userID, offerID int64, name, shortname, actor string) (any, error) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"strconv"
@@ -55,6 +56,9 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (store.OfferRequ
 	if err := s.requireRestore(ctx, o, d); err != nil {
 		return store.OfferRequest{}, err
 	}
+	if err := s.requireNoLiveRequest(ctx, in); err != nil {
+		return store.OfferRequest{}, err
+	}
 	if err := s.requireFreeShortname(ctx, d, in); err != nil {
 		return store.OfferRequest{}, err
 	}
@@ -93,6 +97,38 @@ func (s *Service) requireFreeShortname(ctx context.Context, d *domains.Domain, i
 			"shortname %q is already taken on %s by course %d (%q): choose another shortname", in.ShortName, in.TargetDomain, int64(c.ID), c.FullName)
 	}
 	return nil
+}
+
+// requireNoLiveRequest refuses a second request of the same person for
+// the same parcours while the first one waits or deploys (the same form
+// sent twice, under another shortname).
+func (s *Service) requireNoLiveRequest(ctx context.Context, in RequestInput) error {
+	if in.RequesterUserID == 0 {
+		return nil
+	}
+	r, found, err := s.LiveRequest(ctx, in.TargetDomain, in.RequesterUserID, in.OfferID)
+	if err != nil || !found {
+		return err
+	}
+	return refuse("already_requested", "vous avez déjà demandé ce parcours (demande %d, « %s ») : elle est en attente de décision ou en cours de déploiement",
+		"you already requested this parcours (request %d, %q): it waits for a decision or is being deployed", r.ID, r.ShortName)
+}
+
+// LiveRequest is a person's request for an offer that still waits for a
+// decision or for its deployment, if any.
+func (s *Service) LiveRequest(ctx context.Context, domain string, userID, offerID int64) (store.OfferRequest, bool, error) {
+	for _, state := range []string{store.RequestRequested, store.RequestApproved} {
+		live, err := s.st.ListOfferRequests(ctx, domain, state)
+		if err != nil {
+			return store.OfferRequest{}, false, err
+		}
+		for _, r := range live {
+			if r.RequesterUserID == userID && r.OfferID == offerID {
+				return r, true, nil
+			}
+		}
+	}
+	return store.OfferRequest{}, false, nil
 }
 
 // targetCategory resolves where a deployed parcours goes: the chosen
@@ -143,7 +179,29 @@ func (s *Service) Reject(ctx context.Context, id int64, actor, reason string) (s
 	if err != nil {
 		return r, err
 	}
-	return r, s.audit(ctx, actor, r.TargetDomain, "offer.reject", fmt.Sprintf("request:%d", id), "ok", 0, map[string]any{"reason": reason})
+	if err := s.audit(ctx, actor, r.TargetDomain, "offer.reject", fmt.Sprintf("request:%d", id), "ok", 0, map[string]any{"reason": reason}); err != nil {
+		return r, err
+	}
+	// The requester learns the outcome in Moodle; the decision stands even
+	// if the message cannot be sent (it is in the block's "Vos demandes").
+	if d, err := s.domain(r.TargetDomain); err == nil && r.RequesterUserID != 0 {
+		text := fmt.Sprintf("<p>Votre demande du parcours « %s » (%s) a été refusée.</p><p>Motif : %s</p>",
+			html.EscapeString(r.Name), html.EscapeString(r.ShortName), html.EscapeString(reason))
+		_, _ = s.message(ctx, d, r.RequesterUserID, text, fmt.Sprintf("offer-request-%d-rejected", r.ID))
+	}
+	return r, nil
+}
+
+// message sends one Moodle message (HTML) from the bridge's account. sent
+// is false when Moodle refused it (the bridge's role needs
+// moodle/site:messageanyuser to write to someone it shares no course with).
+func (s *Service) message(ctx context.Context, d *domains.Domain, userID int64, htmlText, clientID string) (bool, error) {
+	sent, err := d.Client.SendInstantMessages(ctx, []moodle.MessageInput{{ToUserID: moodle.Int(userID), Text: htmlText,
+		TextFormat: 1, ClientMsgID: clientID}})
+	if err != nil {
+		return false, err
+	}
+	return len(sent) > 0 && sent[0].MsgID > 0, nil
 }
 
 // DeployKey is the idempotency key of a request's deployment: deploying
@@ -251,6 +309,8 @@ type DeployResult struct {
 	ShortName string `json:"shortname"`
 	Existing  bool   `json:"existing"` // found by shortname, not created by this run
 	Notified  bool   `json:"notified"`
+	// Access: the requester was enrolled as formateur in the new course.
+	Access bool `json:"access"`
 }
 
 func (s *Service) deployJob(ctx context.Context, run *jobs.Run) (any, error) {
@@ -294,6 +354,9 @@ func (s *Service) deploy(ctx context.Context, run *jobs.Run, requestID int64) (*
 		return nil, err
 	}
 	res := &DeployResult{RequestID: requestID, Domain: d.Name(), CourseID: got.CourseID, ShortName: plan.Request.ShortName, Existing: got.Existing != 0}
+	if err := run.Step("access", func(ctx context.Context) (any, error) { return s.giveAccess(ctx, d, plan, got.CourseID) }, &res.Access); err != nil {
+		return nil, err
+	}
 	if err := run.Step("notify", func(ctx context.Context) (any, error) { return s.notify(ctx, run, d, plan, got.CourseID) }, &res.Notified); err != nil {
 		return nil, err
 	}
@@ -553,6 +616,30 @@ func (s *Service) recordDeploy(ctx context.Context, run *jobs.Run, plan deployPl
 		map[string]any{"request_id": plan.Request.ID, "offer_id": plan.Offer.ID, "existing": got.Existing != 0})
 }
 
+// giveAccess enrols the requester in the deployed course with the
+// domain's formateur role, so the link in their message opens it.
+// Enrolling again is a no-op, so a retried step is harmless.
+func (s *Service) giveAccess(ctx context.Context, d *domains.Domain, plan deployPlan, courseID int64) (bool, error) {
+	if plan.Request.RequesterUserID == 0 {
+		return false, nil
+	}
+	roles, err := s.st.DomainRoles(ctx, d.Name())
+	if err != nil {
+		return false, err
+	}
+	role := roles["formateur"].RoleID
+	if role == 0 {
+		// Not bootstrapped with roles: a stock Moodle's formateur role.
+		role = domains.StandardRoleIDs["editingteacher"]
+	}
+	err = d.Client.EnrolUsers(ctx, []moodle.Enrolment{{RoleID: moodle.Int(role), UserID: moodle.Int(plan.Request.RequesterUserID),
+		CourseID: moodle.Int(courseID)}})
+	if err != nil && !moodle.IsMailFailure(err) {
+		return false, fmt.Errorf("enrol requester %d in course %d: %w", plan.Request.RequesterUserID, courseID, err)
+	}
+	return true, nil
+}
+
 // notify tells the requester their parcours is ready. Moodle may answer
 // "not sent" after it stored the message; that is logged, not retried,
 // since retrying would send it twice.
@@ -560,10 +647,10 @@ func (s *Service) notify(ctx context.Context, run *jobs.Run, d *domains.Domain, 
 	if plan.Request.RequesterUserID == 0 {
 		return false, nil
 	}
-	text := fmt.Sprintf("Votre parcours « %s » (%s) est disponible dans « Parcours de formation » : %s",
-		plan.Request.Name, plan.Request.ShortName, courseURL(d, courseID))
-	sent, err := d.Client.SendInstantMessages(ctx, []moodle.MessageInput{{ToUserID: moodle.Int(plan.Request.RequesterUserID), Text: text,
-		TextFormat: 2, ClientMsgID: fmt.Sprintf("offer-request-%d", plan.Request.ID)}})
+	url := html.EscapeString(courseURL(d, courseID))
+	text := fmt.Sprintf(`<p>Votre demande a été acceptée : le parcours « %s » (%s) est disponible dans « Parcours de formation », et vous y êtes inscrit comme formateur.</p><p><a href="%s">Ouvrir le parcours</a></p>`,
+		html.EscapeString(plan.Request.Name), html.EscapeString(plan.Request.ShortName), url)
+	sent, err := s.message(ctx, d, plan.Request.RequesterUserID, text, fmt.Sprintf("offer-request-%d", plan.Request.ID))
 	if err != nil {
 		if failure.IsRetryable(err) {
 			return false, err
@@ -571,7 +658,7 @@ func (s *Service) notify(ctx context.Context, run *jobs.Run, d *domains.Domain, 
 		run.Logger().Warn().Err(err).Int64("user", plan.Request.RequesterUserID).Msg("requester not notified")
 		return false, nil
 	}
-	if len(sent) == 0 || sent[0].MsgID <= 0 {
+	if !sent {
 		run.Logger().Warn().Int64("user", plan.Request.RequesterUserID).Msg("requester not notified: message refused")
 		return false, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -236,6 +237,12 @@ func TestShareSearchRequestDeploy(t *testing.T) {
 	if err != nil || req.State != store.RequestRequested {
 		t.Fatalf("request: %+v %v", req, err)
 	}
+	// The same person asking again for the same parcours, under another
+	// shortname, while the first request waits: refused.
+	if _, err := h.svc.Request(h.ctx, offer.RequestInput{OfferID: o.ID, TargetDomain: "ac-a", RequestedBy: "alice", RequesterUserID: 2,
+		Name: "Écrire au cycle 2 (bis)", ShortName: "AC-A-ECR2-BIS"}); refusalCode(err) != "already_requested" {
+		t.Fatalf("the same request twice: %v", err)
+	}
 	if _, _, err := h.svc.SubmitDeploy(h.ctx, req.ID, "gest"); refusalCode(err) != "not_approved" {
 		t.Fatalf("deploy before approval: %v", err)
 	}
@@ -268,6 +275,21 @@ func TestShareSearchRequestDeploy(t *testing.T) {
 	}
 	if n := h.sim.Site("ac-a").CallCounts()["core_message_send_instant_messages"]; n != 1 {
 		t.Fatalf("requester notified %d times", n)
+	}
+	if ids := h.sim.Site("ac-a").EnrolledUserIDs(int(newID)); !slices.Contains(ids, 2) {
+		t.Fatalf("the requester was not given access to the deployed course: enrolled %v", ids)
+	}
+	// Once deployed, the same person may ask again; a refusal tells them why.
+	again2, err := h.svc.Request(h.ctx, offer.RequestInput{OfferID: o.ID, TargetDomain: "ac-a", RequestedBy: "alice", RequesterUserID: 2,
+		Name: "Écrire au cycle 2 (ter)", ShortName: "AC-A-ECR2-TER"})
+	if err != nil {
+		t.Fatalf("a new request after the deployment: %v", err)
+	}
+	if _, err := h.svc.Reject(h.ctx, again2.ID, "gest", "déjà disponible"); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.sim.Site("ac-a").CallCounts()["core_message_send_instant_messages"]; n != 2 {
+		t.Fatalf("requester not told of the refusal: %d messages", n)
 	}
 
 	// Deploying again is the same job: one course.

@@ -64,6 +64,9 @@ $caps = [
     'moodle/user:manageownfiles', 'moodle/user:ignoreuserquota',
     'moodle/site:managecontextlocks', 'moodle/course:overridecompletion', 'report/completion:view',
     'moodle/grade:viewall', 'moodle/site:sendmessage',
+    // The offer tells a requester the outcome of their request by a Moodle message; without it Moodle
+    // answers "usercantbemessaged" to anyone the bridge's account shares no course with.
+    'moodle/site:messageanyuser',
     // core_completion_get_activities_completion_status about another user checks it.
     'report/progress:view',
     // core_course_duplicate_course sets every backup setting, users=0 included, and a

@@ -30,12 +30,14 @@ defined('MOODLE_INTERNAL') || die();
  */
 class block_bridge_offer extends \local_bridge\bridge_block {
     /**
-     * Requesters by their Moodle name.
+     * The user's requests with their state in the user's language and the link to a deployed course.
      *
      * @param array $data Template data.
      * @return array
      */
     protected function decorate(array $data): array {
-        return \local_bridge\block_page::requester_names($data);
+        $courseid = (int)$this->page->course->id;
+        $data['mine'] = \block_bridge_offer\output\offer_view::requests($data['mine'] ?? [], $courseid);
+        return $data;
     }
 }

@@ -83,6 +83,9 @@ class block_page {
         if ($status === 404) {
             return get_string('error_notfound', 'local_bridge');
         }
+        if ($status === 409) {
+            return get_string('error_conflict', 'local_bridge');
+        }
         if ($status === 400 || $status === 422) {
             return get_string('error_badinput', 'local_bridge');
         }
@@ -113,25 +116,6 @@ class block_page {
      */
     public static function back(int $courseid, string $message, string $type): void {
         redirect(new \moodle_url('/course/view.php', ['id' => $courseid]), s($message), null, $type);
-    }
-
-    /**
-     * Names the requesters of offer requests (byuserid) with their Moodle full name, in 'byname'.
-     *
-     * @param array $data Block data with 'requests'.
-     * @return array The same data.
-     */
-    public static function requester_names(array $data): array {
-        global $DB;
-        $ids = array_filter(array_column($data['requests'] ?? [], 'byuserid'));
-        $users = $ids ? $DB->get_records_list('user', 'id', array_unique($ids)) : [];
-        foreach ($data['requests'] ?? [] as $i => $r) {
-            $user = $users[$r['byuserid'] ?? 0] ?? null;
-            $data['requests'][$i]['byname'] = $user ? fullname($user) : get_string('unknownuser');
-            $data['requests'][$i]['bylabel'] = get_string('requestedby', 'block_bridge_offer',
-                (object)['name' => (string)($r['name'] ?? ''), 'by' => $data['requests'][$i]['byname']]);
-        }
-        return $data;
     }
 
     /**

@@ -55,46 +55,166 @@ class data_source {
         $this->userid = $userid;
     }
 
+    /** Results per page of the offer's search page. */
+    public const PER_PAGE = 10;
+
+    /** Announced total durations the search filters on: key => [min, max] minutes (0: no bound). */
+    public const DURATIONS = ['upto3h' => [0, 180], 'upto6h' => [181, 360], 'upto12h' => [361, 720], 'over12h' => [721, 0]];
+
     /**
-     * Template data: search results, the user's digest subscription and, for gestionnaires, the pending requests.
+     * The block's data: the search form, the pending requests (for gestionnaires), this user's requests, the digest
+     * subscription and the deployments this user started.
      *
      * @param int $courseid Course holding the block.
-     * @param int[] $jobids Deployments this user started.
+     * @param int[] $jobids Unused (kept for callers of the former signature).
      * @param string $query Search text.
      * @return array
      * @throws \local_bridge\bridge_client_exception
      */
     public function fetch(int $courseid, array $jobids = [], string $query = ''): array {
-        $r = $this->api->get('/api/v1/offer', ['q' => $query]);
+        $r = $this->api->get('/api/v1/offer', ['kind' => 'parcours', 'q' => $query, 'limit' => 1]);
         if ($r['status'] !== 200) {
             return ['ok' => false, 'status' => $r['status'], 'unavailable' => $r['status'] === 501];
         }
-        $offers = [];
-        foreach ($r['data']['offers'] ?? $r['data']['items'] ?? [] as $o) {
-            // The bridge sends the announced duration in two parts (remote, in person), not a total.
-            $minutes = (int)($o['total_minutes'] ?? ((int)($o['remote_minutes'] ?? 0) + (int)($o['inperson_minutes'] ?? 0)));
-            $offers[] = ['id' => (int)$o['id'], 'title' => (string)($o['title'] ?? ''),
-                'summary' => (string)($o['summary'] ?? ''), 'minutes' => $minutes, 'duration' => self::duration($minutes)];
-        }
-        $data = ['ok' => true, 'query' => $query, 'offers' => $offers, 'hasoffers' => !empty($offers),
-            'requests' => [], 'jobs' => $this->api->history(0, 'offer.')];
-        // Pending requests: the bridge answers 403 to anyone but the course's managers.
-        $req = $this->api->get("/api/v1/courses/$courseid/offer/requests");
-        if ($req['status'] === 200) {
-            foreach ($req['data']['requests'] ?? [] as $q) {
-                // The bridge names the requester "moodle:<domain>:user:<id>": the block shows their Moodle name.
-                $by = (string)($q['requested_by'] ?? '');
-                $data['requests'][] = ['id' => (int)$q['id'], 'name' => (string)($q['name'] ?? ''),
-                    'by' => $by, 'byuserid' => preg_match('/:user:(\d+)$/', $by, $m) ? (int)$m[1] : 0];
-            }
-        }
+        $data = ['ok' => true, 'query' => $query, 'total' => (int)($r['data']['total'] ?? 0),
+            'jobs' => $this->api->history(0, 'offer.')];
+        $data['requests'] = $this->pending($courseid);
         $data['hasrequests'] = !empty($data['requests']);
+        $data['pendingcount'] = count($data['requests']);
+        $data['mine'] = $this->mine();
+        $data['hasmine'] = !empty($data['mine']);
         // The weekly digest of new offers: only shown when the bridge tells this user's state.
         $digest = $this->api->get('/api/v1/offer/digest');
         if ($digest['status'] === 200 && is_array($digest['data'])) {
             $data['digest'] = ['subscribed' => !empty($digest['data']['subscribed'])];
         }
         return $data;
+    }
+
+    /**
+     * One page of the offer of parcours, with the values each filter offers.
+     *
+     * @param array $filters q, origin, collection, public, duration (a DURATIONS key).
+     * @param int $page 0-based page.
+     * @return array ['ok' => bool, 'total', 'offers' => [...], 'facets' => [...]]
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function search(array $filters, int $page): array {
+        $query = ['kind' => 'parcours', 'limit' => self::PER_PAGE, 'page' => $page + 1];
+        foreach (['q', 'origin', 'collection', 'public'] as $name) {
+            if (($filters[$name] ?? '') !== '') {
+                $query[$name] = (string)$filters[$name];
+            }
+        }
+        [$min, $max] = self::DURATIONS[$filters['duration'] ?? ''] ?? [0, 0];
+        $query += array_filter(['min_minutes' => $min, 'max_minutes' => $max]);
+        $r = $this->api->get('/api/v1/offer', $query);
+        if ($r['status'] !== 200) {
+            return ['ok' => false, 'status' => $r['status']];
+        }
+        $offers = array_map([self::class, 'offer_view'], $r['data']['offers'] ?? []);
+        return ['ok' => true, 'total' => (int)($r['data']['total'] ?? 0), 'offers' => $offers,
+            'facets' => (array)($r['data']['facets'] ?? [])];
+    }
+
+    /**
+     * One entry of the offer, and this user's request for it that still waits, if any.
+     *
+     * @param int $offerid Offer id.
+     * @return array ['ok' => bool, 'offer' => [...], 'request' => [...]|null, 'status' => int]
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function detail(int $offerid): array {
+        $r = $this->api->get("/api/v1/offer/$offerid");
+        if ($r['status'] !== 200 || !is_array($r['data']['offer'] ?? null)) {
+            return ['ok' => false, 'status' => $r['status']];
+        }
+        $request = $r['data']['request'] ?? null;
+        return ['ok' => true, 'offer' => self::offer_view($r['data']['offer']),
+            'request' => is_array($request) ? self::request_view($request) : null];
+    }
+
+    /**
+     * An entry of the offer for a template: durations as people say them, never "540 min".
+     *
+     * @param array $o The bridge's entry.
+     * @return array
+     */
+    public static function offer_view(array $o): array {
+        $remote = (int)($o['remote_minutes'] ?? 0);
+        $inperson = (int)($o['inperson_minutes'] ?? 0);
+        $publics = array_values(array_filter(array_map('strval', (array)($o['publics'] ?? []))));
+        $keywords = array_values(array_filter(array_map('strval', (array)($o['keywords'] ?? []))));
+        return ['id' => (int)$o['id'], 'title' => (string)($o['title'] ?? ''), 'summary' => (string)($o['summary'] ?? ''),
+            'origin' => (string)($o['origin'] ?? ''), 'collection' => (string)($o['collection'] ?? ''),
+            'publics' => implode(', ', $publics), 'keywords' => implode(', ', $keywords),
+            'minutes' => $remote + $inperson, 'duration' => self::duration($remote + $inperson),
+            'remote' => self::duration($remote), 'inperson' => self::duration($inperson),
+            'demourl' => (string)($o['demo_url'] ?? ''), 'publishedat' => (string)($o['published_at'] ?? ''),
+            'version' => (int)($o['version'] ?? 0)];
+    }
+
+    /**
+     * A request for a template: its state as a lang string key (requeststate: requeststate_*), and who asked, by Moodle user id.
+     *
+     * @param array $q The bridge's request.
+     * @return array
+     */
+    public static function request_view(array $q): array {
+        $state = (string)($q['state'] ?? 'requested');
+        $states = ['requested', 'approved', 'rejected', 'deployed', 'failed'];
+        // The bridge names the requester "moodle:<domain>:user:<id>" in its audit: the block shows their Moodle name.
+        $by = (string)($q['requested_by'] ?? '');
+        $byuserid = (int)($q['requester_user_id'] ?? 0);
+        if ($byuserid === 0 && preg_match('/:user:(\d+)$/', $by, $m)) {
+            $byuserid = (int)$m[1];
+        }
+        return ['id' => (int)$q['id'], 'offerid' => (int)($q['offer_id'] ?? 0), 'name' => (string)($q['name'] ?? ''),
+            'shortname' => (string)($q['shortname'] ?? ''), 'byuserid' => $byuserid,
+            'requeststate' => 'requeststate_' . (in_array($state, $states, true) ? $state : 'requested'),
+            'rejected' => $state === 'rejected', 'deployed' => $state === 'deployed', 'waiting' => $state === 'requested',
+            'reason' => $state === 'rejected' ? (string)($q['reason'] ?? '') : '',
+            'resultcourseid' => $state === 'deployed' ? (int)($q['course_id'] ?? 0) : 0,
+            'createdat' => (string)($q['created_at'] ?? '')];
+    }
+
+    /**
+     * The domain's requests waiting for a decision; the bridge answers 403 to anyone but the course's managers.
+     *
+     * @param int $courseid Course holding the block (where the manager role is checked).
+     * @return array[]
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function pending(int $courseid): array {
+        $req = $this->api->get("/api/v1/courses/$courseid/offer/requests");
+        if ($req['status'] !== 200) {
+            return [];
+        }
+        return array_map([self::class, 'request_view'], $req['data']['requests'] ?? []);
+    }
+
+    /**
+     * The deployments (and shares) this user started, as the bridge keeps them.
+     *
+     * @return array[]
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function jobs(): array {
+        return $this->api->history(0, 'offer.');
+    }
+
+    /**
+     * This user's own requests and what became of them.
+     *
+     * @return array[]
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function mine(): array {
+        $r = $this->api->get('/api/v1/offer/requests');
+        if ($r['status'] !== 200) {
+            return [];
+        }
+        return array_map([self::class, 'request_view'], $r['data']['requests'] ?? []);
     }
 
     /**

@@ -45,6 +45,7 @@ $string['contextlockingdisabled'] = 'Context freezing is disabled on this site (
 $string['domain'] = 'Domain name';
 $string['domain_desc'] = 'Name of this site at the bridge, for example ac-versailles (letters, digits, dot, dash, underscore, colon).';
 $string['error_badinput'] = 'Some fields are missing or invalid: check them and try again.';
+$string['error_conflict'] = 'Someone changed it in the meantime: reload the page to see where it stands.';
 $string['error_forbidden'] = 'Your roles in this course do not allow this action.';
 $string['error_notconfigured'] = 'The bridge is not configured on this site yet. Ask your site administrator.';
 $string['error_notfound'] = 'This item no longer exists.';

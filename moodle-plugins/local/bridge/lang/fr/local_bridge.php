@@ -45,6 +45,7 @@ $string['contextlockingdisabled'] = 'Le gel des contextes est désactivé sur ce
 $string['domain'] = 'Nom de domaine';
 $string['domain_desc'] = 'Nom de ce site auprès du pont, par exemple ac-versailles (lettres, chiffres, point, tiret, souligné, deux-points).';
 $string['error_badinput'] = 'Des champs sont manquants ou invalides : vérifiez-les et réessayez.';
+$string['error_conflict'] = 'Quelqu\'un l\'a modifié entre-temps : rechargez la page pour voir où il en est.';
 $string['error_forbidden'] = 'Vos rôles dans ce parcours ne permettent pas cette action.';
 $string['error_notconfigured'] = 'Le pont m@gistère n\'est pas encore configuré sur ce site. Contactez l\'administrateur du site.';
 $string['error_notfound'] = 'Cet élément n\'existe plus.';
