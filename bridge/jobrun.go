@@ -22,9 +22,17 @@ func runJobLocally(ctx context.Context, env *cliEnv, a *app.App, job store.Job) 
 		return job, nil
 	}
 	poolCtx, stop := context.WithCancel(ctx)
+	settled := make(chan struct{}, 1)
 	pool := jobs.NewPool(a.Store, a.Registry, jobs.PoolOptions{Kinds: []string{job.Kind}, Concurrency: 1,
 		PollInterval: 100 * time.Millisecond, LeaseDuration: a.Cfg.Jobs.LeaseDuration, MaxBackoff: a.Cfg.Jobs.MaxBackoff,
-		Logger: a.Log})
+		Logger: a.Log, Settled: func(id int64) {
+			if id == job.ID {
+				select {
+				case settled <- struct{}{}:
+				default:
+				}
+			}
+		}})
 	done := make(chan error, 1)
 	go func() { done <- pool.Run(poolCtx) }()
 	defer func() { stop(); <-done }()
@@ -34,9 +42,11 @@ func runJobLocally(ctx context.Context, env *cliEnv, a *app.App, job store.Job) 
 		pr = newProgressPrinter(env.stderr)
 		defer pr.end()
 	}
-	// The job's state is read every 5 ms at first, doubling to 100 ms: a
-	// short job (a tracking sync from the database takes tens of
-	// milliseconds) must not wait a whole polling period.
+	// The job's state is read every 5 ms at first, doubling to 100 ms, and
+	// at once when this process's pool has settled a run of it: a short
+	// job (a tracking sync from the database takes tens of milliseconds)
+	// must not wait a polling period. Another process (a serve on the same
+	// store) may run it too: the reads still see that.
 	wait := 5 * time.Millisecond
 	for {
 		j, err := a.Store.GetJob(ctx, job.ID)
@@ -56,6 +66,7 @@ func runJobLocally(ctx context.Context, env *cliEnv, a *app.App, job store.Job) 
 		case <-ctx.Done():
 			return j, ctx.Err()
 		case <-time.After(wait):
+		case <-settled: // this process ran it: read its outcome now
 		}
 		wait = min(2*wait, 100*time.Millisecond)
 	}

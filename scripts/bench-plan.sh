@@ -53,9 +53,11 @@ sim=$!
 for _ in $(seq 1 100); do [ -s "$tmp/sim.addr" ] && break; sleep 0.05; done
 [ -s "$tmp/sim.addr" ] || { say "moodlesim did not start: $(cat "$tmp/sim.log")"; exit 1; }
 url="http://$(cat "$tmp/sim.addr")" # one site: served at the root
-curl -fsS "$url/webservice/rest/server.php" -d wstoken=tok -d wsfunction=core_course_create_courses \
+course=$(curl -fsS "$url/webservice/rest/server.php" -d wstoken=tok -d wsfunction=core_course_create_courses \
   -d moodlewsrestformat=json --data-urlencode "courses[0][fullname]=Plan bench" \
-  --data-urlencode "courses[0][shortname]=PLAN-BENCH" -d "courses[0][categoryid]=1" >/dev/null
+  --data-urlencode "courses[0][shortname]=PLAN-BENCH" -d "courses[0][categoryid]=1" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
+# The same course in the database: with db_dsn, --course PLAN-BENCH is looked up there.
+sql "$DB" -e "INSERT INTO mdl_course (id, fullname, shortname) VALUES ($course, 'Plan bench', 'PLAN-BENCH')"
 echo tok >"$tmp/token"
 chmod 600 "$tmp/token"
 cat >"$tmp/bridge.yaml" <<YAML

@@ -22,17 +22,9 @@ func (d *Domain) ResolveCourse(ctx context.Context, ref string) (int64, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil && id > 0 {
 		return id, nil
 	}
-	found := map[int64]moodle.Course{}
-	for _, field := range []string{"shortname", "idnumber"} {
-		courses, err := d.Client.GetCoursesByField(ctx, field, ref)
-		if err != nil {
-			return 0, fmt.Errorf("looking up course %q on %s: %w", ref, d.Name(), err)
-		}
-		for _, c := range courses {
-			if (field == "shortname" && c.ShortName == ref) || (field == "idnumber" && c.IDNumber == ref) {
-				found[int64(c.ID)] = c
-			}
-		}
+	found, err := d.coursesNamed(ctx, ref)
+	if err != nil {
+		return 0, err
 	}
 	switch len(found) {
 	case 0:
@@ -48,6 +40,36 @@ func (d *Domain) ResolveCourse(ctx context.Context, ref string) (int64, error) {
 	}
 	sort.Strings(list)
 	return 0, fmt.Errorf("%q names %d courses on %s: %s; give the id", ref, len(found), d.Name(), strings.Join(list, ", "))
+}
+
+// coursesNamed finds the courses whose shortname or idnumber is exactly
+// ref: from the site's database when db_dsn is set (one query), else (or
+// when the database fails) through core_course_get_courses_by_field, once
+// per field.
+func (d *Domain) coursesNamed(ctx context.Context, ref string) (map[int64]moodle.Course, error) {
+	found := map[int64]moodle.Course{}
+	if db, err := d.Database(); err == nil && db != nil {
+		if courses, err := db.CoursesByName(ctx, ref); err == nil {
+			for _, c := range courses {
+				if c.ShortName == ref || c.IDNumber == ref {
+					found[int64(c.ID)] = c
+				}
+			}
+			return found, nil
+		}
+	}
+	for _, field := range []string{"shortname", "idnumber"} {
+		courses, err := d.Client.GetCoursesByField(ctx, field, ref)
+		if err != nil {
+			return nil, fmt.Errorf("looking up course %q on %s: %w", ref, d.Name(), err)
+		}
+		for _, c := range courses {
+			if (field == "shortname" && c.ShortName == ref) || (field == "idnumber" && c.IDNumber == ref) {
+				found[int64(c.ID)] = c
+			}
+		}
+	}
+	return found, nil
 }
 
 // ResolveUser finds an account by Moodle id, username or e-mail address.

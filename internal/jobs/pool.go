@@ -35,6 +35,11 @@ type PoolOptions struct {
 	Logger           zerolog.Logger
 	Now              func() time.Time // clock for retry times; default the store's clock
 	Rand             func() float64   // jitter source in [0,1); default math/rand
+	// Settled, when set, is called with a job's id once this pool has
+	// recorded the outcome of one of its runs (succeeded, failed, retry
+	// planned, released): a CLI running a job in its own process learns
+	// it at once instead of at its next read of the job.
+	Settled func(jobID int64)
 }
 
 func (o *PoolOptions) setDefaults(st *store.Store) {
@@ -267,6 +272,9 @@ func (p *Pool) execute(workCtx context.Context, j store.Job, leasedAt time.Time)
 	}
 	run.flushProgress(context.WithoutCancel(jobCtx))
 	p.settle(log, run, result, err, context.Cause(jobCtx))
+	if p.opts.Settled != nil {
+		p.opts.Settled(j.ID)
+	}
 }
 
 // runHandler calls the handler while a supervisor renews the lease and

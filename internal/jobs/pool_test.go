@@ -550,3 +550,27 @@ func TestRetryWaitsForBackoff(t *testing.T) {
 		}
 	})
 }
+
+// TestSettledReportsEachRecordedRun: the pool says when it has recorded a
+// run's outcome, and the job's state is then already in the store (the
+// CLI reads it at once instead of polling).
+func TestSettledReportsEachRecordedRun(t *testing.T) {
+	st := storetest.SQLite(t)
+	q := NewQueue(st)
+	reg := NewRegistry()
+	reg.Register("k", func(ctx context.Context, run *Run) (any, error) { return "ok", nil })
+	opts := testOptions("w")
+	settled := make(chan int64, 4)
+	opts.Settled = func(id int64) { settled <- id }
+	p := NewPool(st, reg, opts)
+	q.OnSubmit(p.Notify)
+	startPool(t, p)
+	j := submit(t, q, Spec{Kind: "k"})
+	if id := <-settled; id != j.ID {
+		t.Fatalf("settled job %d, want %d", id, j.ID)
+	}
+	got, err := st.GetJob(context.Background(), j.ID)
+	if err != nil || got.State != store.JobSucceeded {
+		t.Fatalf("when settled, the job is %s (%v), want succeeded", got.State, err)
+	}
+}

@@ -87,6 +87,26 @@ func (d *DB) EachUserKey(ctx context.Context, field string, values []string, fn 
 	return nil
 }
 
+// CoursesByName finds the courses whose shortname or idnumber is name,
+// as core_course_get_courses_by_field does with each field (the column's
+// collation decides case: callers compare exactly). Only id, shortname
+// and idnumber are filled. One query instead of two web-service calls: a
+// CLI naming a course by shortname spent most of a database progress sync
+// on them.
+func (d *DB) CoursesByName(ctx context.Context, name string) ([]moodle.Course, error) {
+	var out []moodle.Course
+	q := `SELECT id, shortname, idnumber FROM ` + d.t("course") + ` WHERE shortname = ? OR idnumber = ? ORDER BY id`
+	err := d.query(ctx, "courses by name", q, []any{name, name}, func(r *sql.Rows) error {
+		var c moodle.Course
+		if err := r.Scan(&c.ID, &c.ShortName, &c.IDNumber); err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
 // EnrolledUsers lists a course's enrolled users (any enrolment method and
 // status, as core_enrol_get_enrolled_users without onlyactive) with their
 // roles in the course context and their groups in the course, in three

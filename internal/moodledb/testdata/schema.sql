@@ -23,8 +23,11 @@ CREATE TABLE `mdl_course` (
   `id` bigint(10) NOT NULL AUTO_INCREMENT,
   `fullname` varchar(254) NOT NULL DEFAULT '',
   `shortname` varchar(255) NOT NULL DEFAULT '',
+  `idnumber` varchar(100) NOT NULL DEFAULT '',
   `enablecompletion` tinyint(1) NOT NULL DEFAULT 0,
-  PRIMARY KEY (`id`)
+  PRIMARY KEY (`id`),
+  KEY `mdl_cour_idn_ix` (`idnumber`),
+  KEY `mdl_cour_sho_ix` (`shortname`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 CREATE TABLE `mdl_enrol` (
   `id` bigint(10) NOT NULL AUTO_INCREMENT,
