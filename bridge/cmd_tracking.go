@@ -14,6 +14,7 @@ import (
 
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/fr"
 	"github.com/magistere/bridge/internal/gaia"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/store"
@@ -243,11 +244,7 @@ func parisTime(ts int64) string {
 	if ts <= 0 {
 		return ""
 	}
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		loc = time.UTC
-	}
-	return time.Unix(ts, 0).In(loc).Format("02/01/2006 15:04")
+	return time.Unix(ts, 0).In(fr.Paris()).Format("02/01/2006 15:04")
 }
 
 func runAttendance(present bool) func(context.Context, *cliEnv, []string) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/magistere/bridge/internal/app"
@@ -53,7 +54,9 @@ func runJobLocally(ctx context.Context, env *cliEnv, a *app.App, job store.Job) 
 		if err != nil {
 			return j, err
 		}
-		if pr != nil {
+		if pr != nil && pr.tty && j.ProgressTotal > 0 {
+			pr.show(fmt.Sprintf("job %d %s %s %s", j.ID, j.State, progressBar(j.ProgressDone, j.ProgressTotal, 24), progressText(j)))
+		} else if pr != nil {
 			pr.show(fmt.Sprintf("job %d %s %s", j.ID, j.State, progressText(j)))
 		}
 		switch j.State {
@@ -106,4 +109,15 @@ func (p *progressPrinter) end() {
 	if p.tty && p.last != "" {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// progressBar draws done/total as a bar of width cells: a terminal gets
+// it, logs and pipes get the plain "done/total" lines.
+func progressBar(done, total, width int) string {
+	if total <= 0 {
+		return ""
+	}
+	done = max(0, min(done, total))
+	full := done * width / total
+	return fmt.Sprintf("[%s%s] %3d%%", strings.Repeat("#", full), strings.Repeat("-", width-full), done*100/total)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/fr"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
 )
@@ -195,12 +196,7 @@ func dayParam(v string) (int64, error) {
 	return t.Unix(), nil
 }
 
-var paris = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
+var paris = fr.Paris()
 
 func (s *Server) enrolPreview(w http.ResponseWriter, r *http.Request) {
 	page, perPage, err := previewPage(r)

@@ -3,6 +3,8 @@ package calendar
 import (
 	"fmt"
 	"time"
+
+	"github.com/magistere/bridge/internal/fr"
 )
 
 // Warning codes returned by CheckSession. They are stable: the Moodle blocks
@@ -235,13 +237,9 @@ func (c *Calendar) workloadWarning(start, end time.Time, remoteMinutes int) (War
 			hm(perWeek), hm(remoteMinutes), weeks, days, hm(c.maxRemoteWeek))}, true
 }
 
-// hm formats minutes as "2 h" or "2 h 30".
-func hm(minutes int) string {
-	if minutes%60 == 0 {
-		return fmt.Sprintf("%d h", minutes/60)
-	}
-	return fmt.Sprintf("%d h %02d", minutes/60, minutes%60)
-}
+// hm formats minutes as "2 h", "2 h 30" or "45 min" (one way for every
+// feature: package fr).
+func hm(minutes int) string { return fr.Duration(minutes) }
 
 // crossingWarnings lists the school-holiday ranges the session runs through,
 // except one the session starts in (already reported as a start warning).

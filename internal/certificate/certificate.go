@@ -19,6 +19,8 @@ import (
 	"github.com/signintech/gopdf"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
+
+	"github.com/magistere/bridge/internal/fr"
 )
 
 // Course describes the session being certified.
@@ -73,27 +75,12 @@ func newDocument(name string, userID int64, pdf []byte) Document {
 }
 
 // Duration formats minutes the French way: "3 h", "1 h 30", "45 min".
-func Duration(minutes int) string {
-	h, m := minutes/60, minutes%60
-	switch {
-	case h == 0:
-		return fmt.Sprintf("%d min", m)
-	case m == 0:
-		return fmt.Sprintf("%d h", h)
-	}
-	return fmt.Sprintf("%d h %02d", h, m)
-}
+func Duration(minutes int) string { return fr.Duration(minutes) }
 
 // paris is the time zone of every date printed: Moodle stores a session's
 // start as midnight in Paris, which is the day before in UTC (printing
 // the UTC day made certificates start one day early).
-var paris = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris") // time/tzdata embeds it
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+var paris = fr.Paris()
 
 func date(t time.Time) string {
 	if t.IsZero() {

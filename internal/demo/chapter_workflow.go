@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/magistere/bridge/internal/domains"
+	"github.com/magistere/bridge/internal/fr"
 	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/workflow"
 )
@@ -229,10 +230,7 @@ func (l *lifecycleDemo) trashRestore(course int64) error {
 // reminders replays the session's calendar with a moved clock: the start
 // day, the same day again, then a day after a missed end day.
 func (l *lifecycleDemo) reminders() error {
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		paris = time.UTC
-	}
+	paris := fr.Paris()
 	total := 0
 	for _, d := range []string{"2025-10-17", "2025-10-17", "2025-12-13", "2025-12-14"} {
 		day, _ := time.ParseInLocation(time.DateOnly, d, paris)

@@ -4,9 +4,7 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"github.com/magistere/bridge/internal/fr"
 )
 
 // Column names (internal).
@@ -63,17 +61,12 @@ func init() {
 		"établissement d'exercice", "rne d'exercice", "uai d'exercice", "affectation", "établissement (rne)")
 }
 
-var foldAccents = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-
 var ligatures = strings.NewReplacer("œ", "oe", "æ", "ae")
 
 // normalize folds case and accents and keeps letters and digits only:
 // "N° de groupe" -> "ndegroupe", "Adresse mél" -> "adressemel".
 func normalize(s string) string {
-	if folded, _, err := transform.String(foldAccents, s); err == nil {
-		s = folded
-	}
-	s = ligatures.Replace(strings.ToLower(s))
+	s = ligatures.Replace(fr.Fold(s))
 	var b strings.Builder
 	for _, r := range s {
 		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {

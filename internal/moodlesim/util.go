@@ -1,24 +1,12 @@
 package moodlesim
 
 import (
-	"strings"
-	"unicode"
-
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"github.com/magistere/bridge/internal/fr"
 )
 
 // fold mirrors MariaDB's utf8mb4_unicode_ci comparison closely enough:
 // case- and accent-insensitive.
-func fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
-	}
-	return strings.ToLower(out)
-}
+func fold(s string) string { return fr.Fold(s) }
 
 func foldEq(a, b string) bool { return fold(a) == fold(b) }
 

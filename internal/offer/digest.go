@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/fr"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/store"
@@ -27,15 +28,7 @@ const digestMaxEntries = 30
 const digestBatch = 100
 
 // paris is where the weeks are counted (ISO weeks of French teachers).
-var paris = loadParis()
-
-func loadParis() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
+var paris = fr.Paris()
 
 // DigestPayload is the offer.digest job's payload.
 type DigestPayload struct {
@@ -308,14 +301,4 @@ func digestLine(o DigestEntry) string {
 }
 
 // hours writes minutes as French durations: "3 h", "1 h 30", "45 min".
-func hours(minutes int) string {
-	h, m := minutes/60, minutes%60
-	switch {
-	case h == 0:
-		return fmt.Sprintf("%d min", m)
-	case m == 0:
-		return fmt.Sprintf("%d h", h)
-	default:
-		return fmt.Sprintf("%d h %02d", h, m)
-	}
-}
+func hours(minutes int) string { return fr.Duration(minutes) }

@@ -8,11 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"github.com/magistere/bridge/internal/fr"
 )
 
 // The national offer (package offer): the catalogue of shared parcours
@@ -67,14 +64,7 @@ func deref(p *int) int {
 
 // Fold lowercases s and removes its accents ("Éducation" -> "education"),
 // so that catalogue searches ignore case and accents on every backend.
-func Fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
-	}
-	return strings.ToLower(strings.TrimSpace(out))
-}
+func Fold(s string) string { return fr.Fold(strings.TrimSpace(s)) }
 
 func foldedList(items []string) string {
 	var b strings.Builder

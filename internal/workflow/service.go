@@ -15,6 +15,7 @@ import (
 
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/fr"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/store"
@@ -32,11 +33,7 @@ type Service struct {
 // New builds the service. Dates (session days, reminders) are French
 // calendar days, in Europe/Paris.
 func New(st *store.Store, fleet *domains.Fleet, q *jobs.Queue) *Service {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		loc = time.UTC
-	}
-	s := &Service{st: st, fleet: fleet, q: q, loc: loc}
+	s := &Service{st: st, fleet: fleet, q: q, loc: fr.Paris()}
 	s.SetClock(nil)
 	return s
 }
