@@ -78,6 +78,10 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		st.Close()
 		return nil, err
 	}
+	if err := a.addPrivacySchedule(); err != nil {
+		st.Close()
+		return nil, &config.Error{Key: "privacy.purge_cron", Problem: err.Error()}
+	}
 	a.Health = api.NewHealth()
 	a.addChecks()
 	return a, nil

@@ -96,7 +96,7 @@ func TestExampleConfigurationOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"national.token", "national.secret", "ac-rennes.token", "ac-rennes.secret"} {
-		if err := os.WriteFile(filepath.Join(dir, "secrets", name), []byte("secret-"+name), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "secrets", name), []byte("secret-"+name+"-0123456789abcdef0123456789"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}

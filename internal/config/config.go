@@ -51,6 +51,10 @@ type Config struct {
 	// Gaia is where the ministry's nightly GAIA drop arrives (job
 	// gaia.scan); a domain takes part with its gaia_code.
 	Gaia GaiaConfig `koanf:"gaia" json:"gaia"`
+	// Privacy: how long what names people is kept (uploads, enrolment
+	// reports, finished jobs' checkpoints and files); job privacy.purge
+	// runs daily on purge_cron.
+	Privacy PrivacyConfig `koanf:"privacy" json:"privacy"`
 	// Deprecated lists the old key names the file used, with the new
 	// name (the CLI prints one line each).
 	Deprecated []string `koanf:"-" json:"-"`
@@ -114,6 +118,13 @@ func (c *Config) CalendarPath() string {
 		return c.CalendarFile
 	}
 	return filepath.Join(c.DataDir, "calendar.csv")
+}
+
+// PrivacyConfig: retention_days (default 90; 0 keeps everything, which
+// the CNIL expects to be justified) and when the daily purge runs.
+type PrivacyConfig struct {
+	RetentionDays int    `koanf:"retention_days" json:"retention_days"`
+	PurgeCron     string `koanf:"purge_cron" json:"purge_cron"`
 }
 
 // GaiaConfig: drop_dir holds one dated directory (YYYYMMDD) a night, with
@@ -259,7 +270,8 @@ func Defaults() Config {
 			WriteTimeout: 3 * time.Minute, IdleTimeout: time.Minute},
 		Jobs: JobsConfig{Workers: 4, LeaseDuration: 30 * time.Second, MaxAttempts: 8,
 			MaxBackoff: 5 * time.Minute, ShutdownGrace: 10 * time.Second},
-		Gaia: GaiaConfig{Grace: 6 * time.Hour},
+		Gaia:    GaiaConfig{Grace: 6 * time.Hour},
+		Privacy: PrivacyConfig{RetentionDays: 90, PurgeCron: "40 4 * * *"},
 	}
 }
 
@@ -481,6 +493,9 @@ func (c *Config) Validate() error {
 	cal, err := calendar.Effective(c.CalendarPath())
 	if err != nil {
 		add("calendar_file", "%s: fix the file or remove it to use the embedded copy", strings.TrimPrefix(err.Error(), "calendar_file: "))
+	}
+	if c.Privacy.RetentionDays < 0 {
+		add("privacy.retention_days", "must be 0 (keep everything) or a number of days, got %d", c.Privacy.RetentionDays)
 	}
 	if c.Gaia.Grace < 0 {
 		add("gaia.grace", "must not be negative")

@@ -24,6 +24,9 @@ type Entry struct {
 	Payload     PayloadFunc // nil: no payload
 	KeyPrefix   string      // idempotency key is KeyPrefix + ":" + tick in UTC RFC3339
 	MaxAttempts int
+	// TicksOnly: only the cron's own ticks enqueue it, never FireAll (the
+	// catch-up at Start): housekeeping that can wait for its next period.
+	TicksOnly bool
 }
 
 type scheduled struct {
@@ -125,6 +128,9 @@ func (s *Scheduler) FireAll(ctx context.Context, now time.Time) {
 	entries := append([]*scheduled(nil), s.entries...)
 	s.mu.Unlock()
 	for _, se := range entries {
+		if se.TicksOnly {
+			continue
+		}
 		if err := s.fireWithRetry(ctx, se, now); err != nil {
 			s.log.Error().Err(err).Str("kind", se.Kind).Msg("scheduled job not enqueued")
 		}
