@@ -11,13 +11,14 @@ import (
 // planForm fills the session-planning form on the page (the block's on the
 // course page, the planning page's after) and clicks "Vérifier le
 // calendrier".
-func (b *browser) planForm(name, start, end, participants, max string) {
+func (b *browser) planForm(name, start, end, participants, max, virtual string) {
 	b.t.Helper()
 	b.act(fmt.Sprintf(`(() => {
 	  const f = [...document.querySelectorAll('form')].find(f => f.transition && f.transition.value === 'create-sessions' && !f.confirm);
 	  f.name.value = %q; f.start.value = %q; f.end.value = %q; f.participants.value = %q; f.max.value = %q;
+	  f.virtualclasses.value = %q;
 	  [...f.querySelectorAll('button[type=submit]')].find(x => /Vérifier le calendrier/.test(x.innerText)).click(); })()`,
-		name, start, end, participants, max))
+		name, start, end, participants, max, virtual))
 }
 
 // planned reads the planning page: the notifications with their kind, and
@@ -35,7 +36,7 @@ const readPlan = `(() => {
   const texts = sel => [...document.querySelectorAll(sel)].map(a => a.innerText.trim());
   const f = [...document.querySelectorAll('form')].find(f => f.transition && f.transition.value === 'create-sessions' && !f.confirm);
   const values = {};
-  if (f) for (const k of ['name', 'start', 'end', 'participants', 'max']) values[k] = f[k].value;
+  if (f) for (const k of ['name', 'start', 'end', 'participants', 'max', 'virtualclasses']) values[k] = f[k].value;
   return {warnings: texts('.alert-warning'), infos: texts('.alert-info'), errors: texts('.alert-danger, .alert-error'),
     success: texts('.alert-success'), values,
     canmake: [...document.querySelectorAll('form button[type=submit]')].some(x => /Créer les sessions/.test(x.innerText))};
@@ -86,31 +87,48 @@ func TestBrowserPlanSessions(t *testing.T) {
 		}
 	}
 
-	// Friday 18 December 2026, the eve of Noël (zone B: 19/12/2026 to 03/01/2027).
-	b.planForm("Lecture", "2026-12-18", "2027-01-29", "50", "25")
+	// Friday 18 December 2026, the eve of Noël (zone B: 19/12/2026 to
+	// 03/01/2027), and an evening virtual class in the holidays.
+	b.planForm("Lecture", "2026-12-18", "2027-01-29", "50", "25", "21/12/2026 19:30\n12/01/2027 14:00")
 	p = b.look("plan-check-noel")
 	got := read()
 	warn := strings.Join(got.Warnings, "\n")
-	if !strings.Contains(warn, "vendredi") || !strings.Contains(warn, "Vacances de Noël") || len(got.Success) != 0 {
+	for _, want := range []string{"vendredi", "Vacances de Noël", "Classe virtuelle du 21/12/2026 19:30 hors des heures ouvrées",
+		"Classe virtuelle du 21/12/2026 19:30 pendant les vacances scolaires"} {
+		if !strings.Contains(warn, want) {
+			t.Errorf("Noël plan: no %q in the warnings %q", want, got.Warnings)
+		}
+	}
+	if strings.Contains(warn, "12/01/2027") || len(got.Success) != 0 {
 		t.Errorf("Noël plan: warnings %q, success %q", got.Warnings, got.Success)
 	}
 	if got.Values["name"] != "Lecture" || got.Values["start"] != "2026-12-18" || got.Values["end"] != "2027-01-29" ||
-		got.Values["participants"] != "50" || got.Values["max"] != "25" || !got.CanMake || !strings.Contains(p.Text, "2 session(s)") {
+		got.Values["participants"] != "50" || got.Values["max"] != "25" || got.Values["virtualclasses"] != "21/12/2026 19:30\n12/01/2027 14:00" ||
+		!got.CanMake || !strings.Contains(p.Text, "2 session(s)") {
 		t.Errorf("Noël plan: form %v, can create %v, text %s", got.Values, got.CanMake, excerpt(p.Text, 0))
 	}
 	noSession("after the check")
 
 	// Beyond the data: never silent.
-	b.planForm("Lecture", "2028-09-04", "2028-10-13", "50", "25")
+	b.planForm("Lecture", "2028-09-04", "2028-10-13", "50", "25", "")
 	b.look("plan-check-unknown")
 	got = read()
 	if want := "calendrier scolaire inconnu pour le 04/09/2028 (zone B) : mettre à jour les données"; !strings.Contains(strings.Join(got.Warnings, "\n"), want) {
 		t.Errorf("beyond the data: warnings %q, want %q", got.Warnings, want)
 	}
 
+	// A slot the bridge cannot read: said in a sentence, the typing kept,
+	// nothing to create.
+	b.planForm("Lecture", "2027-01-11", "2027-01-29", "50", "25", "lundi 9h")
+	b.look("plan-bad-slot")
+	got = read()
+	if !strings.Contains(strings.Join(got.Errors, "\n"), "JJ/MM/AAAA HH:MM") || got.Values["virtualclasses"] != "lundi 9h" || got.CanMake {
+		t.Errorf("bad slot: errors %q, form %v, can create %v", got.Errors, got.Values, got.CanMake)
+	}
+
 	// The end before the start: the bridge refuses the creation; the page
 	// says why and the form still holds what was typed.
-	b.planForm("Lecture à l'envers", "2028-09-04", "2028-09-01", "50", "25")
+	b.planForm("Lecture à l'envers", "2028-09-04", "2028-09-01", "50", "25", "")
 	b.act(`[...document.querySelectorAll('form button[type=submit]')].find(x => /Créer les sessions/.test(x.innerText)).click()`)
 	b.look("plan-refused")
 	got = read()
@@ -120,16 +138,23 @@ func TestBrowserPlanSessions(t *testing.T) {
 	}
 	noSession("after a refusal")
 
-	// A quiet plan: an information, then the request is sent.
-	b.planForm("Lecture", "2027-01-11", "2027-01-29", "20", "25")
+	// A quiet plan: an information, not a success box.
+	b.planForm("Lecture", "2027-01-11", "2027-01-29", "20", "25", "12/01/2027 14:00")
 	b.look("plan-check-quiet")
 	got = read()
-	if len(got.Warnings) != 0 || !strings.Contains(strings.Join(got.Infos, "\n"), "Aucune alerte du calendrier") || !got.CanMake {
-		t.Errorf("quiet plan: warnings %q, infos %q, can create %v", got.Warnings, got.Infos, got.CanMake)
+	if len(got.Warnings) != 0 || len(got.Success) != 0 || !strings.Contains(strings.Join(got.Infos, "\n"), "Aucune alerte du calendrier") || !got.CanMake {
+		t.Errorf("quiet plan: warnings %q, success %q, infos %q, can create %v", got.Warnings, got.Success, got.Infos, got.CanMake)
 	}
+	// The checked values are the ones sent, the slots with them: the
+	// evening class is still a warning once the request is accepted.
+	b.planForm("Lecture", "2027-01-11", "2027-01-29", "20", "25", "12/01/2027 19:00")
+	b.look("plan-check-evening")
 	b.act(`[...document.querySelectorAll('form button[type=submit]')].find(x => /Créer les sessions/.test(x.innerText)).click()`)
 	p = b.look("plan-created")
-	if !strings.Contains(p.URL, "/course/view.php") || !strings.Contains(strings.Join(p.Alerts, "\n"), "Demande envoyée : Créer des sessions") {
-		t.Errorf("created: %s alerts %q", p.URL, p.Alerts)
+	var sent planned
+	b.eval(readPlan, &sent)
+	if !strings.Contains(p.URL, "/course/view.php") || !strings.Contains(strings.Join(sent.Warnings, "\n"), "Demande envoyée : Créer des sessions") ||
+		!strings.Contains(strings.Join(sent.Warnings, "\n"), "Classe virtuelle du 12/01/2027 19:00 hors des heures ouvrées") || len(sent.Success) != 0 {
+		t.Errorf("created: %s warnings %q success %q", p.URL, sent.Warnings, sent.Success)
 	}
 }

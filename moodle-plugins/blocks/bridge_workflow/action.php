@@ -50,6 +50,12 @@ foreach ($textparams as $key => $type) {
         $params[$key] = $value;
     }
 }
+// Virtual-class slots, one "JJ/MM/AAAA HH:MM" a line (";" between them in the planning page's hidden field).
+$slots = preg_split('/[\r\n;]+/', (string)optional_param('virtualclasses', '', PARAM_RAW_TRIMMED));
+$slots = array_values(array_filter(array_map('trim', $slots), 'strlen'));
+if ($slots) {
+    $params['virtual_classes'] = $slots;
+}
 foreach (['participants', 'max'] as $key) {
     $value = optional_param($key, 0, PARAM_INT);
     if ($value > 0) {
@@ -130,7 +136,7 @@ block_page::back($courseid, block_page::error_message((int)$result['status']), n
  *
  * @param stdClass $course Parcours course.
  * @param context_course $context Its context.
- * @param array $params Typed values (name, start, end, participants, max).
+ * @param array $params Typed values (name, start, end, participants, max, virtual_classes).
  * @param array $preview data_source::preview_sessions() answer; status -1 with 'refusal' for a refused creation.
  */
 function block_bridge_workflow_plan_page(stdClass $course, context_course $context, array $params, array $preview): void {
@@ -157,8 +163,10 @@ function block_bridge_workflow_plan_page(stdClass $course, context_course $conte
         echo $OUTPUT->notification(s(get_string('checknowarning', 'block_bridge_workflow')),
             \core\output\notification::NOTIFY_INFO, false);
     } else {
+        // A 400 here is a date or a slot the bridge cannot read: say which format it wants.
         $message = (string)($preview['refusal'] ?? '') !== '' ? (string)$preview['refusal']
-            : block_page::error_message((int)$preview['status']);
+            : ((int)$preview['status'] === 400 ? get_string('badplan', 'block_bridge_workflow')
+            : block_page::error_message((int)$preview['status']));
         echo $OUTPUT->notification(s($message), \core\output\notification::NOTIFY_ERROR, false);
     }
     $fields = [];
@@ -169,6 +177,9 @@ function block_bridge_workflow_plan_page(stdClass $course, context_course $conte
     foreach ($fields as $key => $value) {
         $hidden[] = ['name' => $key, 'value' => $value];
     }
+    $slots = $params['virtual_classes'] ?? [];
+    $fields['virtualclasses'] = implode("\n", $slots);
+    $hidden[] = ['name' => 'virtualclasses', 'value' => implode(';', $slots)];
     echo $OUTPUT->render_from_template('block_bridge_workflow/plan_sessions', $fields + [
         'actionurl' => (new moodle_url('/blocks/bridge_workflow/action.php'))->out(false),
         'courseurl' => (new moodle_url('/course/view.php', ['id' => $courseid]))->out(false),

@@ -25,6 +25,7 @@
 defined('MOODLE_INTERNAL') || die();
 
 $string['badduration'] = 'Durations are whole hours and 0 to 59 minutes.';
+$string['badplan'] = 'The bridge cannot read these values: write each virtual class on its own line as DD/MM/YYYY HH:MM (e.g. 14/01/2027 14:00), with complete dates.';
 $string['bridge_workflow:addinstance'] = 'Add a block "Course lifecycle"';
 $string['bridge_workflow:manage'] = 'Move the course through its lifecycle';
 $string['bridge_workflow:view'] = 'See the block "Course lifecycle"';
@@ -74,4 +75,5 @@ $string['tr_trash'] = 'Move to the bin';
 $string['tr_trash_confirm'] = 'Move "{$a}" to the bin? Its participants will no longer see it.';
 $string['tr_trash_help'] = 'Hides the course in the bin category; it can be restored later.';
 $string['unavailable'] = 'The bridge cannot be reached right now. Try again in a few minutes.';
+$string['virtualclasses'] = 'Virtual classes (one a line, DD/MM/YYYY HH:MM)';
 $string['warnings'] = 'Check the calendar:';

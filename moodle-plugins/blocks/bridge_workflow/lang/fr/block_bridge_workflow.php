@@ -25,6 +25,7 @@
 defined('MOODLE_INTERNAL') || die();
 
 $string['badduration'] = 'Les durées s\'indiquent en heures entières et de 0 à 59 minutes.';
+$string['badplan'] = 'Le pont ne peut pas lire ces valeurs : chaque classe virtuelle s\'écrit sur sa ligne au format JJ/MM/AAAA HH:MM (par exemple 14/01/2027 14:00), avec des dates complètes.';
 $string['bridge_workflow:addinstance'] = 'Ajouter un bloc « Gestion des parcours »';
 $string['bridge_workflow:manage'] = 'Faire évoluer le cycle de vie du parcours';
 $string['bridge_workflow:view'] = 'Voir le bloc « Gestion des parcours »';
@@ -74,4 +75,5 @@ $string['tr_trash'] = 'Mettre à la corbeille';
 $string['tr_trash_confirm'] = 'Mettre « {$a} » à la corbeille ? Ses participants ne le verront plus.';
 $string['tr_trash_help'] = 'Range le parcours dans la catégorie Corbeille ; il pourra être restauré.';
 $string['unavailable'] = 'Le pont m@gistère ne répond pas pour le moment. Réessayez dans quelques minutes.';
+$string['virtualclasses'] = 'Classes virtuelles (une par ligne, JJ/MM/AAAA HH:MM)';
 $string['warnings'] = 'À vérifier dans le calendrier :';
