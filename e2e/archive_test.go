@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -417,14 +416,15 @@ func TestUnarchiveRunningSession(t *testing.T) {
 		e.needsContextLocking("academie")
 		parc := e.parcours("academie", "E2E-UNRUN")
 		name := strings.ToLower(nm("e2e-form-unrun"))
-		users, err := e.tg.site("academie").client.CreateUsers(e.ctx, []moodle.UserInput{{Username: name, Password: "Passw0rd!x",
+		_, err := e.tg.site("academie").client.CreateUsers(e.ctx, []moodle.UserInput{{Username: name, Password: "Passw0rd!x",
 			FirstName: "Forma", LastName: "Teur", Email: name + "@example.org", Auth: "manual"}})
 		if err != nil {
 			e.t.Fatalf("[%s] creating a formateur: %v", e.tg.kind, err)
 		}
+		// Names, not ids: the formateur by e-mail, the category by name.
 		e.ok("sessions", "create", "--domain", "academie", "--from", parc, "--name", "En cours",
 			"--start", "2026-09-07", "--end", "2026-10-09", "--participants", "10", "--max", "25",
-			"--formateurs", strconv.FormatInt(int64(users[0].ID), 10))
+			"--formateurs", name+"@example.org", "--category", "Session de formation")
 		sess := parc + "-S1"
 		e.ok("workflow", "run", "set-metadata", "--domain", "academie", "--course", sess,
 			"--remote-minutes", "180", "--inperson-minutes", "360", "--objectives", "Lire et comprendre")
