@@ -309,6 +309,7 @@ func (pl *planner) addRow(row *Row) {
 
 // run plans the entries added: look-ups, matching, creations, removals.
 func (pl *planner) run(ctx context.Context) (*Plan, error) {
+	pl.firstOf = nil // every row is in: nothing left to compare (a map of 100,000 people, freed before the look-ups)
 	if err := pl.assignCourses(); err != nil {
 		return nil, err
 	}
