@@ -1,12 +1,12 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"slices"
 
 	"github.com/magistere/bridge/internal/api"
+	"github.com/magistere/bridge/internal/certificate"
 	"github.com/magistere/bridge/internal/offer"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/tracking"
@@ -211,25 +211,23 @@ func (t trackingAPI) Certificates(ctx context.Context, domain string, courseID, 
 	if err != nil {
 		return "", "", nil, err
 	}
-	var picked [][2]string
-	var docs [][]byte
+	var picked []certificate.Document
 	for _, d := range set.Individuals {
 		if slices.Contains(userIDs, d.UserID) {
-			picked = append(picked, [2]string{d.FileName, ""})
-			docs = append(docs, d.PDF)
+			picked = append(picked, d)
 		}
 	}
-	switch len(docs) {
+	switch len(picked) {
 	case 0:
 		return "", "", nil, fmt.Errorf("no certificate for these participants (not marked \"Formation terminée\"): %w", store.ErrNotFound)
 	case 1:
-		return picked[0][0], "application/pdf", docs[0], nil
+		return picked[0].FileName, "application/pdf", picked[0].PDF, nil
 	}
-	var buf bytes.Buffer
-	if err := writeZip(&buf, picked, docs); err != nil {
+	zip, err := certificate.Zip(picked) // the ZIP the certificates job keeps, written once
+	if err != nil {
 		return "", "", nil, err
 	}
-	return fmt.Sprintf("attestations-%d.zip", courseID), "application/zip", buf.Bytes(), nil
+	return fmt.Sprintf("attestations-%d.zip", courseID), "application/zip", zip, nil
 }
 
 var (

@@ -7,9 +7,10 @@ import (
 	"io"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
+
+	"github.com/magistere/bridge/internal/fr"
 )
 
 // Encoding names reported by Reader.Encoding.
@@ -156,28 +157,12 @@ func (s *lineSource) next() (physLine, error) {
 	return physLine{text: s.decode(s.sc.Bytes()), num: s.num}, nil
 }
 
-var cp1252 = charmap.Windows1252.NewDecoder()
-
 func (s *lineSource) decode(b []byte) string {
-	ascii := true
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii || utf8.Valid(b) {
-		s.sawUTF8 = s.sawUTF8 || !ascii
-		s.noteMixed()
-		return string(b)
-	}
-	s.sawCP1252 = true
+	text, enc := fr.DecodeLine(b)
+	s.sawUTF8 = s.sawUTF8 || enc == fr.UTF8
+	s.sawCP1252 = s.sawCP1252 || enc == fr.CP1252
 	s.noteMixed()
-	out, err := cp1252.Bytes(b)
-	if err != nil { // cannot happen: every byte maps in cp1252
-		return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
-	}
-	return string(out)
+	return text
 }
 
 func (s *lineSource) noteMixed() {

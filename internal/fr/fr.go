@@ -4,12 +4,15 @@
 package fr
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Paris on hosts without a zoneinfo database
 	"unicode"
+	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
@@ -49,4 +52,36 @@ func Duration(minutes int) string {
 		return fmt.Sprintf("%d h", h)
 	}
 	return fmt.Sprintf("%d h %02d", h, m)
+}
+
+// Line encodings DecodeLine tells apart.
+const (
+	ASCII  = "ascii"
+	UTF8   = "utf-8"
+	CP1252 = "windows-1252"
+)
+
+// DecodeLine reads one line of a file from a French administration: kept
+// as is when it is valid UTF-8, read as Windows-1252 otherwise (every byte
+// maps), line by line so that a file whose first accent is far down still
+// decodes. It says which encoding the line was.
+func DecodeLine(b []byte) (string, string) {
+	ascii := true
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	switch {
+	case ascii:
+		return string(b), ASCII
+	case utf8.Valid(b):
+		return string(b), UTF8
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	if err != nil { // cannot happen: every byte maps in Windows-1252
+		return string(bytes.ToValidUTF8(b, []byte("\uFFFD"))), CP1252
+	}
+	return string(out), CP1252
 }

@@ -24,3 +24,18 @@ func TestFrenchConventions(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeLine(t *testing.T) {
+	for _, c := range []struct {
+		in       []byte
+		text, as string
+	}{
+		{[]byte("Dupont;Anne"), "Dupont;Anne", ASCII},
+		{[]byte("Éloïse"), "Éloïse", UTF8},
+		{[]byte{0xC9, 'l', 'o', 0xEF, 's', 'e', ' ', 0x80}, "Éloïse €", CP1252},
+	} {
+		if text, as := DecodeLine(c.in); text != c.text || as != c.as {
+			t.Errorf("DecodeLine(%q) = %q, %s; want %q, %s", c.in, text, as, c.text, c.as)
+		}
+	}
+}

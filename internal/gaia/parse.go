@@ -8,11 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/charmap"
 
 	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/fr"
 	"github.com/magistere/bridge/internal/store"
 )
 
@@ -161,20 +159,14 @@ func splitLines(data []byte) [][]byte {
 	return bytes.Split(data, []byte("\n"))
 }
 
-var cp1252 = charmap.Windows1252.NewDecoder()
-
 // decode keeps valid UTF-8 and reads anything else as Windows-1252, line
-// by line, so a file whose first accent is far down still decodes.
+// by line (fr.DecodeLine, as CSV enrolment does).
 func (f *File) decode(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
+	text, enc := fr.DecodeLine(b)
+	if enc == fr.CP1252 {
+		f.Encoding = fr.CP1252
 	}
-	f.Encoding = "windows-1252"
-	out, err := cp1252.Bytes(b)
-	if err != nil { // every byte maps in Windows-1252
-		return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
-	}
-	return string(out)
+	return text
 }
 
 // splitFields splits a line on '|' and trims each field. GAIA does not
