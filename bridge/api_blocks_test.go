@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,6 +124,11 @@ domains:
 	}
 	if p := field("workflow_refused"); p["status"] != float64(409) || p["refusal"] == "" || p["jobid"] != float64(0) {
 		t.Errorf("refused transition: %v", p)
+	}
+	// The planning preview (zone A here): beyond the data, in French.
+	if p := field("workflow_preview"); p["status"] != float64(200) || p["sessions"] != float64(2) ||
+		fmt.Sprint(p["warnings"]) != "[calendrier scolaire inconnu pour le 04/09/2028 (zone A) : mettre à jour les données Classe virtuelle du 05/09/2028 19:00 hors des heures ouvrées (8 h - 18 h).]" {
+		t.Errorf("sessions preview: %v", p)
 	}
 
 	// CSV block: full preview, apply job, report.

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,6 +114,14 @@ func TestBlocksDataSources(t *testing.T) {
 		st.set("workflow block", "ok=%v state=%v canact=%v", wf["ok"], wf["state"], wf["canact"])
 		if wf["ok"] != true || wf["state"] != "session_preparation" {
 			e.t.Errorf("[%s] workflow block: %v", e.tg.kind, wf)
+		}
+		// The planning preview the block shows before « Créer les sessions ».
+		pv := got["workflow_preview"]
+		st.set("workflow preview", "status=%v sessions=%v warnings=%v", pv["status"], pv["sessions"], pv["warnings"])
+		if ws, _ := pv["warnings"].([]any); pv["status"] != float64(200) || pv["sessions"] != float64(2) || len(ws) != 2 ||
+			ws[0] != "calendrier scolaire inconnu pour le 04/09/2028 (zone B) : mettre à jour les données" ||
+			!strings.Contains(fmt.Sprint(ws[1]), "05/09/2028 19:00 hors des heures ouvrées") {
+			e.t.Errorf("[%s] workflow preview: %v", e.tg.kind, pv)
 		}
 		if p := got["workflow_participant"]; p["forbidden"] != true {
 			e.t.Errorf("[%s] a participant sees the workflow block: %v", e.tg.kind, p)

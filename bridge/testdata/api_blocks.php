@@ -59,6 +59,9 @@ $wf = new block_bridge_workflow\local\data_source($client, $formateur, 'fr');
 $out['workflow_formateur'] = $wf->fetch($course);
 $out['workflow_participant'] = (new block_bridge_workflow\local\data_source($client, $participant, 'fr'))->fetch($course);
 $out['workflow_refused'] = $wf->transition($course, 'open', []);
+// The session-planning preview: the calendar warnings before anything is made (zone B, beyond the data).
+$out['workflow_preview'] = $wf->preview_sessions($course, ['name' => 'Lecture', 'start' => '2028-09-04', 'end' => '2028-10-13',
+    'participants' => 50, 'max' => 25, 'virtual_classes' => ['05/09/2028 19:00']]);
 
 $csv = new block_bridge_csv\local\data_source($client, $formateur, 'en');
 $file = "email;nom;prenom\nalice@ac-a.fr;ALICE;Alice\ninconnu@ac-a.fr;X;Y\n";
