@@ -101,7 +101,7 @@ func runJobsShow(ctx context.Context, env *cliEnv, args []string) error {
 
 func runJobsRetry(ctx context.Context, env *cliEnv, args []string) error {
 	return withJobID(ctx, env, "jobs retry", args, func(st *store.Store, id int64) error {
-		j, err := jobs.NewQueue(st).Retry(ctx, id, "cli")
+		j, err := jobs.NewQueue(st).Retry(ctx, id, cliActor())
 		if err != nil {
 			return err
 		}
@@ -115,7 +115,7 @@ func runJobsRetry(ctx context.Context, env *cliEnv, args []string) error {
 
 func runJobsCancel(ctx context.Context, env *cliEnv, args []string) error {
 	return withJobID(ctx, env, "jobs cancel", args, func(st *store.Store, id int64) error {
-		j, err := jobs.NewQueue(st).Cancel(ctx, id, "cli")
+		j, err := jobs.NewQueue(st).Cancel(ctx, id, cliActor())
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func runJobsSubmit(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer st.Close()
-	j, created, err := jobs.NewQueue(st).Submit(ctx, jobs.Spec{Kind: *kind, Domain: *domain, Payload: json.RawMessage(*payload), Key: *key, RequestedBy: "cli"})
+	j, created, err := jobs.NewQueue(st).Submit(ctx, jobs.Spec{Kind: *kind, Domain: *domain, Payload: json.RawMessage(*payload), Key: *key, RequestedBy: cliActor()})
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func runOfferShare(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer a.Close()
-	j, err := env.offerService(a).SubmitShare(ctx, offer.ShareRequest{Domain: *domain, CourseID: *course, Indexing: indexing(), RequestedBy: "cli"})
+	j, err := env.offerService(a).SubmitShare(ctx, offer.ShareRequest{Domain: *domain, CourseID: *course, Indexing: indexing(), RequestedBy: cliActor()})
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func offerRemove(ctx context.Context, env *cliEnv, args []string, name string,
 		return err
 	}
 	defer a.Close()
-	o, err := remove(env.offerService(a), ctx, *domain, *course, "cli")
+	o, err := remove(env.offerService(a), ctx, *domain, *course, cliActor())
 	if errors.Is(err, store.ErrNotFound) {
 		// Already out of the offer: running it again is not a failure.
 		fmt.Fprintf(env.stdout, "course %d on %s is not in the offer: nothing to do\n", *course, *domain)
@@ -157,7 +157,7 @@ func runOfferPublish(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer a.Close()
-	o, err := env.offerService(a).Publish(ctx, offer.PublishRequest{Domain: *domain, CourseID: *course, Scope: *scope, Indexing: indexing(), RequestedBy: "cli"})
+	o, err := env.offerService(a).Publish(ctx, offer.PublishRequest{Domain: *domain, CourseID: *course, Scope: *scope, Indexing: indexing(), RequestedBy: cliActor()})
 	if err != nil {
 		return err
 	}
@@ -232,11 +232,12 @@ func runOfferRequest(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&in.ShortName, "shortname", "", "shortname of the new parcours (required)")
 	categoryVar(fs, env, &in.CategoryID, &in.TargetDomain, "category", "sub-category of Parcours de formation on the target (default: that category)")
 	userVar(fs, env, &in.RequesterUserID, &in.TargetDomain, "requester", "the requester on the target domain (notified)")
-	fs.StringVar(&in.RequestedBy, "as", "cli", "who asks, for the audit trail")
+	fs.StringVar(&in.RequestedBy, "as", "", "on whose behalf the operator asks (the audit records cli:<OS user> on behalf of it)")
 	oldFlagName(env, fs, "by", "as")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	in.RequestedBy = operatorActor(in.RequestedBy)
 	if in.OfferID <= 0 || in.TargetDomain == "" || in.Name == "" || in.ShortName == "" {
 		return usagef("--offer, --target, --name and --shortname are required")
 	}
@@ -282,7 +283,7 @@ func runOfferApprove(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer a.Close()
-	r, j, err := env.offerService(a).Approve(ctx, *id, *by)
+	r, j, err := env.offerService(a).Approve(ctx, *id, operatorActor(*by))
 	if err != nil {
 		return err
 	}
@@ -308,7 +309,7 @@ func runOfferReject(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer a.Close()
-	r, err := env.offerService(a).Reject(ctx, *id, *by, *reason)
+	r, err := env.offerService(a).Reject(ctx, *id, operatorActor(*by), *reason)
 	if err != nil {
 		return err
 	}
@@ -330,7 +331,7 @@ func runOfferDeploy(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer a.Close()
-	j, created, err := env.offerService(a).SubmitDeploy(ctx, *id, "cli")
+	j, created, err := env.offerService(a).SubmitDeploy(ctx, *id, cliActor())
 	if err != nil {
 		return err
 	}
@@ -349,9 +350,20 @@ func noWaitFlag(env *cliEnv, fs *flag.FlagSet, usage string) *bool {
 }
 
 // actingFlag is --as, the person the operator acts for, with --by, its
-// old name here, still accepted.
+// old name here, still accepted. The audit records the operator and, with
+// it, this person (operatorActor): --as alone cannot make anyone else the
+// author of an act.
 func actingFlag(env *cliEnv, fs *flag.FlagSet, usage string) *string {
-	v := fs.String("as", "cli", usage)
+	v := fs.String("as", "", usage)
 	oldFlagName(env, fs, "by", "as")
 	return v
+}
+
+// operatorActor is the audit's actor of a CLI act: the OS user, and on
+// whose behalf when --as named someone.
+func operatorActor(as string) string {
+	if as = strings.TrimSpace(as); as == "" || as == "cli" {
+		return cliActor()
+	}
+	return cliActor() + " on behalf of " + as
 }

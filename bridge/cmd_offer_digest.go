@@ -103,7 +103,7 @@ func runDigestRun(ctx context.Context, env *cliEnv, args []string) error {
 		return printDigest(env, res)
 	}
 	j, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: offer.KindDigest, Domain: *domain,
-		Payload: offer.DigestPayload{Domain: *domain}, RequestedBy: "cli", MaxAttempts: 1})
+		Payload: offer.DigestPayload{Domain: *domain}, RequestedBy: cliActor(), MaxAttempts: 1})
 	if err != nil {
 		return err
 	}

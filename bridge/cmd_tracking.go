@@ -27,7 +27,7 @@ import (
 func init() {
 	register(&command{name: "tracking sync", summary: "refresh progress snapshots of a session (--course) or of every session of a domain", run: runTrackingSync})
 	register(&command{name: "tracking show", summary: "aggregate statistics of a session or a domain (no names)", run: runTrackingShow})
-	register(&command{name: "tracking list", summary: "the enrolment list with progress (nominative: --as a formateur or manager)", run: runTrackingList})
+	register(&command{name: "tracking list", summary: "the enrolment list with progress (nominative, audited: the operator, or --as a formateur or manager)", run: runTrackingList})
 	register(&command{name: "attendance mark", summary: "mark \"Formation terminée\" for participants (--as a formateur or manager)", run: runAttendance(true)})
 	register(&command{name: "attendance unmark", summary: "undo \"Formation terminée\" for participants (audited)", run: runAttendance(false)})
 	register(&command{name: "certificates", summary: "collective attendance report and individual certificates as PDF (--as a formateur or manager)", run: runCertificates})
@@ -43,7 +43,7 @@ func addTrackingFlags(env *cliEnv, fs *flag.FlagSet, withAs bool) trackingFlags 
 	f := trackingFlags{domain: fs.String("domain", "", "domain (required)"), course: new(int64)}
 	courseVar(fs, env, f.course, f.domain, "course", "the course")
 	if withAs {
-		f.as = fs.Int64("as", 0, "acting Moodle user id: a formateur or manager of the course (required)")
+		f.as = fs.Int64("as", 0, "on behalf of this Moodle user id, who must be a formateur or manager of the course (optional: without it the operator acts, audited as cli:<OS user>)")
 	}
 	return f
 }
@@ -52,10 +52,20 @@ func (f trackingFlags) check(needCourse bool) error {
 	if *f.domain == "" || (needCourse && *f.course <= 0) {
 		return usagef("--domain and --course are required")
 	}
-	if f.as != nil && *f.as <= 0 {
-		return usagef("--as USERID is required for a nominative output or a change")
+	if f.as != nil && *f.as < 0 {
+		return usagef("--as takes a Moodle user id")
 	}
 	return nil
+}
+
+// who is for whom the command reads or changes, as the audit records it:
+// the operator (cli:<OS user>), or, with --as, the Moodle user whose roles
+// are checked, on whose behalf the operator acts.
+func (f trackingFlags) who() tracking.Who {
+	if f.as == nil || *f.as == 0 {
+		return tracking.Who{Operator: true, Actor: cliActor()}
+	}
+	return tracking.Who{UserID: *f.as, Actor: cliActor() + " on behalf of " + tracking.MoodleActor(*f.domain, *f.as)}
 }
 
 func withTracking(ctx context.Context, env *cliEnv, fn func(a *app.App, svc *tracking.Service) error) error {
@@ -89,7 +99,7 @@ func runTrackingSync(ctx context.Context, env *cliEnv, args []string) error {
 		// A job (checkpointed per chunk of courses, retried, resumable),
 		// run here with its progress on stderr.
 		job, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: tracking.KindSync, Domain: *f.domain,
-			Payload: tracking.SyncPayload{CourseIDs: ids}, RequestedBy: "cli"})
+			Payload: tracking.SyncPayload{CourseIDs: ids}, RequestedBy: cliActor()})
 		if err != nil {
 			return err
 		}
@@ -160,7 +170,7 @@ func printStats(env *cliEnv, st tracking.Stats) {
 }
 
 func runTrackingList(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "tracking list", "--domain D --course C --as USERID [--gaia DISPOSITIF/MODULE/GROUPE|others]")
+	fs := newFlags(env, "tracking list", "--domain D --course C [--as USERID] [--gaia DISPOSITIF/MODULE/GROUPE|others]")
 	f := addTrackingFlags(env, fs, true)
 	gaiaFilter := fs.String("gaia", "", "only the people of the course's GAIA session (its key), or \"others\" for everyone else")
 	if err := parseFlags(fs, args); err != nil {
@@ -170,7 +180,7 @@ func runTrackingList(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return withTracking(ctx, env, func(a *app.App, svc *tracking.Service) error {
-		sess, err := svc.Nominative(ctx, *f.domain, *f.course, *f.as, "tracking.enrolment_list")
+		sess, err := svc.Nominative(ctx, *f.domain, *f.course, f.who(), "tracking.enrolment_list")
 		if err != nil {
 			return err
 		}
@@ -250,7 +260,7 @@ func parisTime(ts int64) string {
 func runAttendance(present bool) func(context.Context, *cliEnv, []string) error {
 	name := map[bool]string{true: "attendance mark", false: "attendance unmark"}[present]
 	return func(ctx context.Context, env *cliEnv, args []string) error {
-		fs := newFlags(env, name, "--domain D --course C --users ID,ID… --as USERID [--mirror]")
+		fs := newFlags(env, name, "--domain D --course C --users ID,ID… [--as USERID] [--mirror]")
 		f := addTrackingFlags(env, fs, true)
 		users := fs.String("users", "", "participants, comma-separated: ids, usernames or e-mail addresses (required)")
 		mirror := fs.Bool("mirror", false, "also set Moodle's course completion (local_bridge_mark_course_complete)")
@@ -265,7 +275,7 @@ func runAttendance(present bool) func(context.Context, *cliEnv, []string) error 
 			return err
 		}
 		return withTracking(ctx, env, func(a *app.App, svc *tracking.Service) error {
-			res, err := svc.SetAttendance(ctx, *f.domain, *f.course, *f.as, ids, present, *mirror)
+			res, err := svc.SetAttendance(ctx, *f.domain, *f.course, f.who(), ids, present, *mirror)
 			if env.format == "json" {
 				json.NewEncoder(env.stdout).Encode(res)
 			} else {
@@ -287,7 +297,7 @@ func presence(b bool) string {
 }
 
 func runCertificates(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "certificates", "--domain D --course C --out DIR --as USERID [--remote-minutes N] [--comment TEXT]")
+	fs := newFlags(env, "certificates", "--domain D --course C --out DIR [--as USERID] [--remote-minutes N] [--comment TEXT]")
 	f := addTrackingFlags(env, fs, true)
 	out := fs.String("out", "", "output directory (required)")
 	minutes := fs.Int("remote-minutes", 0, "announced remote duration in minutes (default: the course's metadata)")
@@ -307,8 +317,10 @@ func runCertificates(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		// A job (retried, resumable; its files kept with it in the store),
 		// run here with its progress on stderr; then its files are written.
-		job, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: tracking.KindCertificates, Domain: *f.domain, RequestedBy: "cli",
-			Payload: tracking.CertificatesPayload{CourseID: *f.course, Acting: *f.as, RemoteMinutes: *minutes, Comment: *comment}})
+		who := f.who()
+		job, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: tracking.KindCertificates, Domain: *f.domain, RequestedBy: who.Actor,
+			Payload: tracking.CertificatesPayload{CourseID: *f.course, Acting: who.UserID, Actor: who.Actor, Operator: who.Operator,
+				RemoteMinutes: *minutes, Comment: *comment}})
 		if err != nil {
 			return err
 		}

@@ -56,7 +56,7 @@ func runDomainsBootstrap(ctx context.Context, env *cliEnv, args []string) error 
 	for _, d := range list {
 		// One job per domain, run here with its progress: a site that
 		// answers 5xx or times out is retried (bootstrap is idempotent).
-		job, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: app.KindDomainsBootstrap, Domain: d.Name(), RequestedBy: "cli"})
+		job, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: app.KindDomainsBootstrap, Domain: d.Name(), RequestedBy: cliActor()})
 		if err == nil {
 			job, err = runJobLocally(ctx, env, a, job)
 		}
@@ -220,7 +220,7 @@ func runWorkflowRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer a.Close()
-	j, err := submitAndWait(ctx, env, a, workflow.Request{Transition: tr, Domain: *pf.domain, CourseID: *pf.course, Params: pf.p, RequestedBy: "cli"}, pf.noWait)
+	j, err := submitAndWait(ctx, env, a, workflow.Request{Transition: tr, Domain: *pf.domain, CourseID: *pf.course, Params: pf.p, RequestedBy: cliActor()}, pf.noWait)
 	if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ func runSessionsCreate(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(env.stdout, "warning %s: %s / %s\n", w.Code, w.MessageFR, w.MessageEN)
 		}
 	}
-	j, err := submitAndWait(ctx, env, a, workflow.Request{Transition: workflow.CreateSessions, Domain: *pf.domain, CourseID: *pf.course, Params: pf.p, RequestedBy: "cli"}, pf.noWait)
+	j, err := submitAndWait(ctx, env, a, workflow.Request{Transition: workflow.CreateSessions, Domain: *pf.domain, CourseID: *pf.course, Params: pf.p, RequestedBy: cliActor()}, pf.noWait)
 	if err != nil {
 		return err
 	}

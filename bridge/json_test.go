@@ -93,6 +93,8 @@ func TestEveryCommandPrintsJSON(t *testing.T) {
 		"archive auto":             {"archive", "auto", "--dry-run"},
 		"retention run":            {"retention", "run", "--dry-run"},
 		"gaia status":              {"gaia", "status", "--domain", "ac-a"},
+		"audit list":               {"audit", "list", "--since", "1h"},
+		"privacy purge":            {"privacy", "purge", "--dry-run"},
 	}
 	for name := range commands {
 		if _, ok := cases[name]; !ok && jsonNotHere[name] == "" {
@@ -103,7 +105,7 @@ func TestEveryCommandPrintsJSON(t *testing.T) {
 	order := []string{"version", "config check", "domains check", "domains functions", "domains bootstrap", "jobs submit", "jobs list",
 		"jobs show", "jobs cancel", "jobs retry", "workflow show", "workflow run", "workflow check", "calendar check", "calendar export",
 		"offer list", "offer search", "offer requests", "offer digest subscribe", "offer digest unsubscribe", "offer digest run",
-		"enrol", "tracking sync", "tracking show", "archive auto", "retention run", "gaia status"}
+		"enrol", "tracking sync", "tracking show", "archive auto", "retention run", "gaia status", "audit list", "privacy purge"}
 	if len(order) != len(cases)-1 { // enrol report runs after enrol's apply
 		t.Fatalf("order lists %d cases, the table %d", len(order), len(cases))
 	}

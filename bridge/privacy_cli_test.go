@@ -25,8 +25,8 @@ func TestPrivacyPurgeCLI(t *testing.T) {
 			t.Fatalf("privacy purge %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
 		}
 	}
-	if r := runBridge(t, time.Minute, nil, "--config", cfg, "audit", "list", "--format", "json"); r.code == 0 &&
-		!strings.Contains(r.stdout, `"privacy.purge"`) {
+	if r := runBridge(t, time.Minute, nil, "--config", cfg, "--format", "json", "audit", "list", "--action", "privacy.purge"); r.code != 0 ||
+		strings.Count(r.stdout, `"privacy.purge"`) != 1 || !strings.Contains(r.stdout, `"cli:`) {
 		t.Errorf("the purge is not in the audit:\n%s", r.stdout)
 	}
 	off := writeFile(t, dir, "off.yaml", "data_dir: "+dir+"\nprivacy:\n  retention_days: 0\n")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -114,8 +115,10 @@ domains:
 
 	as := func(id int64) string { return strconv.FormatInt(id, 10) }
 	p0 := as(participants[0])
-	if r := run("tracking", "list", "--domain", "ac-a", "--course", c); r.code != 2 {
-		t.Errorf("list without --as: exit %d", r.code)
+	// Without --as the operator reads, audited as cli:<OS user>, not as a
+	// Moodle user; with --as, on behalf of that user, whose roles count.
+	if r := run("tracking", "list", "--domain", "ac-a", "--course", c); r.code != 0 || !strings.Contains(r.stdout, "Lætitia0") {
+		t.Errorf("list without --as (the operator): exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	for _, args := range [][]string{
 		{"tracking", "list", "--domain", "ac-a", "--course", c, "--as", p0},
@@ -182,9 +185,10 @@ domains:
 		}
 		return strings.Join(o, " ")
 	}
-	f := "moodle:" + as(formateur)
-	p := "moodle:" + p0
-	if got := outcomes("tracking.enrolment_list"); got != f+"=ok "+p+"=refused" {
+	op := cliActor()
+	f := op + " on behalf of moodle:ac-a:user:" + as(formateur)
+	p := op + " on behalf of moodle:ac-a:user:" + p0
+	if got := outcomes("tracking.enrolment_list"); got != f+"=ok "+p+"=refused "+op+"=ok" {
 		t.Errorf("enrolment list audit = %q", got)
 	}
 	if got := outcomes("certificates.issue"); got != f+"=ok "+p+"=refused" {
@@ -216,5 +220,21 @@ domains:
 	cc, _, err := client.GetCourseCompletionStatus(ctx, moodle.Int(course), moodle.Int(participants[0]))
 	if err == nil && !bool(cc.Completed) {
 		t.Error("mirror did not mark the course complete in Moodle")
+	}
+	// audit list: the operator's acts, with and without --as, by actor
+	// prefix and course; a trainer's own acts in Moodle would read
+	// moodle:ac-a:user:N, never cli:.
+	r = run("--format", "json", "audit", "list", "--actor", op, "--course", c, "--since", "1h", "--action", "tracking.enrolment_list")
+	var entries []struct {
+		Actor, Action, Target, Outcome string
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &entries) != nil || len(entries) != 3 {
+		t.Fatalf("audit list: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if entries[0].Actor != f || entries[2].Actor != op || entries[0].Target != "course:"+c {
+		t.Errorf("audit list entries: %+v", entries)
+	}
+	if r := run("audit", "list", "--since", "yesterday"); r.code != 2 || !strings.Contains(r.stderr, "--since") {
+		t.Errorf("audit list --since yesterday: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -181,7 +181,7 @@ type progressRow struct {
 }
 
 func (t trackingAPI) Progress(ctx context.Context, domain string, courseID, acting int64) (any, error) {
-	sess, err := t.svc.Nominative(ctx, domain, courseID, acting, "api.tracking.progress")
+	sess, err := t.svc.Nominative(ctx, domain, courseID, tracking.MoodleUser(domain, acting), "api.tracking.progress")
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (t trackingAPI) Progress(ctx context.Context, domain string, courseID, acti
 }
 
 func (t trackingAPI) SetAttendance(ctx context.Context, domain string, courseID, acting int64, userIDs []int64, done bool) (any, error) {
-	res, err := t.svc.SetAttendance(ctx, domain, courseID, acting, userIDs, done, t.mirror != nil && t.mirror(domain))
+	res, err := t.svc.SetAttendance(ctx, domain, courseID, tracking.MoodleUser(domain, acting), userIDs, done, t.mirror != nil && t.mirror(domain))
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +207,7 @@ func (t trackingAPI) SetAttendance(ctx context.Context, domain string, courseID,
 
 // Certificates gives one user's PDF, or the ZIP of the asked users' PDFs.
 func (t trackingAPI) Certificates(ctx context.Context, domain string, courseID, acting int64, userIDs []int64) (string, string, []byte, error) {
-	set, err := t.svc.Certificates(ctx, domain, courseID, acting, tracking.CertificateOptions{})
+	set, err := t.svc.Certificates(ctx, domain, courseID, tracking.MoodleUser(domain, acting), tracking.CertificateOptions{})
 	if err != nil {
 		return "", "", nil, err
 	}

@@ -55,12 +55,12 @@ func chapterTracking(e *Env) error {
 	}
 	svc := tracking.New(e.App.Store, e.App.Fleet)
 	defer svc.Close()
-	res, err := svc.SetAttendance(e.Ctx, AcademyA, courseID, formateur, people[2:], true, true)
+	res, err := svc.SetAttendance(e.Ctx, AcademyA, courseID, tracking.MoodleUser(AcademyA, formateur), people[2:], true, true)
 	if err != nil {
 		return err
 	}
 	e.Step("the formateur marks \"Formation terminée\" for %d participants (mirrored to Moodle's course completion)", len(res))
-	if _, err := svc.SetAttendance(e.Ctx, AcademyA, courseID, formateur, people[4:], false, true); err != nil {
+	if _, err := svc.SetAttendance(e.Ctx, AcademyA, courseID, tracking.MoodleUser(AcademyA, formateur), people[4:], false, true); err != nil {
 		return err
 	}
 	e.Step("one mark is undone; the trail keeps both changes")
@@ -75,7 +75,7 @@ func chapterTracking(e *Env) error {
 		return err
 	}
 	e.Step("chart: %s", chart)
-	if _, err := svc.Nominative(e.Ctx, AcademyA, courseID, people[0], "tracking.enrolment_list"); err != nil {
+	if _, err := svc.Nominative(e.Ctx, AcademyA, courseID, tracking.MoodleUser(AcademyA, people[0]), "tracking.enrolment_list"); err != nil {
 		e.Step("a participant asking for the enrolment list is refused (%v), and the refusal is audited", err)
 	}
 	return demoCertificates(e, svc, courseID, formateur)
@@ -116,7 +116,7 @@ func demoPeople(e *Env, c *moodle.Client, courseID int64) (int64, []int64, error
 }
 
 func demoCertificates(e *Env, svc *tracking.Service, courseID, formateur int64) error {
-	set, err := svc.Certificates(e.Ctx, AcademyA, courseID, formateur, tracking.CertificateOptions{RemoteMinutes: 180,
+	set, err := svc.Certificates(e.Ctx, AcademyA, courseID, tracking.MoodleUser(AcademyA, formateur), tracking.CertificateOptions{RemoteMinutes: 180,
 		Comment: "Classe virtuelle finale le 12 mars.", Issuer: "Académie A"})
 	if err != nil {
 		return err

@@ -26,15 +26,18 @@ type AuditEntry struct {
 
 // AuditFilter selects audit entries. Zero fields do not filter.
 type AuditFilter struct {
-	Actor  string
-	Domain string
-	Action string
-	Target string
-	JobID  int64
-	Since  time.Time // inclusive
-	Until  time.Time // exclusive
-	Limit  int       // default 100, at most 1000
-	Offset int
+	Actor string
+	// ActorPrefix: actors starting with it ("cli:alice" also finds
+	// "cli:alice on behalf of moodle:ac-a:user:3").
+	ActorPrefix string
+	Domain      string
+	Action      string
+	Target      string
+	JobID       int64
+	Since       time.Time // inclusive
+	Until       time.Time // exclusive
+	Limit       int       // default 100, at most 1000
+	Offset      int
 }
 
 // RecordAudit appends an entry and returns its id.
@@ -73,6 +76,9 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, err
 	add := func(cond string, v any) { where, args = append(where, cond), append(args, v) }
 	if f.Actor != "" {
 		add("actor = ?", f.Actor)
+	}
+	if f.ActorPrefix != "" {
+		add(`actor LIKE ? ESCAPE '!'`, likePrefix(f.ActorPrefix))
 	}
 	if f.Domain != "" {
 		add("domain = ?", f.Domain)
@@ -118,4 +124,10 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, err
 		out = append(out, e)
 	}
 	return out, wrap("list audit", rows.Err())
+}
+
+// likePrefix escapes a LIKE pattern's wildcards ('!' as escape) and
+// matches what starts with p.
+func likePrefix(p string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(p) + "%"
 }

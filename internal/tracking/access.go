@@ -47,6 +47,14 @@ func (s *Service) Authorize(ctx context.Context, domain string, courseID, acting
 	return authorize(ctx, d.Client, RolesFor(d.Config), domain, courseID, actingUserID)
 }
 
+// authorizeWho: an operator is trusted; a Moodle user needs a staff role.
+func (s *Service) authorizeWho(ctx context.Context, domain string, courseID int64, who Who) error {
+	if who.Operator && who.UserID == 0 {
+		return nil
+	}
+	return s.Authorize(ctx, domain, courseID, who.UserID)
+}
+
 func authorize(ctx context.Context, c *moodle.Client, roles Roles, domain string, courseID, actingUserID int64) error {
 	forbidden := &ForbiddenError{Domain: domain, CourseID: courseID, UserID: actingUserID}
 	if actingUserID <= 0 {
@@ -63,22 +71,48 @@ func authorize(ctx context.Context, c *moodle.Client, roles Roles, domain string
 	return forbidden
 }
 
-func actor(userID int64) string { return "moodle:" + strconv.FormatInt(userID, 10) }
+// Who is whom a nominative read or a change is for, as the audit records
+// it. A Moodle user (UserID > 0) must hold a staff role in the course; an
+// operator on the CLI (Operator, UserID 0) already holds the bridge's
+// configuration and store, and is recorded by their OS user.
+type Who struct {
+	UserID   int64
+	Operator bool
+	Actor    string // "moodle:<domain>:user:<id>", "cli:<os user>", "cli:<os user> on behalf of moodle:<domain>:user:<id>"
+}
+
+// MoodleUser is user id of domain acting through the API.
+func MoodleUser(domain string, userID int64) Who {
+	return Who{UserID: userID, Actor: MoodleActor(domain, userID)}
+}
+
+// MoodleActor names a Moodle user the way the API's audit does.
+func MoodleActor(domain string, userID int64) string {
+	return "moodle:" + domain + ":user:" + strconv.FormatInt(userID, 10)
+}
+
+// actor is who.Actor, or the Moodle user for callers that gave none.
+func (w Who) actor(domain string) string {
+	if w.Actor != "" {
+		return w.Actor
+	}
+	return MoodleActor(domain, w.UserID)
+}
 
 // audit records an access or a change; params never hold names.
-func (s *Service) audit(ctx context.Context, domain string, courseID, acting int64, action, outcome string, params any) {
+func (s *Service) audit(ctx context.Context, domain string, courseID int64, who Who, action, outcome string, params any) {
 	raw, _ := json.Marshal(params)
-	_, _ = s.st.RecordAudit(ctx, store.AuditEntry{Actor: actor(acting), Domain: domain, Action: action,
+	_, _ = s.st.RecordAudit(ctx, store.AuditEntry{Actor: who.actor(domain), Domain: domain, Action: action,
 		Target: "course:" + strconv.FormatInt(courseID, 10), Params: raw, Outcome: outcome})
 }
 
 // Nominative returns a session's participants with their names (the
 // enrolment list, the certificates' input) to a formateur or manager of
 // the course only; every attempt is audited as action, refused or not.
-func (s *Service) Nominative(ctx context.Context, domain string, courseID, acting int64, action string) (*Session, error) {
-	if err := s.Authorize(ctx, domain, courseID, acting); err != nil {
+func (s *Service) Nominative(ctx context.Context, domain string, courseID int64, who Who, action string) (*Session, error) {
+	if err := s.authorizeWho(ctx, domain, courseID, who); err != nil {
 		if errors.Is(err, ErrForbidden) {
-			s.audit(ctx, domain, courseID, acting, action, "refused", nil)
+			s.audit(ctx, domain, courseID, who, action, "refused", nil)
 		}
 		return nil, err
 	}
@@ -94,7 +128,7 @@ func (s *Service) Nominative(ctx context.Context, domain string, courseID, actin
 	if sess == nil {
 		return nil, fmt.Errorf("tracking: course %d not found on %s: %w", courseID, domain, store.ErrNotFound)
 	}
-	s.audit(ctx, domain, courseID, acting, action, "ok", map[string]int{"participants": len(sess.Participants)})
+	s.audit(ctx, domain, courseID, who, action, "ok", map[string]int{"participants": len(sess.Participants)})
 	return sess, nil
 }
 
@@ -112,16 +146,16 @@ type AttendanceResult struct {
 // is recorded (attendance_changes) and audited; with mirror, Moodle's
 // course completion follows through local_bridge_mark_course_complete.
 // Users who are not participants of the course are refused.
-func (s *Service) SetAttendance(ctx context.Context, domain string, courseID, acting int64, userIDs []int64, present, mirror bool) ([]AttendanceResult, error) {
+func (s *Service) SetAttendance(ctx context.Context, domain string, courseID int64, who Who, userIDs []int64, present, mirror bool) ([]AttendanceResult, error) {
 	d, err := s.domain(domain)
 	if err != nil {
 		return nil, err
 	}
 	roles := RolesFor(d.Config)
 	action := map[bool]string{true: "attendance.mark", false: "attendance.unmark"}[present]
-	if err := authorize(ctx, d.Client, roles, domain, courseID, acting); err != nil {
+	if err := s.authorizeWho(ctx, domain, courseID, who); err != nil {
 		if errors.Is(err, ErrForbidden) {
-			s.audit(ctx, domain, courseID, acting, action, "refused", map[string]any{"users": userIDs})
+			s.audit(ctx, domain, courseID, who, action, "refused", map[string]any{"users": userIDs})
 		}
 		return nil, err
 	}
@@ -139,7 +173,7 @@ func (s *Service) SetAttendance(ctx context.Context, domain string, courseID, ac
 	}
 	var out []AttendanceResult
 	for _, id := range userIDs {
-		r, err := s.setOne(ctx, d.Client, domain, courseID, acting, id, present, mirror)
+		r, err := s.setOne(ctx, d.Client, domain, courseID, who, id, present, mirror)
 		if err != nil {
 			return out, err
 		}
@@ -162,7 +196,7 @@ func (s *Service) participantIDs(ctx context.Context, c *moodle.Client, roles Ro
 	return out, nil
 }
 
-func (s *Service) setOne(ctx context.Context, c *moodle.Client, domain string, courseID, acting, userID int64, present, mirror bool) (AttendanceResult, error) {
+func (s *Service) setOne(ctx context.Context, c *moodle.Client, domain string, courseID int64, who Who, userID int64, present, mirror bool) (AttendanceResult, error) {
 	// Moodle first: when it refuses (completion disabled on the course,
 	// the user unenrolled meanwhile) the decision is not recorded either,
 	// so the bridge never shows "Formation terminée" (and issues a
@@ -173,13 +207,13 @@ func (s *Service) setOne(ctx context.Context, c *moodle.Client, domain string, c
 			return AttendanceResult{UserID: userID}, fmt.Errorf("tracking: mirror attendance of user %d to Moodle: %w", userID, err)
 		}
 	}
-	old, changed, err := s.st.SetAttendance(ctx, domain, courseID, userID, present, actor(acting))
+	old, changed, err := s.st.SetAttendance(ctx, domain, courseID, userID, present, who.actor(domain))
 	if err != nil {
 		return AttendanceResult{}, fmt.Errorf("tracking: attendance of user %d: %w", userID, err)
 	}
 	r := AttendanceResult{UserID: userID, Old: old, New: present, Changed: changed, Mirrored: mirror}
 	action := map[bool]string{true: "attendance.mark", false: "attendance.unmark"}[present]
 	outcome := map[bool]string{true: "changed", false: "unchanged"}[changed]
-	s.audit(ctx, domain, courseID, acting, action, outcome, map[string]any{"user_id": userID, "old": old, "new": present, "mirror": mirror})
+	s.audit(ctx, domain, courseID, who, action, outcome, map[string]any{"user_id": userID, "old": old, "new": present, "mirror": mirror})
 	return r, nil
 }

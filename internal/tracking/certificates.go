@@ -31,8 +31,8 @@ type CertificateSet struct {
 // Certificates renders and records a session's certificates for a
 // formateur or manager of the course (ForbiddenError otherwise). Every
 // document is recorded with its SHA-256 and the issue is audited.
-func (s *Service) Certificates(ctx context.Context, domain string, courseID, acting int64, opts CertificateOptions) (*CertificateSet, error) {
-	sess, err := s.Nominative(ctx, domain, courseID, acting, "certificates.issue")
+func (s *Service) Certificates(ctx context.Context, domain string, courseID int64, who Who, opts CertificateOptions) (*CertificateSet, error) {
+	sess, err := s.Nominative(ctx, domain, courseID, who, "certificates.issue")
 	if err != nil {
 		return nil, err
 	}
@@ -68,10 +68,10 @@ func (s *Service) Certificates(ctx context.Context, domain string, courseID, act
 	if set.Zip, err = certificate.Zip(set.Individuals); err != nil {
 		return nil, err
 	}
-	return set, s.recordCertificates(ctx, domain, courseID, acting, set)
+	return set, s.recordCertificates(ctx, domain, courseID, who, set)
 }
 
-func (s *Service) recordCertificates(ctx context.Context, domain string, courseID, acting int64, set *CertificateSet) error {
+func (s *Service) recordCertificates(ctx context.Context, domain string, courseID int64, who Who, set *CertificateSet) error {
 	docs := append([]certificate.Document{set.Collective}, set.Individuals...)
 	for _, d := range docs {
 		kind := "individual"
@@ -79,11 +79,11 @@ func (s *Service) recordCertificates(ctx context.Context, domain string, courseI
 			kind = "collective"
 		}
 		if _, err := s.st.RecordCertificate(ctx, store.Certificate{Domain: domain, CourseID: courseID, UserID: d.UserID,
-			Kind: kind, FileName: d.FileName, SHA256: d.SHA256, IssuedBy: actor(acting)}); err != nil {
+			Kind: kind, FileName: d.FileName, SHA256: d.SHA256, IssuedBy: who.actor(domain)}); err != nil {
 			return fmt.Errorf("tracking: record certificate %s: %w", d.FileName, err)
 		}
 	}
-	s.audit(ctx, domain, courseID, acting, "certificates.issued", "ok", map[string]int{"individual": len(set.Individuals)})
+	s.audit(ctx, domain, courseID, who, "certificates.issued", "ok", map[string]int{"individual": len(set.Individuals)})
 	return nil
 }
 

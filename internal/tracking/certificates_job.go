@@ -24,6 +24,10 @@ type CertificatesPayload struct {
 	// Acting is the Moodle user the certificates are issued for: a
 	// formateur or manager of the course, checked again when the job runs.
 	Acting int64 `json:"acting_user_id"`
+	// Actor is who asked, as the audit records it ("" in older jobs: the
+	// Moodle user Acting); Operator: a CLI operator without --as (Acting 0).
+	Actor    string `json:"actor,omitempty"`
+	Operator bool   `json:"operator,omitempty"`
 	// UserIDs, when set, asks only for these participants' certificates:
 	// one PDF, or a ZIP of several (the tracking block). Without it, every
 	// file: the collective report, each certificate and their ZIP (the CLI).
@@ -55,13 +59,13 @@ func RunCertificatesJob(ctx context.Context, svc *Service, st *store.Store, run 
 	if err := run.Decode(&p); err != nil {
 		return nil, err
 	}
-	if run.Domain() == "" || p.CourseID <= 0 || p.Acting <= 0 {
+	if run.Domain() == "" || p.CourseID <= 0 || (p.Acting <= 0 && !p.Operator) {
 		return nil, failure.Permanent(fmt.Errorf("%s: the job needs a domain, a course_id and an acting_user_id", KindCertificates))
 	}
 	var res CertificatesResult
 	err := run.Step("render", func(ctx context.Context) (any, error) {
 		run.Progress(0, 1, "rendering certificates")
-		set, err := svc.Certificates(ctx, run.Domain(), p.CourseID, p.Acting,
+		set, err := svc.Certificates(ctx, run.Domain(), p.CourseID, Who{UserID: p.Acting, Operator: p.Operator, Actor: p.Actor},
 			CertificateOptions{RemoteMinutes: p.RemoteMinutes, Comment: p.Comment})
 		if err != nil {
 			return nil, err
