@@ -97,6 +97,14 @@ func (s *Server) showWorkflow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if s.deps.Archive != nil {
+		more, err := s.archiveOptions(r.Context(), c.Domain, course, v.State)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Options = append(v.Options, more...)
+	}
 	acc, _ := s.courseAccess(r.Context(), c, course)
 	writeJSON(w, http.StatusOK, workflowView{View: v, Access: acc.String(), CanAct: acc >= AccessFormateur})
 }
@@ -126,6 +134,10 @@ func (s *Server) submitTransition(w http.ResponseWriter, r *http.Request, transi
 	course, ok := pathInt(r, "course")
 	if !ok {
 		badRequest(w, "bad_course", "course id must be a positive integer")
+		return
+	}
+	if (transition == TransitionArchive || transition == TransitionUnarchive) && s.deps.Archive != nil {
+		s.submitArchive(w, r, course, transition)
 		return
 	}
 	setAudit(r, "api.workflow."+transition, "course:"+strconv.FormatInt(course, 10))

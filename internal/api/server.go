@@ -50,6 +50,7 @@ type Deps struct {
 	Roles    RoleSource // nil: MoodleRoles over Fleet
 	Offer    OfferService
 	Tracking TrackingService
+	Archive  ArchiveService // nil: no archive options in the workflow block
 }
 
 // Options tune the API; zero values take the defaults.

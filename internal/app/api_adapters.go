@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/magistere/bridge/internal/api"
+	"github.com/magistere/bridge/internal/archive"
 	"github.com/magistere/bridge/internal/certificate"
 	"github.com/magistere/bridge/internal/offer"
 	"github.com/magistere/bridge/internal/store"
@@ -230,7 +231,26 @@ func (t trackingAPI) Certificates(ctx context.Context, domain string, courseID, 
 	return fmt.Sprintf("attestations-%d.zip", courseID), "application/zip", zip, nil
 }
 
+// archiveAPI adapts archive.Service to api.ArchiveService: the block
+// archives with read-only access, no backup and no message (the CLI
+// offers the other choices).
+type archiveAPI struct{ svc *archive.Service }
+
+func (a archiveAPI) CanUnarchive(ctx context.Context, domain string, courseID int64) error {
+	_, err := a.svc.PlanUnarchive(ctx, archive.UnarchiveRequest{Domain: domain, CourseID: courseID})
+	return err
+}
+
+func (a archiveAPI) Archive(ctx context.Context, domain string, courseID int64, actor string) (store.Job, bool, error) {
+	return a.svc.Submit(ctx, archive.Request{Domain: domain, CourseID: courseID, Access: archive.AccessReadOnly, RequestedBy: actor})
+}
+
+func (a archiveAPI) Unarchive(ctx context.Context, domain string, courseID int64, actor string) (store.Job, bool, error) {
+	return a.svc.SubmitUnarchive(ctx, archive.UnarchiveRequest{Domain: domain, CourseID: courseID, RequestedBy: actor})
+}
+
 var (
+	_ api.ArchiveService  = archiveAPI{}
 	_ api.OfferService    = offerAPI{}
 	_ api.TrackingService = trackingAPI{}
 )

@@ -36,7 +36,7 @@ func (a *App) NewAPI() *api.Server {
 	return api.NewServer(api.Deps{
 		Store: a.Store, Queue: a.Queue, Fleet: a.Fleet,
 		Workflow: workflow.New(a.Store, a.Fleet, a.Queue),
-		Offer:    a.apiOffer(), Tracking: a.apiTracking(),
+		Offer:    a.apiOffer(), Tracking: a.apiTracking(), Archive: archiveAPI{svc: NewArchiveService(a)},
 	}, api.Options{
 		Secrets:        func(d string) ([]byte, bool) { s, ok := secrets[d]; return s, ok },
 		Nonces:         nonces,

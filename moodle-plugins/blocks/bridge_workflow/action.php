@@ -34,7 +34,9 @@ $course = get_course($courseid);
 require_login($course);
 require_sesskey();
 $context = context_course::instance($courseid);
-require_capability('block/bridge_workflow:manage', $context);
+// Unarchiving has a read capability of its own: an archived course is frozen, and context locking refuses every
+// write capability there (see db/access.php).
+require_capability($transition === 'unarchive' ? 'block/bridge_workflow:unarchive' : 'block/bridge_workflow:manage', $context);
 if (!in_array($transition, data_source::KNOWN, true)) {
     block_page::back($courseid, get_string('error_badinput', 'local_bridge'), notification::NOTIFY_ERROR);
 }

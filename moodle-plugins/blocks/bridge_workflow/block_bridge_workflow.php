@@ -29,4 +29,21 @@ defined('MOODLE_INTERNAL') || die();
  * \local_bridge\bridge_block checks the capability, calls the bridge and renders the template.
  */
 class block_bridge_workflow extends \local_bridge\bridge_block {
+    /**
+     * In a frozen (archived) course nobody holds the write capability block/bridge_workflow:manage: who may unarchive
+     * is offered that one option alone.
+     *
+     * @param array $data Template data.
+     * @return array
+     */
+    protected function decorate(array $data): array {
+        if (empty($data['canmanage']) && !empty($data['canunarchive']) && !empty($data['allowed'])) {
+            $data['allowed'] = array_values(array_filter($data['allowed'], function(array $item): bool {
+                return $item['transition'] === 'unarchive';
+            }));
+            $data['hasallowed'] = !empty($data['allowed']) && !empty($data['canact']);
+            $data['canmanage'] = $data['hasallowed'];
+        }
+        return $data;
+    }
 }

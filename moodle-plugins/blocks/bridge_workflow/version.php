@@ -25,7 +25,7 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'block_bridge_workflow';
-$plugin->version = 2026120600;
+$plugin->version = 2026120601;
 // Moodle 3.5 (2018051700), the release m@gistère ran: the block itself only uses block_base, mustache templates
 // with {{#str}} and partials (2.9), redirect() with \core\output\notification types (3.1), $OUTPUT->confirm() and
 // the string manager, with PHP 7.1 syntax (nullable and void types; Moodle 3.5 runs on PHP 7.1 and 7.2). It still

@@ -46,4 +46,12 @@ $capabilities = [
         'contextlevel' => CONTEXT_COURSE,
         'archetypes' => ['manager' => CAP_ALLOW, 'editingteacher' => CAP_ALLOW],
     ],
+    // Unarchive a session the bridge archived. A read capability on purpose: an archived course is frozen, and
+    // context locking refuses every write capability inside it (as moodle/site:managecontextlocks is exempt, so
+    // that a lock can be lifted). The bridge checks the course roles again before it unfreezes anything.
+    'block/bridge_workflow:unarchive' => [
+        'captype' => 'read',
+        'contextlevel' => CONTEXT_COURSE,
+        'archetypes' => ['manager' => CAP_ALLOW, 'editingteacher' => CAP_ALLOW],
+    ],
 ];

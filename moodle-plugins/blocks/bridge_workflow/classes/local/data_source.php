@@ -32,17 +32,17 @@ use local_bridge\bridge_client;
  */
 class data_source {
     /** Template flags and the block capability each one reflects (read by local_bridge's bridge_block). */
-    public const CAPABILITY_FLAGS = ['canmanage' => 'manage'];
+    public const CAPABILITY_FLAGS = ['canmanage' => 'manage', 'canunarchive' => 'unarchive'];
 
     /** Transitions that take a name and a short name. */
     private const NAMED = ['create-parcours', 'duplicate'];
 
     /** Transitions that ask for a confirmation first. */
-    public const CONFIRM = ['trash'];
+    public const CONFIRM = ['trash', 'archive'];
 
     /** Transitions the block knows a label for; any other one the bridge offers is not shown. */
     public const KNOWN = ['create-parcours', 'duplicate', 'demonstrate', 'create-sessions', 'open', 'open-self-enrolment',
-        'trash', 'restore', 'set-metadata'];
+        'trash', 'restore', 'set-metadata', 'archive', 'unarchive'];
 
     /** @var api_session */
     private $api;
@@ -99,8 +99,23 @@ class data_source {
             'allowed' => $allowed,
             'hasallowed' => !empty($allowed) && !empty($v['can_act']),
             'refused' => $refused,
-            'jobs' => $this->api->history($courseid, 'workflow.'),
+            'jobs' => $this->jobs($courseid),
         ];
+    }
+
+    /**
+     * This user's recent jobs on the course: its transitions, and its archiving (package archive's jobs).
+     *
+     * @param int $courseid Course id.
+     * @return array[] Newest first, at most 5.
+     * @throws \local_bridge\bridge_client_exception
+     */
+    private function jobs(int $courseid): array {
+        $jobs = array_merge($this->api->history($courseid, 'workflow.'), $this->api->history($courseid, 'archive.'));
+        usort($jobs, function(array $a, array $b): int {
+            return $b['id'] <=> $a['id'];
+        });
+        return array_slice($jobs, 0, 5);
     }
 
     /**
