@@ -14,6 +14,7 @@ import (
 
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/fr"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/workflow"
@@ -176,7 +177,8 @@ func parseDay(flagName, v string) (int64, error) {
 	if v == "" {
 		return 0, nil
 	}
-	t, err := time.ParseInLocation(time.DateOnly, v, time.Local)
+	// Europe/Paris, as the API reads the same dates (not the host's zone).
+	t, err := time.ParseInLocation(time.DateOnly, v, fr.Paris())
 	if err != nil {
 		return 0, usagef("%s: want YYYY-MM-DD, got %q", flagName, v)
 	}

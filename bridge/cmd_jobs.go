@@ -142,12 +142,18 @@ func runJobsSubmit(ctx context.Context, env *cliEnv, args []string) error {
 	if !json.Valid([]byte(*payload)) {
 		return usagef("--payload is not valid JSON")
 	}
+	cfg, err := env.loadConfig()
+	if err != nil {
+		return err
+	}
 	st, err := env.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	j, created, err := jobs.NewQueue(st).Submit(ctx, jobs.Spec{Kind: *kind, Domain: *domain, Payload: json.RawMessage(*payload), Key: *key, RequestedBy: cliActor()})
+	q := jobs.NewQueue(st)
+	q.SetDefaultMaxAttempts(cfg.Jobs.MaxAttempts) // as serve's queue does
+	j, created, err := q.Submit(ctx, jobs.Spec{Kind: *kind, Domain: *domain, Payload: json.RawMessage(*payload), Key: *key, RequestedBy: cliActor()})
 	if err != nil {
 		return err
 	}

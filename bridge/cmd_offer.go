@@ -204,7 +204,9 @@ func offerSearch(ctx context.Context, env *cliEnv, name string, args []string) e
 		return err
 	}
 	defer st.Close()
-	page, err := st.SearchOffers(ctx, f)
+	// The service's Search, as the API's catalogue: one path to the
+	// catalogue (it needs no site, hence no fleet nor queue here).
+	page, err := offer.New(st, nil, nil, "").Search(ctx, f)
 	if err != nil {
 		return err
 	}

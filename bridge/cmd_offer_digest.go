@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/offer"
+	"github.com/magistere/bridge/internal/store"
 )
 
 func init() {
@@ -62,6 +64,12 @@ func runDigestSubscription(ctx context.Context, env *cliEnv, verb string, args [
 		changed, err = a.Store.UnsubscribeDigest(ctx, *domain, *user)
 	}
 	if err != nil {
+		return err
+	}
+	// Audited like the block's request (api.offer.digest.*): the digest
+	// mails personal data to whoever is subscribed.
+	if _, err := a.Store.RecordAudit(ctx, store.AuditEntry{Actor: requestedBy(), Domain: *domain, Action: "offer.digest." + verb,
+		Target: "user:" + strconv.FormatInt(*user, 10), Outcome: map[bool]string{true: "changed", false: "unchanged"}[changed]}); err != nil {
 		return err
 	}
 	if env.format == "json" {

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// entryCalls lists, per feature, the method the CLI and the API (its
+// routes or app's adapters) must both call: the same service method, so
+// that checks, audit and behaviour cannot drift between the two entries.
+var entryCalls = []struct {
+	feature, method string
+	cli, api        []string // files (from the repository root)
+}{
+	{"workflow transitions", "Submit", []string{"bridge/cmd_workflow.go"}, []string{"internal/api/routes_workflow.go"}},
+	{"workflow state", "Show", []string{"bridge/cmd_workflow.go"}, []string{"internal/api/routes_workflow.go"}},
+	{"session calendar warnings", "CalendarWarnings", []string{"bridge/cmd_workflow.go"}, []string{"internal/api/routes_workflow.go", "internal/api/routes_sessions.go"}},
+	{"offer request", "Request", []string{"bridge/cmd_offer.go"}, []string{"internal/app/api_adapters.go"}},
+	{"offer approval", "Approve", []string{"bridge/cmd_offer.go"}, []string{"internal/app/api_adapters.go"}},
+	{"offer rejection", "Reject", []string{"bridge/cmd_offer.go"}, []string{"internal/app/api_adapters.go"}},
+	{"offer catalogue", "Search", []string{"bridge/cmd_offer.go"}, []string{"internal/app/api_adapters.go"}},
+	{"attendance", "SetAttendance", []string{"bridge/cmd_tracking.go"}, []string{"internal/app/api_adapters.go"}},
+	{"nominative list", "Nominative", []string{"bridge/cmd_tracking.go"}, []string{"internal/app/api_adapters.go"}},
+	{"digest subscription", "SubscribeDigest", []string{"bridge/cmd_offer_digest.go"}, []string{"internal/api/routes_digest.go"}},
+	{"digest subscription audit", "RecordAudit", []string{"bridge/cmd_offer_digest.go"}, []string{"internal/api/audit.go"}},
+}
+
+// TestCLIAndAPICallTheSameMethods is the drift test: for each feature,
+// both entry points call the service method named in entryCalls.
+func TestCLIAndAPICallTheSameMethods(t *testing.T) {
+	for _, e := range entryCalls {
+		for side, files := range map[string][]string{"CLI": e.cli, "API": e.api} {
+			found := false
+			for _, f := range files {
+				found = found || callsMethod(t, f, e.method)
+			}
+			if !found {
+				t.Errorf("%s: the %s (%s) does not call %s", e.feature, side, strings.Join(files, ", "), e.method)
+			}
+		}
+	}
+}
+
+// callsMethod says whether file calls a method (x.method(…)).
+func callsMethod(t *testing.T, file, method string) bool {
+	t.Helper()
+	path := filepath.Join("..", file)
+	if _, err := os.Stat(path); err != nil {
+		return false
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+	if err != nil {
+		t.Fatalf("parse %s: %v", file, err)
+	}
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok {
+			if sel, ok := c.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == method {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
