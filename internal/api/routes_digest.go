@@ -7,7 +7,7 @@ import (
 
 // The weekly digest of new offers: the signed caller opts themself in or
 // out from the offer block; nobody can subscribe someone else.
-func (s *Server) routesDigest(mux *http.ServeMux) {
+func (s *Server) routesDigest(mux router) {
 	mux.HandleFunc("GET "+Prefix+"offer/digest", s.digestShow)
 	mux.HandleFunc("POST "+Prefix+"offer/digest", s.digestSet(true))
 	mux.HandleFunc("DELETE "+Prefix+"offer/digest", s.digestSet(false))

@@ -18,7 +18,7 @@ import (
 	"github.com/magistere/bridge/internal/moodle"
 )
 
-func (s *Server) routesEnrol(mux *http.ServeMux) {
+func (s *Server) routesEnrol(mux router) {
 	mux.HandleFunc("POST "+Prefix+"courses/{course}/enrol/preview", s.enrolPreview)
 	mux.HandleFunc("POST "+Prefix+"courses/{course}/enrol/apply", s.enrolApply)
 	mux.HandleFunc("GET "+Prefix+"courses/{course}/enrol/reports/{job}", s.enrolReport)

@@ -11,7 +11,7 @@ import (
 	"github.com/magistere/bridge/internal/store"
 )
 
-func (s *Server) routesJobs(mux *http.ServeMux) {
+func (s *Server) routesJobs(mux router) {
 	mux.HandleFunc("GET "+Prefix+"jobs/{id}", s.jobStatus)
 	mux.HandleFunc("GET "+Prefix+"jobs", s.jobHistory)
 	mux.HandleFunc("GET "+Prefix+"jobs/{id}/files/{name}", s.jobFile)
@@ -145,7 +145,7 @@ func (s *Server) ownJob(w http.ResponseWriter, r *http.Request) (store.Job, bool
 // jobFile hands one of a succeeded job's files (certificates) to who asked
 // for the job; audited, as the files may be nominative.
 func (s *Server) jobFile(w http.ResponseWriter, r *http.Request) {
-	setAudit(r, "api.jobs.file", "job:"+r.PathValue("id"))
+	auditNominativeRead(r, "api.jobs.file", "job:"+r.PathValue("id"))
 	j, ok := s.ownJob(w, r)
 	if !ok {
 		return

@@ -32,7 +32,7 @@ type OfferQuery struct {
 	MinMinutes, MaxMinutes, Page, PerPage  int
 }
 
-func (s *Server) routesOffer(mux *http.ServeMux) {
+func (s *Server) routesOffer(mux router) {
 	mux.HandleFunc("GET "+Prefix+"offer", s.offerSearch)
 	mux.HandleFunc("GET "+Prefix+"offer/{id}", s.offerGet)
 	mux.HandleFunc("GET "+Prefix+"offer/requests", s.offerMyRequests)

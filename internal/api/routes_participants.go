@@ -7,7 +7,7 @@ import (
 	"github.com/magistere/bridge/internal/moodle"
 )
 
-func (s *Server) routesParticipants(mux *http.ServeMux) {
+func (s *Server) routesParticipants(mux router) {
 	mux.HandleFunc("GET "+Prefix+"courses/{course}/participants", s.participants)
 }
 

@@ -26,7 +26,7 @@ type TrackingService interface {
 	Certificates(ctx context.Context, domain string, courseID, acting int64, userIDs []int64) (name, contentType string, data []byte, err error)
 }
 
-func (s *Server) routesTracking(mux *http.ServeMux) {
+func (s *Server) routesTracking(mux router) {
 	mux.HandleFunc("GET "+Prefix+"courses/{course}/stats", s.trackingStats)
 	mux.HandleFunc("GET "+Prefix+"courses/{course}/progress", s.trackingProgress)
 	mux.HandleFunc("POST "+Prefix+"courses/{course}/attendance", s.trackingAttendance)
@@ -139,7 +139,8 @@ func (s *Server) trackingCertificateJob(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	job, created, err := s.deps.Queue.Submit(r.Context(), jobs.Spec{Kind: tracking.KindCertificates, Domain: c.Domain,
-		RequestedBy: actor(c), Payload: tracking.CertificatesPayload{CourseID: course, Acting: c.UserID, UserIDs: body.UserIDs}})
+		RequestedBy: actor(c), Payload: tracking.CertificatesPayload{CourseID: course, Acting: c.UserID, UserIDs: body.UserIDs,
+			Actor: actor(c), Vouched: c.SiteManager}})
 	if err != nil {
 		s.fail(w, r, err)
 		return

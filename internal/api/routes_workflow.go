@@ -16,7 +16,7 @@ import (
 	"github.com/magistere/bridge/internal/workflow"
 )
 
-func (s *Server) routesWorkflow(mux *http.ServeMux) {
+func (s *Server) routesWorkflow(mux router) {
 	mux.HandleFunc("GET "+Prefix+"courses/{course}/workflow", s.showWorkflow)
 	mux.HandleFunc("POST "+Prefix+"courses/{course}/workflow/{transition}", s.runTransition)
 	mux.HandleFunc("POST "+Prefix+"courses/{course}/sessions", s.createSessions)

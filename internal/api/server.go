@@ -11,6 +11,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,7 +77,27 @@ type Server struct {
 	limiter *RateLimiter
 	handler http.Handler
 	uploads chan struct{} // slots of the upload verifier
+	// patterns are the routes as registered, for the CNIL walk test.
+	patterns []string
 }
+
+// router is where the routes register: a ServeMux that remembers them.
+type router interface {
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
+type recordingMux struct {
+	*http.ServeMux
+	patterns *[]string
+}
+
+func (m recordingMux) HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request)) {
+	*m.patterns = append(*m.patterns, pattern)
+	m.ServeMux.HandleFunc(pattern, handler)
+}
+
+// Routes lists every route pattern of the API ("GET /api/v1/jobs/{id}"...).
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // NewServer builds the API. Secrets is required.
 func NewServer(deps Deps, opts Options) *Server {
@@ -131,7 +152,7 @@ func (s *Server) verifier(maxBody int64, upload bool) *Verifier {
 // build stacks verifier -> rate limit -> audit -> routes. Uploads get their
 // own verifier only for its larger body limit; both share the nonces.
 func (s *Server) build() http.Handler {
-	routes := http.NewServeMux()
+	routes := recordingMux{ServeMux: http.NewServeMux(), patterns: &s.patterns}
 	s.routesWorkflow(routes)
 	s.routesEnrol(routes)
 	s.routesJobs(routes)

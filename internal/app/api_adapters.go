@@ -182,7 +182,7 @@ type progressRow struct {
 }
 
 func (t trackingAPI) Progress(ctx context.Context, domain string, courseID, acting int64) (any, error) {
-	sess, err := t.svc.Nominative(ctx, domain, courseID, tracking.MoodleUser(domain, acting), "api.tracking.progress")
+	sess, err := t.svc.Nominative(ctx, domain, courseID, whoOf(ctx, domain, acting), "api.tracking.progress")
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func (t trackingAPI) Progress(ctx context.Context, domain string, courseID, acti
 }
 
 func (t trackingAPI) SetAttendance(ctx context.Context, domain string, courseID, acting int64, userIDs []int64, done bool) (any, error) {
-	res, err := t.svc.SetAttendance(ctx, domain, courseID, tracking.MoodleUser(domain, acting), userIDs, done, t.mirror != nil && t.mirror(domain))
+	res, err := t.svc.SetAttendance(ctx, domain, courseID, whoOf(ctx, domain, acting), userIDs, done, t.mirror != nil && t.mirror(domain))
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func (t trackingAPI) SetAttendance(ctx context.Context, domain string, courseID,
 
 // Certificates gives one user's PDF, or the ZIP of the asked users' PDFs.
 func (t trackingAPI) Certificates(ctx context.Context, domain string, courseID, acting int64, userIDs []int64) (string, string, []byte, error) {
-	set, err := t.svc.Certificates(ctx, domain, courseID, tracking.MoodleUser(domain, acting), tracking.CertificateOptions{})
+	set, err := t.svc.Certificates(ctx, domain, courseID, whoOf(ctx, domain, acting), tracking.CertificateOptions{})
 	if err != nil {
 		return "", "", nil, err
 	}
@@ -254,3 +254,13 @@ var (
 	_ api.OfferService    = offerAPI{}
 	_ api.TrackingService = trackingAPI{}
 )
+
+// whoOf is the Moodle user the API admitted, vouched when the signed
+// request said they manage the course from above it (acting_as).
+func whoOf(ctx context.Context, domain string, acting int64) tracking.Who {
+	who := tracking.MoodleUser(domain, acting)
+	if c, ok := api.CallerFrom(ctx); ok && c.SiteManager && c.UserID == acting && c.Domain == domain {
+		who.Vouched = true
+	}
+	return who
+}

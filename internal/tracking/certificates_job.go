@@ -28,6 +28,7 @@ type CertificatesPayload struct {
 	// Moodle user Acting); Operator: a CLI operator without --as (Acting 0).
 	Actor    string `json:"actor,omitempty"`
 	Operator bool   `json:"operator,omitempty"`
+	Vouched  bool   `json:"vouched,omitempty"` // see Who.Vouched
 	// UserIDs, when set, asks only for these participants' certificates:
 	// one PDF, or a ZIP of several (the tracking block). Without it, every
 	// file: the collective report, each certificate and their ZIP (the CLI).
@@ -65,7 +66,7 @@ func RunCertificatesJob(ctx context.Context, svc *Service, st *store.Store, run 
 	var res CertificatesResult
 	err := run.Step("render", func(ctx context.Context) (any, error) {
 		run.Progress(0, 1, "rendering certificates")
-		set, err := svc.Certificates(ctx, run.Domain(), p.CourseID, Who{UserID: p.Acting, Operator: p.Operator, Actor: p.Actor},
+		set, err := svc.Certificates(ctx, run.Domain(), p.CourseID, Who{UserID: p.Acting, Operator: p.Operator, Vouched: p.Vouched, Actor: p.Actor},
 			CertificateOptions{RemoteMinutes: p.RemoteMinutes, Comment: p.Comment})
 		if err != nil {
 			return nil, err
