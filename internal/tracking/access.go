@@ -82,7 +82,7 @@ type Who struct {
 	// manager from above the course (a site administrator or category
 	// manager, local_bridge's acting_as), which course roles cannot show.
 	Vouched bool
-	Actor    string // "moodle:<domain>:user:<id>", "cli:<os user>", "cli:<os user> on behalf of moodle:<domain>:user:<id>"
+	Actor   string // "moodle:<domain>:user:<id>", "cli:<os user>", "cli:<os user> on behalf of moodle:<domain>:user:<id>"
 }
 
 // MoodleUser is user id of domain acting through the API.
