@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/magistere/bridge/internal/app"
@@ -16,7 +14,6 @@ import (
 	"github.com/magistere/bridge/internal/gaia"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/store"
-	"github.com/magistere/bridge/internal/workflow"
 )
 
 // GAIA drop files: import (skipping files already imported), link a
@@ -186,13 +183,9 @@ func runGaiaLink(link bool) func(context.Context, *cliEnv, []string) error {
 			if link {
 				return gaiaLink(ctx, env, a, *domain, *course, *session, store.GaiaLinkOptions{Group: strings.TrimSpace(*group), Override: *override})
 			}
-			if err := a.Store.UnlinkGaiaSession(ctx, *domain, *course); err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("course %d is not linked to a GAIA session", *course)
-				}
+			if err := a.GaiaLinker().Unlink(ctx, *domain, *course, requestedBy()); err != nil {
 				return err
 			}
-			auditGaia(ctx, a, *domain, "gaia.unlink", *course, "")
 			if env.format == "json" {
 				return json.NewEncoder(env.stdout).Encode(map[string]any{"domain": *domain, "course_id": *course, "linked": false})
 			}
@@ -203,63 +196,18 @@ func runGaiaLink(link bool) func(context.Context, *cliEnv, []string) error {
 }
 
 func gaiaLink(ctx context.Context, env *cliEnv, a *app.App, domain string, course int64, raw string, opts store.GaiaLinkOptions) error {
-	parts := strings.Split(raw, "/")
-	if len(parts) != 3 {
-		return usagef("--session wants dispositif/module/groupe, got %q", raw)
-	}
-	key := gaia.SessionKey(parts[0], parts[1], parts[2])
-	// A numeric --course is not looked up when the flags are parsed: check
-	// the course exists, or every later sync of the domain fails on it.
-	d, err := a.Fleet.Get(domain)
+	l, err := a.GaiaLinker().Link(ctx, gaia.LinkRequest{Domain: domain, CourseID: course, Session: raw, Options: opts, Actor: requestedBy()})
 	if err != nil {
 		return err
-	}
-	found, err := d.Client.GetCoursesByField(ctx, "id", strconv.FormatInt(course, 10))
-	if err != nil {
-		return fmt.Errorf("checking course %d on %s: %w", course, domain, err)
-	}
-	if len(found) == 0 {
-		return fmt.Errorf("course %d does not exist on %s: nothing linked / le cours n'existe pas, rien n'est lié", course, domain)
-	}
-	// A GAIA session is taught in a session course: refuse a gabarit, a
-	// parcours, a course in the Corbeille. A course the lifecycle cannot
-	// place (domain not bootstrapped, category outside the skeleton) is
-	// linked as before.
-	if v, err := workflow.New(a.Store, a.Fleet, a.Queue).Show(ctx, domain, course); err == nil {
-		switch v.State {
-		case workflow.StateSessionPreparation, workflow.StateSessionEnCours:
-		default:
-			return fmt.Errorf("course %d is not a session (%s): link a session course to a GAIA session / le cours %d n'est pas une session (%s) : rien n'est lié",
-				course, v.State, course, v.Label)
-		}
-	}
-	known, err := a.Store.GaiaSessionKnown(ctx, domain, key)
-	if err != nil {
-		return err
-	}
-	if !known {
-		return fmt.Errorf("no imported GAIA file of %s names session %s: import the files first", domain, key)
-	}
-	err = a.Store.LinkGaiaSession(ctx, store.GaiaLink{Domain: domain, CourseID: course, SessionKey: key, LinkedBy: requestedBy()})
-	if errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("%v (gaia unlink first)", err)
-	}
-	if err != nil {
-		return err
-	}
-	if err := a.Store.SetGaiaLinkOptions(ctx, domain, course, opts); err != nil {
-		return err
-	}
-	auditGaia(ctx, a, domain, "gaia.link", course, key)
-	label := ""
-	if s, err := a.Store.GetGaiaSession(ctx, domain, key); err == nil && s.Label != "" {
-		label = fmt.Sprintf(" (%s, %s → %s)", s.Label, s.StartsOn, s.EndsOn)
 	}
 	if env.format == "json" {
-		return json.NewEncoder(env.stdout).Encode(map[string]any{"domain": domain, "course_id": course, "linked": true, "session": key,
-			"label": strings.TrimSpace(label), "group": opts.Group, "override": opts.Override})
+		return json.NewEncoder(env.stdout).Encode(l)
 	}
-	fmt.Fprintf(env.stdout, "course %d linked to GAIA session %s%s\n", course, key, label)
+	label := ""
+	if l.Label != "" {
+		label = " (" + l.Label + ")"
+	}
+	fmt.Fprintf(env.stdout, "course %d linked to GAIA session %s%s\n", course, l.Session, label)
 	if opts.Group != "" {
 		fmt.Fprintf(env.stdout, "  GAIA people go into group %q\n", opts.Group)
 	}
@@ -269,13 +217,6 @@ func gaiaLink(ctx context.Context, env *cliEnv, a *app.App, domain string, cours
 	return nil
 }
 
-func auditGaia(ctx context.Context, a *app.App, domain, action string, course int64, key string) {
-	params, _ := json.Marshal(map[string]string{"session": key})
-	if _, err := a.Store.RecordAudit(ctx, store.AuditEntry{Actor: requestedBy(), Domain: domain, Action: action,
-		Target: fmt.Sprintf("course:%d", course), Params: params, Outcome: "ok"}); err != nil {
-		a.Log.Warn().Err(err).Str("action", action).Msg("audit not recorded")
-	}
-}
 
 func runGaiaSync(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "gaia sync", "--domain D [--dry-run] [--override]")

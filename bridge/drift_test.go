@@ -28,6 +28,8 @@ var entryCalls = []struct {
 	{"nominative list", "Nominative", []string{"bridge/cmd_tracking.go"}, []string{"internal/app/api_adapters.go"}},
 	{"digest subscription", "SubscribeDigest", []string{"bridge/cmd_offer_digest.go"}, []string{"internal/api/routes_digest.go"}},
 	{"digest subscription audit", "RecordAudit", []string{"bridge/cmd_offer_digest.go"}, []string{"internal/api/audit.go"}},
+	// GAIA linking has no API route: the demo is its other entry.
+	{"GAIA link (CLI and demo)", "GaiaLinker", []string{"bridge/cmd_gaia.go"}, []string{"internal/demo/chapter_gaia.go"}},
 }
 
 // TestCLIAndAPICallTheSameMethods is the drift test: for each feature,

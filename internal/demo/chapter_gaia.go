@@ -10,7 +10,6 @@ import (
 	"github.com/magistere/bridge/internal/gaia"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
-	"github.com/magistere/bridge/internal/store"
 )
 
 func init() {
@@ -70,8 +69,9 @@ func chapterGaia(e *Env) error {
 	if err != nil {
 		return fmt.Errorf("create course: %w", err)
 	}
-	if err := e.App.Store.LinkGaiaSession(e.Ctx, store.GaiaLink{Domain: AcademyA, CourseID: int64(course.ID),
-		SessionKey: demoGaiaSession, LinkedBy: "demo"}); err != nil {
+	// The same checked, audited link as `bridge gaia link`.
+	if _, err := e.App.GaiaLinker().Link(e.Ctx, gaia.LinkRequest{Domain: AcademyA, CourseID: int64(course.ID),
+		Session: demoGaiaSession, Actor: "demo"}); err != nil {
 		return err
 	}
 	e.Step("course %d linked to GAIA session %s", course.ID, demoGaiaSession)
