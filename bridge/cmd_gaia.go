@@ -217,7 +217,6 @@ func gaiaLink(ctx context.Context, env *cliEnv, a *app.App, domain string, cours
 	return nil
 }
 
-
 func runGaiaSync(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "gaia sync", "--domain D [--dry-run] [--override]")
 	domain := fs.String("domain", "", "domain (Moodle site) name")
