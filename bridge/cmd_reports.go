@@ -78,9 +78,19 @@ func runEnrolReport(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	switch env.format {
-	case "csv":
-		return rep.WriteCSV(env.stdout)
-	case "json":
+	case "csv", "json":
+		// The rows name people: the operator's read is audited like the API's download.
+		course := int64(0)
+		if len(rep.CourseIDs) > 0 {
+			course = rep.CourseIDs[0]
+		}
+		if _, err := st.RecordAudit(ctx, store.AuditEntry{Actor: cliActor(), Domain: rep.Domain, Action: "enrol.report.read",
+			Target: fmt.Sprintf("course:%d", course), JobID: id, Outcome: "ok", Detail: fmt.Sprintf("%d row(s) as %s", len(rep.Rows), env.format)}); err != nil {
+			return fmt.Errorf("enrol report: audit the read: %w", err)
+		}
+		if env.format == "csv" {
+			return rep.WriteCSV(env.stdout)
+		}
 		return rep.WriteJSON(env.stdout)
 	}
 	title := "applied"
