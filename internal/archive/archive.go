@@ -66,6 +66,7 @@ type Service struct {
 	dataDir    string
 	catalogue  Catalogue
 	attendance Attendance
+	wf         *workflow.Service // the owner of course states
 	clock      atomic.Pointer[func() time.Time]
 	// PollEvery is the pause between two polls of a Moodle backup.
 	PollEvery time.Duration
@@ -76,7 +77,7 @@ type Service struct {
 // offers and attendance tables.
 func New(st *store.Store, fleet *domains.Fleet, q *jobs.Queue, dataDir string) *Service {
 	s := &Service{st: st, fleet: fleet, q: q, dataDir: dataDir, catalogue: StoreCatalogue{St: st}, attendance: StoreAttendance{St: st},
-		PollEvery: 300 * time.Millisecond}
+		wf: workflow.New(st, fleet, q), PollEvery: 300 * time.Millisecond}
 	s.SetClock(nil)
 	return s
 }
@@ -172,53 +173,26 @@ func categoryPath(ctx context.Context, d *domains.Domain, id int64) ([]int64, er
 	return out, nil
 }
 
-// stateByCategory is the state of a course adopted from where it sits,
-// for a course the bridge never recorded (same rule as the workflow:
-// recorded category ids, never names).
-var stateByCategory = map[string]string{
-	domains.CatGabarit: workflow.StateGabarit, domains.CatParcours: workflow.StateParcoursConstruction,
-	domains.CatDemonstration: workflow.StateParcoursDemonstration, domains.CatSession: workflow.StateSessionPreparation,
-	domains.CatAutoInscription: workflow.StateSessionEnCours, domains.CatAutoInscriptionLocale: workflow.StateSessionEnCours,
-	domains.CatArchive: workflow.StateSessionArchivee, domains.CatCorbeille: workflow.StateCorbeille,
-}
-
-// courseState returns the recorded state, or the one adopted from the
-// course's category (not written: the archive's own record writes it).
-func (s *Service) courseState(ctx context.Context, d *domains.Domain, cats map[string]int64, c *moodle.Course) (store.CourseState, error) {
+// courseState returns the recorded state, or the one the workflow infers
+// from the course's category (not written: the archive's change records
+// it, through the workflow).
+func (s *Service) courseState(ctx context.Context, d *domains.Domain, c *moodle.Course) (store.CourseState, error) {
 	cs, err := s.st.GetCourseState(ctx, d.Name(), int64(c.ID))
 	if err == nil || !errors.Is(err, store.ErrNotFound) {
 		return cs, err
 	}
-	path, err := categoryPath(ctx, d, int64(c.CategoryID))
+	state, err := s.wf.InferState(ctx, d.Name(), int64(c.CategoryID))
 	if err != nil {
 		return cs, err
 	}
-	for i := len(path) - 1; i >= 0; i-- {
-		for key, id := range cats {
-			if id == path[i] {
-				return store.CourseState{Domain: d.Name(), CourseID: int64(c.ID), State: stateByCategory[key]}, nil
-			}
-		}
-	}
-	return cs, refuse("outside_lifecycle", "la catégorie %d du cours n'appartient à aucune catégorie du cycle de vie",
-		"the course's category %d is outside the lifecycle's categories", c.CategoryID)
+	return store.CourseState{Domain: d.Name(), CourseID: int64(c.ID), State: state}, nil
 }
 
-// recordState writes a course's new state, its trail entry and an audit
-// entry, so that `bridge workflow show` reflects archiving.
-func (s *Service) recordState(ctx context.Context, next store.CourseState, from, transition, who string, jobID int64, params any) error {
-	if err := s.st.PutCourseState(ctx, next); err != nil {
-		return err
-	}
-	raw, _ := json.Marshal(params)
-	if _, err := s.st.RecordTransition(ctx, store.CourseTransition{Domain: next.Domain, CourseID: next.CourseID, Actor: who,
-		Transition: transition, From: from, To: next.State, Params: raw, JobID: jobID}); err != nil {
-		return err
-	}
-	_, err := s.st.RecordAudit(ctx, store.AuditEntry{Actor: who, Domain: next.Domain, Action: "archive." + transition,
-		Target: fmt.Sprintf("course:%d", next.CourseID), Params: raw, Outcome: next.State, JobID: jobID,
-		Detail: fmt.Sprintf("%s -> %s", from, next.State)})
-	return err
+// recordChange asks the workflow to record archiving or unarchiving as
+// the job's step: state, trail, audit and checkpoint in one transaction.
+func (s *Service) recordChange(sp stepper, next store.CourseState, from, transition, who string, params any) error {
+	return s.wf.RecordStep(sp.run, sp.prefix+"state", workflow.Change{Transition: transition, From: from, Next: next, Actor: who,
+		Params: params, Action: "archive." + transition})
 }
 
 // stepper runs checkpointed steps; prefixed, several courses share one job.

@@ -84,7 +84,7 @@ func (s *Service) PlanArchive(ctx context.Context, req Request) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	cs, err := s.courseState(ctx, d, cats, c)
+	cs, err := s.courseState(ctx, d, c)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -322,10 +322,16 @@ func (s *Service) archiveSteps(ctx context.Context, sp stepper, req Request) (Re
 			return res, err
 		}
 	}
-	err = sp.step("record", func(ctx context.Context) (any, error) {
+	if err := sp.step("record", func(ctx context.Context) (any, error) {
 		return s.recordArchive(ctx, p, res, jobID, actor(req.RequestedBy))
-	}, &res.RecordID)
-	return res, err
+	}, &res.RecordID); err != nil {
+		return res, err
+	}
+	next := store.CourseState{Domain: p.Domain, CourseID: p.CourseID, State: workflow.StateSessionArchivee}
+	if cs, err := s.st.GetCourseState(ctx, p.Domain, p.CourseID); err == nil {
+		next.SourceCourseID = cs.SourceCourseID
+	}
+	return res, s.recordChange(sp, next, p.State, workflow.Archive, actor(req.RequestedBy), res)
 }
 
 func (s *Service) recordArchive(ctx context.Context, p Plan, res Result, jobID int64, who string) (int64, error) {
@@ -336,14 +342,7 @@ func (s *Service) recordArchive(ctx context.Context, p Plan, res Result, jobID i
 		rec.BackupPath, rec.BackupSHA256, rec.BackupSize = res.Backup.Path, res.Backup.SHA256, res.Backup.Size
 	}
 	saved, err := s.st.SaveArchiveRecord(ctx, rec)
-	if err != nil {
-		return 0, err
-	}
-	next := store.CourseState{Domain: p.Domain, CourseID: p.CourseID, State: workflow.StateSessionArchivee}
-	if cs, err := s.st.GetCourseState(ctx, p.Domain, p.CourseID); err == nil {
-		next.SourceCourseID = cs.SourceCourseID
-	}
-	return saved.ID, s.recordState(ctx, next, p.State, "archive", who, jobID, res)
+	return saved.ID, err
 }
 
 func updateCourse(ctx context.Context, d *domains.Domain, courseID, category int64, visible bool) error {
@@ -487,25 +486,24 @@ func (s *Service) unarchiveJob(ctx context.Context, run *jobs.Run) (any, error) 
 			return res, err
 		}
 	}
-	err = run.Step("record", func(ctx context.Context) (any, error) {
-		who := actor(req.RequestedBy)
-		if err := s.st.MarkUnarchived(ctx, rec.ID, who); err != nil {
-			return nil, err
-		}
-		cs, err := s.st.GetCourseState(ctx, rec.Domain, rec.CourseID)
-		if err != nil {
-			return nil, err
-		}
-		// Back to the state the session had when it was archived (a
-		// running session stays running), as the category and visibility.
-		next := store.CourseState{Domain: rec.Domain, CourseID: rec.CourseID, State: rec.PrevState, Variant: rec.PrevVariant,
-			SourceCourseID: cs.SourceCourseID}
-		if next.State == "" {
-			next.State = workflow.StateSessionPreparation
-		}
-		return nil, s.recordState(ctx, next, cs.State, "unarchive", who, run.ID(), res)
-	}, nil)
-	return res, err
+	who := actor(req.RequestedBy)
+	if err := run.Step("record", func(ctx context.Context) (any, error) {
+		return nil, s.st.MarkUnarchived(ctx, rec.ID, who)
+	}, nil); err != nil {
+		return res, err
+	}
+	cs, err := s.st.GetCourseState(ctx, rec.Domain, rec.CourseID)
+	if err != nil {
+		return res, err
+	}
+	// Back to the state the session had when it was archived (a running
+	// session stays running), as the category and visibility.
+	next := store.CourseState{Domain: rec.Domain, CourseID: rec.CourseID, State: rec.PrevState, Variant: rec.PrevVariant,
+		SourceCourseID: cs.SourceCourseID}
+	if next.State == "" {
+		next.State = workflow.StateSessionPreparation
+	}
+	return res, s.recordChange(stepper{run: run}, next, workflow.StateSessionArchivee, workflow.Unarchive, who, res)
 }
 
 // hasOffer reports whether a snapshot holds an entry (a checkpoint turns

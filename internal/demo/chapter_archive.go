@@ -71,7 +71,10 @@ func (a *archiveDemo) session(shortname, name string, end time.Time, participant
 		return 0, err
 	}
 	id := int64(c.ID)
-	if err := a.e.App.Store.PutCourseState(ctx, store.CourseState{Domain: AcademyA, CourseID: id, State: workflow.StateSessionEnCours}); err != nil {
+	// The session was opened by hand: the workflow adopts it as running.
+	wf := workflow.New(a.e.App.Store, a.e.App.Fleet, a.e.App.Queue)
+	if err := wf.Record(ctx, workflow.Change{Transition: workflow.Adopt, Actor: "demo",
+		Next: store.CourseState{Domain: AcademyA, CourseID: id, State: workflow.StateSessionEnCours}}); err != nil {
 		return 0, err
 	}
 	if _, err := a.e.App.Store.PutOffer(ctx, store.Offer{Kind: store.OfferFormation, Domain: AcademyA, CourseID: id, Title: name,

@@ -369,7 +369,11 @@ func (p *Pool) succeed(log zerolog.Logger, j store.Job, result any) {
 		p.fail(log, j, fmt.Sprintf("encode result: %v", err))
 		return
 	}
-	if err := p.store(func(ctx context.Context) error { return p.st.CompleteJob(ctx, j.Lease(), raw) }); err != nil {
+	// The success and its audit entry are one transaction: a crash
+	// between them cannot keep one without the other.
+	if err := p.store(func(ctx context.Context) error {
+		return p.st.CompleteJobAudited(ctx, j.Lease(), raw, auditOf(j, "job.succeeded", "ok", ""))
+	}); err != nil {
 		if lostLease(err) {
 			p.lost(log, j, "complete", err)
 			return
@@ -378,7 +382,6 @@ func (p *Pool) succeed(log zerolog.Logger, j store.Job, result any) {
 		return
 	}
 	p.stats.add(j.Kind, func(k *KindStats) { k.Succeeded++ })
-	p.audit(j, "job.succeeded", "ok", "")
 	log.Info().Msg("job succeeded")
 }
 
@@ -413,7 +416,9 @@ func (p *Pool) retryLater(log zerolog.Logger, j store.Job, herr error) {
 }
 
 func (p *Pool) fail(log zerolog.Logger, j store.Job, msg string) {
-	if err := p.store(func(ctx context.Context) error { return p.st.FailJob(ctx, j.Lease(), msg) }); err != nil {
+	if err := p.store(func(ctx context.Context) error {
+		return p.st.FailJobAudited(ctx, j.Lease(), msg, auditOf(j, "job.failed", "failed", msg))
+	}); err != nil {
 		if lostLease(err) {
 			p.lost(log, j, "fail", err)
 			return
@@ -422,7 +427,6 @@ func (p *Pool) fail(log zerolog.Logger, j store.Job, msg string) {
 		return
 	}
 	p.stats.add(j.Kind, func(k *KindStats) { k.Failed++ })
-	p.audit(j, "job.failed", "failed", msg)
 	log.Error().Str("error", msg).Msg("job failed")
 }
 
@@ -459,15 +463,8 @@ func (p *Pool) store(fn func(ctx context.Context) error) error {
 	return err
 }
 
-func (p *Pool) audit(j store.Job, action, outcome, detail string) {
-	_ = p.store(func(ctx context.Context) error {
-		_, err := p.st.RecordAudit(ctx, store.AuditEntry{
-			Actor: actorOf(j.RequestedBy), Domain: j.Domain, Action: action, Target: j.Kind,
-			Outcome: outcome, JobID: j.ID, Detail: detail,
-		})
-		if err != nil {
-			p.log.Warn().Err(err).Int64("job_id", j.ID).Msg("audit entry not recorded")
-		}
-		return err
-	})
+// auditOf is a job's outcome as an audit entry.
+func auditOf(j store.Job, action, outcome, detail string) store.AuditEntry {
+	return store.AuditEntry{Actor: actorOf(j.RequestedBy), Domain: j.Domain, Action: action, Target: j.Kind,
+		Outcome: outcome, JobID: j.ID, Detail: detail}
 }

@@ -233,6 +233,49 @@ func (r *Run) Step(name string, fn func(ctx context.Context) (any, error), out a
 	return decodeStep(name, raw, out)
 }
 
+// StepTx is Step for a step whose effects are writes to the store: fn
+// makes them through tx, and its checkpoint is saved in the same
+// transaction, fenced by the lease. A crash leaves the writes and the
+// checkpoint together or neither, so the step happens exactly once. fn
+// must touch the store only through tx (see store.Tx).
+func (r *Run) StepTx(name string, fn func(ctx context.Context, tx *store.Tx) (any, error), out any) error {
+	r.stepsMu.Lock()
+	saved, done := r.steps[name]
+	r.stepsMu.Unlock()
+	if done {
+		r.log.Debug().Str("step", name).Msg("step already done, skipped")
+		return decodeStep(name, saved, out)
+	}
+	if err := r.ctx.Err(); err != nil {
+		return fmt.Errorf("jobs: step %s: %w", name, context.Cause(r.ctx))
+	}
+	if err := r.CheckLease(r.ctx); err != nil {
+		return fmt.Errorf("jobs: step %s: %w", name, err)
+	}
+	var raw json.RawMessage
+	err := r.st.InTx(r.ctx, "step "+name, func(tx *store.Tx) error {
+		res, err := fn(r.ctx, tx)
+		if err != nil {
+			return err
+		}
+		if raw, err = json.Marshal(res); err != nil {
+			return failure.Permanent(fmt.Errorf("encode result: %w", err))
+		}
+		return tx.SaveStep(r.ctx, r.lease, name, raw)
+	})
+	if err != nil {
+		if lostLease(err) {
+			r.lose("checkpoint "+name, err)
+			return fmt.Errorf("jobs: step %s: checkpoint: %w", name, r.Lost())
+		}
+		return fmt.Errorf("jobs: step %s: %w", name, err)
+	}
+	r.stepsMu.Lock()
+	r.steps[name] = raw
+	r.stepsMu.Unlock()
+	return decodeStep(name, raw, out)
+}
+
 func decodeStep(name string, raw json.RawMessage, out any) error {
 	if out == nil {
 		return nil

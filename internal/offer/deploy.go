@@ -350,6 +350,9 @@ func (s *Service) deploy(ctx context.Context, run *jobs.Run, requestID int64) (*
 		return nil, err
 	}
 	run.Progress(4, 5, "recording the new parcours")
+	if err := s.recordDeployState(ctx, run, plan, got); err != nil {
+		return nil, err
+	}
 	if err := run.Step("record", func(ctx context.Context) (any, error) { return nil, s.recordDeploy(ctx, run, plan, got) }, nil); err != nil {
 		return nil, err
 	}
@@ -596,15 +599,6 @@ func keepRequestedNames(ctx context.Context, d *domains.Domain, plan deployPlan,
 
 func (s *Service) recordDeploy(ctx context.Context, run *jobs.Run, plan deployPlan, got deployStep) error {
 	dom := plan.Request.TargetDomain
-	if err := s.st.PutCourseState(ctx, store.CourseState{Domain: dom, CourseID: got.CourseID, State: workflow.StateParcoursConstruction}); err != nil {
-		return err
-	}
-	params, _ := json.Marshal(map[string]any{"offer_id": plan.Offer.ID, "version": plan.Offer.Version, "source_domain": plan.SourceDomain,
-		"source_course_id": plan.Offer.CourseID, "request_id": plan.Request.ID})
-	if _, err := s.st.RecordTransition(ctx, store.CourseTransition{Domain: dom, CourseID: got.CourseID, Actor: plan.Request.DecidedBy,
-		Transition: "offer-deploy", To: workflow.StateParcoursConstruction, Params: params, JobID: run.ID()}); err != nil {
-		return err
-	}
 	md := store.CourseMetadata{RemoteMinutes: plan.Offer.RemoteMinutes, InPersonMinutes: plan.Offer.InPersonMinutes}
 	if err := s.st.SetCourseMetadata(ctx, dom, got.CourseID, md); err != nil {
 		return err
@@ -638,6 +632,30 @@ func (s *Service) giveAccess(ctx context.Context, d *domains.Domain, plan deploy
 		return false, fmt.Errorf("enrol requester %d in course %d: %w", plan.Request.RequesterUserID, courseID, err)
 	}
 	return true, nil
+}
+
+// recordDeployState asks the workflow to record the deployed parcours as
+// "Parcours en construction" (state, trail, audit and the step's
+// checkpoint in one transaction). A course found again whose record has
+// moved on since (an earlier deploy made it, and it was demonstrated…)
+// keeps its state: a re-run never rewinds it.
+func (s *Service) recordDeployState(ctx context.Context, run *jobs.Run, plan deployPlan, got deployStep) error {
+	dom := plan.Request.TargetDomain
+	from := ""
+	cs, err := s.st.GetCourseState(ctx, dom, got.CourseID)
+	switch {
+	case err == nil && cs.State != workflow.StateParcoursConstruction:
+		return nil
+	case err == nil:
+		from = cs.State
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	params := map[string]any{"offer_id": plan.Offer.ID, "version": plan.Offer.Version, "source_domain": plan.SourceDomain,
+		"source_course_id": plan.Offer.CourseID, "request_id": plan.Request.ID}
+	return s.wf.RecordStep(run, "state", workflow.Change{Transition: workflow.OfferDeploy, From: from,
+		Next:  store.CourseState{Domain: dom, CourseID: got.CourseID, State: workflow.StateParcoursConstruction},
+		Actor: plan.Request.DecidedBy, Params: params})
 }
 
 // notify tells the requester their parcours is ready. Moodle may answer

@@ -27,6 +27,7 @@ import (
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/store"
+	"github.com/magistere/bridge/internal/workflow"
 )
 
 // Job kinds.
@@ -42,6 +43,7 @@ type Service struct {
 	fleet   *domains.Fleet
 	q       *jobs.Queue
 	dataDir string
+	wf      *workflow.Service // the owner of course states
 	// PollEvery is the first interval between two polls of an asynchronous
 	// backup or restore; it doubles up to MaxPoll.
 	PollEvery time.Duration
@@ -50,7 +52,7 @@ type Service struct {
 
 // New builds the service; backups are kept under dataDir/offers.
 func New(st *store.Store, fleet *domains.Fleet, q *jobs.Queue, dataDir string) *Service {
-	return &Service{st: st, fleet: fleet, q: q, dataDir: dataDir, PollEvery: 100 * time.Millisecond, MaxPoll: 2 * time.Second}
+	return &Service{st: st, fleet: fleet, q: q, dataDir: dataDir, wf: workflow.New(st, fleet, q), PollEvery: 100 * time.Millisecond, MaxPoll: 2 * time.Second}
 }
 
 // Register binds the offer's job kinds.

@@ -42,6 +42,10 @@ type AuditFilter struct {
 
 // RecordAudit appends an entry and returns its id.
 func (s *Store) RecordAudit(ctx context.Context, e AuditEntry) (int64, error) {
+	return s.recordAudit(ctx, s.db, e)
+}
+
+func (s *Store) recordAudit(ctx context.Context, x execer, e AuditEntry) (int64, error) {
 	if e.Actor == "" || e.Action == "" {
 		return 0, fmt.Errorf("store: record audit: %w", &Error{"actor and action are required"})
 	}
@@ -57,7 +61,7 @@ func (s *Store) RecordAudit(ctx context.Context, e AuditEntry) (int64, error) {
 	if e.JobID != 0 {
 		jobID = e.JobID
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO audit (at, actor, domain, action, target, params, outcome, job_id, detail)
+	res, err := x.ExecContext(ctx, `INSERT INTO audit (at, actor, domain, action, target, params, outcome, job_id, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		millis(at), e.Actor, e.Domain, e.Action, e.Target, params, e.Outcome, jobID, truncateError(e.Detail))
 	if err != nil {

@@ -14,9 +14,18 @@ import (
 // role ids resolved at bootstrap, the explicit state of each course, the
 // trail of its transitions, its announced metadata and the reminder ledger.
 
+// execer is what a write needs: the write pool or one transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // upsert runs an insert that updates the listed columns when the primary
 // key exists, in each dialect's syntax.
 func (s *Store) upsert(ctx context.Context, op, insert string, key, update []string, args ...any) error {
+	return s.upsertOn(ctx, s.db, op, insert, key, update, args...)
+}
+
+func (s *Store) upsertOn(ctx context.Context, x execer, op, insert string, key, update []string, args ...any) error {
 	sets := make([]string, len(update))
 	for i, c := range update {
 		if s.dialect == MySQL {
@@ -29,7 +38,7 @@ func (s *Store) upsert(ctx context.Context, op, insert string, key, update []str
 	if s.dialect == MySQL {
 		q = insert + " ON DUPLICATE KEY UPDATE " + strings.Join(sets, ", ")
 	}
-	_, err := s.db.ExecContext(ctx, q, args...)
+	_, err := x.ExecContext(ctx, q, args...)
 	return wrap(op, err)
 }
 
@@ -119,17 +128,26 @@ type CourseState struct {
 const courseStateColumns = `domain, course_id, state, variant, source_course_id, origin_state, origin_variant,
 	origin_category_id, origin_visible, updated_at`
 
-// PutCourseState records a course's state (insert or replace).
-func (s *Store) PutCourseState(ctx context.Context, c CourseState) error {
+// putCourseState records a course's state (insert or replace). Only
+// Tx.PutCourseState calls it: a state is written with its trail entry and
+// its audit entry in one transaction (CourseChange).
+func (s *Store) putCourseState(ctx context.Context, x execer, c CourseState) error {
 	if c.Domain == "" || c.CourseID == 0 || c.State == "" {
 		return fmt.Errorf("store: put course state: %w", &Error{"domain, course and state are required"})
 	}
-	return s.upsert(ctx, "put course state",
+	return s.upsertOn(ctx, x, "put course state",
 		`INSERT INTO course_states (`+courseStateColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		[]string{"domain", "course_id"},
 		[]string{"state", "variant", "source_course_id", "origin_state", "origin_variant", "origin_category_id", "origin_visible", "updated_at"},
 		c.Domain, c.CourseID, c.State, c.Variant, c.SourceCourseID, c.OriginState, c.OriginVariant,
 		c.OriginCategoryID, boolInt(c.OriginVisible), millis(s.Now()))
+}
+
+// PutCourseState writes a course's state alone, without a trail entry:
+// for tests and repair tools. The lifecycle writes states only through
+// package workflow, with ChangeCourse (state, trail and audit together).
+func (s *Store) PutCourseState(ctx context.Context, c CourseState) error {
+	return s.putCourseState(ctx, s.db, c)
 }
 
 func boolInt(b bool) int {
@@ -189,8 +207,14 @@ type CourseTransition struct {
 	JobID      int64
 }
 
-// RecordTransition appends to a course's trail.
+// RecordTransition appends to a course's trail, alone (a trail entry that
+// changes no state, e.g. a purge). A state change goes through
+// Tx.PutCourseState and Tx.RecordTransition in one transaction.
 func (s *Store) RecordTransition(ctx context.Context, t CourseTransition) (int64, error) {
+	return s.recordTransition(ctx, s.db, t)
+}
+
+func (s *Store) recordTransition(ctx context.Context, x execer, t CourseTransition) (int64, error) {
 	if t.Domain == "" || t.CourseID == 0 || t.Transition == "" {
 		return 0, fmt.Errorf("store: record transition: %w", &Error{"domain, course and transition are required"})
 	}
@@ -206,7 +230,7 @@ func (s *Store) RecordTransition(ctx context.Context, t CourseTransition) (int64
 	if t.JobID != 0 {
 		jobID = t.JobID
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO course_transitions (domain, course_id, at, actor, transition, from_state, to_state, params, job_id)
+	res, err := x.ExecContext(ctx, `INSERT INTO course_transitions (domain, course_id, at, actor, transition, from_state, to_state, params, job_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.Domain, t.CourseID, millis(at), t.Actor, t.Transition, t.From, t.To, params, jobID)
 	if err != nil {
 		return 0, wrap("record transition", err)

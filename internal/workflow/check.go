@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -145,17 +144,7 @@ func (s *Service) reconcile(ctx context.Context, cs store.CourseState, next stri
 	if next != StateSessionEnCours {
 		cs.Variant = ""
 	}
-	params, _ := json.Marshal(d)
-	if err := s.st.PutCourseState(ctx, cs); err != nil {
-		return err
-	}
-	if _, err := s.st.RecordTransition(ctx, store.CourseTransition{Domain: cs.Domain, CourseID: cs.CourseID, Actor: actorName,
-		Transition: "reconcile", From: from, To: next, Params: params}); err != nil {
-		return err
-	}
-	_, err := s.st.RecordAudit(ctx, store.AuditEntry{Actor: actorName, Domain: cs.Domain, Action: "workflow.reconcile",
-		Target: fmt.Sprintf("course:%d", cs.CourseID), Params: params, Outcome: next, Detail: d.String()})
-	return err
+	return s.Record(ctx, Change{Transition: Reconcile, From: from, Next: cs, Actor: actorName, Params: d, Detail: d.String()})
 }
 
 // requireNoDrift refuses a transition on a course whose record no longer

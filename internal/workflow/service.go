@@ -218,12 +218,8 @@ func (s *Service) currentState(ctx context.Context, e *env, courseID int64, reco
 	if !record {
 		return cs, nil
 	}
-	if err := s.st.PutCourseState(ctx, cs); err != nil {
-		return cs, err
-	}
-	_, err = s.st.RecordTransition(ctx, store.CourseTransition{Domain: e.d.Name(), CourseID: courseID, Actor: "bridge",
-		Transition: "adopt", To: state, Params: json.RawMessage(fmt.Sprintf(`{"category_id":%d}`, c.CategoryID))})
-	return cs, err
+	return cs, s.Record(ctx, Change{Transition: Adopt, Next: cs, Actor: "bridge",
+		Params: json.RawMessage(fmt.Sprintf(`{"category_id":%d}`, c.CategoryID)), Detail: "adopted from its category"})
 }
 
 // categoryState maps skeleton keys to the state of a course found there.
@@ -232,6 +228,18 @@ var categoryState = map[string]string{
 	domains.CatDemonstration: StateParcoursDemonstration, domains.CatSession: StateSessionPreparation,
 	domains.CatAutoInscription: StateSessionEnCours, domains.CatAutoInscriptionLocale: StateSessionEnCours,
 	domains.CatArchive: StateSessionArchivee, domains.CatCorbeille: StateCorbeille,
+}
+
+// InferState is the state of a course the bridge never recorded, from
+// the category it sits in (by the ids recorded at bootstrap, the deepest
+// first): the one place that maps the skeleton to states. A category
+// outside the lifecycle is refused (code outside_lifecycle).
+func (s *Service) InferState(ctx context.Context, domain string, categoryID int64) (string, error) {
+	e, err := s.env(ctx, domain)
+	if err != nil {
+		return "", err
+	}
+	return s.stateFromCategory(ctx, e, categoryID)
 }
 
 func (s *Service) stateFromCategory(ctx context.Context, e *env, categoryID int64) (string, error) {

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -148,6 +149,9 @@ func applyCreateSessions(ctx context.Context, j *job) (any, error) {
 		if err != nil {
 			return res, err
 		}
+		if err := j.recordSession(n, c); err != nil {
+			return res, err
+		}
 		res.Sessions = append(res.Sessions, c)
 		j.run.Progress(n, count, "session "+c.ShortName)
 	}
@@ -192,22 +196,35 @@ func (j *job) makeSession(ctx context.Context, parcours *moodle.Course, n int, c
 	if err := j.copyMetadata(ctx, c.CourseID); err != nil {
 		return c, err
 	}
+	return c, nil
+}
+
+// recordSession records session n made by makeSession, in its own
+// step: state, trail, audit and checkpoint in one transaction. A session
+// an earlier job recorded already (found again with the same name and
+// dates) is left as it is.
+func (j *job) recordSession(n int, c Copied) error {
+	p := j.p.Params
+	name := fmt.Sprintf("session-%d-record", n)
+	if cur, err := j.s.st.GetCourseState(j.run.Context(), j.e.d.Name(), c.CourseID); err == nil && cur.State != "" {
+		if trail, err := j.s.st.ListTransitions(j.run.Context(), j.e.d.Name(), c.CourseID); err == nil && !madeBy(trail, j.run.ID()) {
+			return nil
+		}
+	}
 	next := store.CourseState{Domain: j.e.d.Name(), CourseID: c.CourseID, State: StateSessionPreparation, SourceCourseID: j.p.CourseID}
-	if cur, err := j.s.st.GetCourseState(ctx, next.Domain, c.CourseID); err == nil && cur.State == next.State {
-		return c, nil // recorded by an earlier run
+	return j.s.RecordStep(j.run, name, Change{Transition: CreateSessions, Next: next, Actor: actor(j.run.RequestedBy()),
+		Params: json.RawMessage(fmt.Sprintf(`{"parcours":%d,"n":%d,"start":%q,"end":%q}`, j.p.CourseID, n, p.Start, p.End)),
+		Detail: fmt.Sprintf("session %d from parcours %d", n, j.p.CourseID)})
+}
+
+// madeBy: the trail has this job's create-sessions entry.
+func madeBy(trail []store.CourseTransition, jobID int64) bool {
+	for _, t := range trail {
+		if t.Transition == CreateSessions && t.JobID == jobID {
+			return true
+		}
 	}
-	if err := j.s.st.PutCourseState(ctx, next); err != nil {
-		return c, err
-	}
-	_, err = j.s.st.RecordTransition(ctx, store.CourseTransition{Domain: next.Domain, CourseID: c.CourseID, Actor: actor(j.run.RequestedBy()),
-		Transition: CreateSessions, To: next.State, JobID: j.run.ID(),
-		Params: []byte(fmt.Sprintf(`{"parcours":%d,"n":%d,"start":%q,"end":%q}`, j.p.CourseID, n, p.Start, p.End))})
-	if err == nil {
-		_, err = j.s.st.RecordAudit(ctx, store.AuditEntry{Actor: actor(j.run.RequestedBy()), Domain: next.Domain, Action: "workflow." + CreateSessions,
-			Target: fmt.Sprintf("course:%d", c.CourseID), Outcome: next.State, JobID: j.run.ID(),
-			Detail: fmt.Sprintf("session %d from parcours %d", n, j.p.CourseID)})
-	}
-	return c, err
+	return false
 }
 
 // copyMetadata gives the session its parcours's metadata, with the

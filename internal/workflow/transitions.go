@@ -72,24 +72,13 @@ func (s *Service) handler(tr string) jobs.Handler {
 	}
 }
 
-// record writes a course's new state and its trail entry, once per job.
+// record writes a course's new state, its trail entry and its audit
+// entry, with the step's checkpoint, in one store transaction.
 func (j *job) record(step string, next store.CourseState, from string) error {
-	return j.run.Step(step, func(ctx context.Context) (any, error) {
-		next.Domain = j.e.d.Name()
-		if err := j.s.st.PutCourseState(ctx, next); err != nil {
-			return nil, err
-		}
-		params, _ := json.Marshal(j.p.Params)
-		who := actor(j.run.RequestedBy())
-		if _, err := j.s.st.RecordTransition(ctx, store.CourseTransition{Domain: next.Domain, CourseID: next.CourseID,
-			Actor: who, Transition: j.tr, From: from, To: next.State, Params: params, JobID: j.run.ID()}); err != nil {
-			return nil, err
-		}
-		_, err := j.s.st.RecordAudit(ctx, store.AuditEntry{Actor: who, Domain: next.Domain, Action: "workflow." + j.tr,
-			Target: fmt.Sprintf("course:%d", next.CourseID), Params: params, Outcome: next.State, JobID: j.run.ID(),
-			Detail: fmt.Sprintf("%s -> %s", from, next.State)})
-		return next.State, err
-	}, nil)
+	next.Domain = j.e.d.Name()
+	params, _ := json.Marshal(j.p.Params)
+	return j.s.RecordStep(j.run, step, Change{Transition: j.tr, From: from, Next: next, Actor: actor(j.run.RequestedBy()),
+		Params: json.RawMessage(params)})
 }
 
 func (j *job) update(ctx context.Context, u moodle.CourseUpdate) error {
