@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/workflow"
 )
@@ -165,8 +166,7 @@ func (s *Server) submitTransition(w http.ResponseWriter, r *http.Request, transi
 	}
 	job, created, err := s.deps.Workflow.Submit(r.Context(), workflow.Request{
 		Transition: transition, Domain: c.Domain, CourseID: course, Params: p, RequestedBy: actor(c)})
-	var ref *workflow.Refusal
-	if errors.As(err, &ref) {
+	if ref, ok := refusal.As(err); ok {
 		setAuditDetail(r, ref.Code)
 	}
 	if err != nil {

@@ -22,7 +22,7 @@ import (
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/logging"
-	"github.com/magistere/bridge/internal/offer"
+	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/workflow"
 )
@@ -211,16 +211,12 @@ func writeError(w http.ResponseWriter, status int, code string, extra map[string
 
 // fail maps an internal error to a status without leaking its text.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var ref *workflow.Refusal
-	var oref *offer.Refusal
+	// Every feature refuses with the one type: 409 with the code and the
+	// reason in French and English, never "internal".
+	var ref *refusal.Refusal
 	switch {
 	case errors.As(err, &ref):
 		writeError(w, http.StatusConflict, "refused", map[string]any{"refusal": ref})
-		return
-	case errors.As(err, &oref):
-		// The offer's refusals (a shortname taken, a request already made, no reason to reject): the same
-		// sentence in French and English as the workflow's, so the blocks show it as is.
-		writeError(w, http.StatusConflict, "refused", map[string]any{"refusal": oref})
 		return
 	case errors.Is(err, store.ErrConflict):
 		// Someone else changed it first (two gestionnaires deciding the same request).

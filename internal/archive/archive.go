@@ -24,6 +24,7 @@ import (
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/workflow"
 )
@@ -108,8 +109,8 @@ func (s *Service) Register(reg *jobs.Registry) {
 	reg.Register(KindRetention, s.retentionJob)
 }
 
-func refuse(code, fr, en string, args ...any) *workflow.Refusal {
-	return &workflow.Refusal{Code: code, FR: fmt.Sprintf(fr, args...), EN: fmt.Sprintf(en, args...)}
+func refuse(code, fr, en string, args ...any) *refusal.Refusal {
+	return refusal.New(code, fr, en, args...)
 }
 
 func actor(requestedBy string) string {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
 )
 
@@ -58,20 +59,22 @@ func (l *Linker) Link(ctx context.Context, req LinkRequest) (Linked, error) {
 		return Linked{}, fmt.Errorf("checking course %d on %s: %w", req.CourseID, req.Domain, err)
 	}
 	if !exists {
-		return Linked{}, failure.Permanent(fmt.Errorf("course %d does not exist on %s: nothing linked / le cours n'existe pas, rien n'est lié", req.CourseID, req.Domain))
+		return Linked{}, refusal.New("no_course", "le cours %d n'existe pas sur %s : rien n'est lié", "course %d does not exist on %s: nothing linked",
+			req.CourseID, req.Domain)
 	}
 	// A GAIA session is taught in a session course: refuse a gabarit, a
 	// parcours, a course in the Corbeille.
 	if state, label, ok := l.State(ctx, req.Domain, req.CourseID); ok && !contains(l.SessionStates, state) {
-		return Linked{}, failure.Permanent(fmt.Errorf("course %d is not a session (%s): link a session course to a GAIA session / le cours %d n'est pas une session (%s) : rien n'est lié",
-			req.CourseID, state, req.CourseID, label))
+		return Linked{}, refusal.New("not_a_session", "le cours %[1]d n'est pas une session (%[3]s) : rien n'est lié",
+			"course %[1]d is not a session (%[2]s): link a session course to a GAIA session", req.CourseID, state, label)
 	}
 	known, err := l.St.GaiaSessionKnown(ctx, req.Domain, key)
 	if err != nil {
 		return Linked{}, err
 	}
 	if !known {
-		return Linked{}, failure.Permanent(fmt.Errorf("no imported GAIA file of %s names session %s: import the files first", req.Domain, key))
+		return Linked{}, refusal.New("unknown_gaia_session", "aucun fichier GAIA importé de %s ne nomme la session %s : importer les fichiers d'abord",
+			"no imported GAIA file of %s names session %s: import the files first", req.Domain, key)
 	}
 	err = l.St.LinkGaiaSession(ctx, store.GaiaLink{Domain: req.Domain, CourseID: req.CourseID, SessionKey: key, LinkedBy: req.Actor})
 	if errors.Is(err, store.ErrConflict) {

@@ -26,6 +26,7 @@ import (
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/workflow"
 )
@@ -64,19 +65,10 @@ func (s *Service) Register(reg *jobs.Registry) {
 }
 
 // Refusal says why an operation is not allowed now, in French (for the
-// Moodle blocks) and English. Permanent: retrying cannot help.
-type Refusal struct {
-	Code string `json:"code"`
-	FR   string `json:"fr"`
-	EN   string `json:"en"`
-}
+// Moodle blocks) and English: the shared refusal type (package refusal).
+type Refusal = refusal.Refusal
 
-func (r *Refusal) Error() string   { return fmt.Sprintf("refused (%s): %s / %s", r.Code, r.EN, r.FR) }
-func (r *Refusal) Retryable() bool { return false }
-
-func refuse(code, fr, en string, args ...any) *Refusal {
-	return &Refusal{Code: code, FR: fmt.Sprintf(fr, args...), EN: fmt.Sprintf(en, args...)}
-}
+func refuse(code, fr, en string, args ...any) *Refusal { return refusal.New(code, fr, en, args...) }
 
 func (s *Service) domain(name string) (*domains.Domain, error) {
 	d, err := s.fleet.Get(name)

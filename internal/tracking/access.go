@@ -8,8 +8,8 @@ import (
 	"strconv"
 
 	"github.com/magistere/bridge/internal/access"
-	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
 )
 
@@ -172,7 +172,8 @@ func (s *Service) SetAttendance(ctx context.Context, domain string, courseID int
 	// than marking the participants listed before it.
 	for _, id := range userIDs {
 		if !participants[id] {
-			return nil, failure.Permanent(fmt.Errorf("tracking: user %d is not a participant of course %d", id, courseID))
+			return nil, refusal.New("not_participant", "l'utilisateur %d n'est pas participant du cours %d : rien n'est modifié",
+				"user %d is not a participant of course %d: nothing changed", id, courseID)
 		}
 	}
 	var out []AttendanceResult

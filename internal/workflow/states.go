@@ -7,7 +7,7 @@
 // the audit log.
 package workflow
 
-import "fmt"
+import "github.com/magistere/bridge/internal/refusal"
 
 // Lifecycle states.
 const (
@@ -51,20 +51,11 @@ const KindReminders = "workflow.reminders"
 func Kind(transition string) string { return "workflow." + transition }
 
 // Refusal is a guard's verdict: the transition is not allowed now, and
-// why, in French (for the Moodle blocks) and English. Permanent: retrying
-// the same request cannot change the course's state.
-type Refusal struct {
-	Code string `json:"code"`
-	FR   string `json:"fr"`
-	EN   string `json:"en"`
-}
+// why, in French (for the Moodle blocks) and English. It is the shared
+// refusal type of every feature (package refusal).
+type Refusal = refusal.Refusal
 
-func (r *Refusal) Error() string   { return fmt.Sprintf("refused (%s): %s / %s", r.Code, r.EN, r.FR) }
-func (r *Refusal) Retryable() bool { return false }
-
-func refuse(code, fr, en string, args ...any) *Refusal {
-	return &Refusal{Code: code, FR: fmt.Sprintf(fr, args...), EN: fmt.Sprintf(en, args...)}
-}
+func refuse(code, fr, en string, args ...any) *Refusal { return refusal.New(code, fr, en, args...) }
 
 // stateLabels are the French banner labels of the states.
 var stateLabels = map[string]string{
