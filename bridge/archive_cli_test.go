@@ -124,6 +124,7 @@ domains:
 	for _, args := range [][]string{
 		{"--config", cfg, "archive", "--domain", "ac-a"},
 		append(base, "--access", "writable"),
+		{"--config", cfg, "archive", "auto", "--access", "writable"},
 		{"--config", cfg, "archive", "--domain", "nowhere", "--course", "3"},
 	} {
 		if r = runBridge(t, time.Minute, nil, args...); r.code != 2 {

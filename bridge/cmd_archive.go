@@ -193,12 +193,27 @@ func runRetention(ctx context.Context, env *cliEnv, args []string) error {
 // runBatch shows the dry run's list, then (without --dry-run) runs a job
 // acting on exactly that list.
 func runBatch(ctx context.Context, env *cliEnv, args []string, name, kind string) error {
-	fs := newFlags(env, name, "[--domain D] [--dry-run] [--yes]")
+	usage := "[--domain D] [--dry-run] [--yes]"
+	if kind == archive.KindAuto {
+		usage = "[--domain D] [--access readonly|none] [--backup] [--notify] [--dry-run] [--yes]"
+	}
+	fs := newFlags(env, name, usage)
 	domain := fs.String("domain", "", "only this domain (default: every domain where the setting is on)")
 	dryRun := fs.Bool("dry-run", false, "list the courses, change nothing")
 	yes := fs.Bool("yes", false, "act without asking (required when not on a terminal)")
+	var batch archive.BatchPayload
+	if kind == archive.KindAuto {
+		// The manual command's flags; the domain's archive_backup and
+		// archive_notify turn them on for every automatic archive.
+		fs.StringVar(&batch.Access, "access", "", "readonly (default: participants keep read access) or none")
+		fs.BoolVar(&batch.Backup, "backup", false, "keep a final backup (.mbz, SHA-256) of each session in data_dir/archives")
+		fs.BoolVar(&batch.Notify, "notify", false, "send each session's participants a message")
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if batch.Access != "" && batch.Access != archive.AccessReadOnly && batch.Access != archive.AccessNone {
+		return usagef("--access must be readonly or none, not %q", batch.Access)
 	}
 	a, svc, err := openArchive(ctx, env)
 	if err != nil {
@@ -239,7 +254,8 @@ func runBatch(ctx context.Context, env *cliEnv, args []string, name, kind string
 	if err := env.confirm(*yes, fmt.Sprintf("%s %d course(s)", verb, len(list)), fmt.Sprintf("%s %d cours", map[bool]string{true: "sauvegarder et supprimer", false: "archiver"}[kind == archive.KindRetention], len(list))); err != nil {
 		return err
 	}
-	job, _, err := svc.SubmitBatch(ctx, kind, archive.BatchPayload{Domain: *domain, Courses: list}, requestedBy())
+	batch.Domain, batch.Courses = *domain, list
+	job, _, err := svc.SubmitBatch(ctx, kind, batch, requestedBy())
 	if err != nil {
 		return err
 	}

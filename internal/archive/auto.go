@@ -241,11 +241,23 @@ func (s *Service) autoJob(ctx context.Context, run *jobs.Run) (any, error) {
 		who = KindAuto
 	}
 	return eachListed(ctx, run, list, "archiving", func(st stepper, c Candidate, out *Outcome) error {
-		req := Request{Domain: c.Domain, CourseID: c.CourseID, Access: p.Access, Backup: p.Backup, Notify: p.Notify, RequestedBy: who}
+		backup, notify := s.autoOptions(p, c.Domain)
+		req := Request{Domain: c.Domain, CourseID: c.CourseID, Access: p.Access, Backup: backup, Notify: notify, RequestedBy: who}
 		r, err := s.archiveSteps(ctx, st, req)
 		out.Archive = &r
 		return err
 	})
+}
+
+// autoOptions: an automatic archive keeps a backup and notifies when the
+// job asks (archive auto --backup/--notify) or the domain's configuration
+// does (archive_backup, archive_notify: what a scheduled run follows).
+func (s *Service) autoOptions(p BatchPayload, domain string) (backup, notify bool) {
+	backup, notify = p.Backup, p.Notify
+	if d, err := s.fleet.Get(domain); err == nil {
+		backup, notify = backup || d.Config.ArchiveBackup, notify || d.Config.ArchiveNotify
+	}
+	return backup, notify
 }
 
 // eachListed runs act on every listed course in order, each under its own

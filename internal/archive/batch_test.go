@@ -64,6 +64,57 @@ func TestAutoArchiveActsOnlyOnItsDryRunList(t *testing.T) {
 	}
 }
 
+// Automatic archiving keeps a backup and notifies the participants, as
+// the manual command does: when the domain's configuration says so (a
+// scheduled run), or when the job asks (archive auto --backup --notify).
+func TestAutoArchiveKeepsABackupAndNotifies(t *testing.T) {
+	for name, o := range map[string]struct {
+		config  harnessOptions
+		payload archive.BatchPayload
+	}{
+		"configured": {config: harnessOptions{archiveAfter: 7, archiveBackup: true, archiveNotify: true}},
+		"asked":      {config: harnessOptions{archiveAfter: 7}, payload: archive.BatchPayload{Backup: true, Notify: true}},
+		"neither":    {config: harnessOptions{archiveAfter: 7}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, o.config)
+			now := *h.now.Load()
+			id := h.session("ENDED", workflow.StateSessionEnCours, true, now.Add(-10*24*time.Hour), 2)
+			list, err := h.svc.AutoCandidates(h.ctx, dom)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("dry run = %+v, %v", list, err)
+			}
+			p := o.payload
+			p.Domain, p.Courses = dom, list
+			job, _, err := h.svc.SubmitBatch(h.ctx, archive.KindAuto, p, "cron")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := decode[archive.BatchResult](t, h.mustSucceed(job).Result)
+			if len(res.Outcomes) != 1 || !res.Outcomes[0].Done || res.Outcomes[0].Archive == nil {
+				t.Fatalf("outcomes = %+v", res.Outcomes)
+			}
+			got := res.Outcomes[0].Archive
+			rec, err := h.st.ActiveArchiveRecord(h.ctx, dom, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name == "neither" {
+				if got.Backup != nil || got.Notified != 0 || rec.BackupPath != "" {
+					t.Fatalf("archived without asking: backup %+v, notified %d", got.Backup, got.Notified)
+				}
+				return
+			}
+			if got.Backup == nil || fileSum(t, got.Backup.Path) != got.Backup.SHA256 || rec.BackupSHA256 != got.Backup.SHA256 {
+				t.Fatalf("backup = %+v, record %+v", got.Backup, rec)
+			}
+			if got.Notified != 2 || rec.Notified != 2 {
+				t.Fatalf("notified %d (record %d), want the 2 participants", got.Notified, rec.Notified)
+			}
+		})
+	}
+}
+
 func TestAutoArchiveOffByDefault(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	h.session("OLD", workflow.StateSessionEnCours, true, time.Now().Add(-400*24*time.Hour), 0)

@@ -44,6 +44,9 @@ type harnessOptions struct {
 	release      string
 	archiveAfter int
 	trashDays    int
+	// archiveBackup and archiveNotify are the domain's archive_backup
+	// and archive_notify.
+	archiveBackup, archiveNotify bool
 	faults       moodlesim.FaultSpec
 }
 
@@ -59,7 +62,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	}
 	cfg.Domains = append(cfg.Domains, config.Domain{Name: dom, WWWRoot: srv.URL + "/" + dom, Token: "tok", Zone: "A",
 		MaxInputVars: 5000, Concurrency: 2, Timeout: 10 * time.Second, Roles: roles,
-		ArchiveAfterDays: o.archiveAfter, TrashRetentionDays: o.trashDays})
+		ArchiveAfterDays: o.archiveAfter, TrashRetentionDays: o.trashDays, ArchiveBackup: o.archiveBackup, ArchiveNotify: o.archiveNotify})
 	fleet, err := domains.NewFleet(&cfg, srv.Client(), zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)

@@ -232,6 +232,11 @@ type Domain struct {
 	// ArchiveAfterDays archives a session automatically (job archive.auto)
 	// this many days after its end date; 0 turns automatic archiving off.
 	ArchiveAfterDays int `koanf:"archive_after_days" json:"archive_after_days"`
+	// ArchiveBackup and ArchiveNotify make every automatic archive keep a
+	// final backup and notify the participants, as `bridge archive
+	// --backup --notify` does for one session.
+	ArchiveBackup bool `koanf:"archive_backup" json:"archive_backup"`
+	ArchiveNotify bool `koanf:"archive_notify" json:"archive_notify"`
 	// TrashRetentionDays deletes a course left in the Corbeille this many
 	// days (after a verified backup, job archive.retention); 0 = never.
 	TrashRetentionDays int `koanf:"trash_retention_days" json:"trash_retention_days"`
