@@ -47,7 +47,7 @@ type harnessOptions struct {
 	// archiveBackup and archiveNotify are the domain's archive_backup
 	// and archive_notify.
 	archiveBackup, archiveNotify bool
-	faults       moodlesim.FaultSpec
+	faults                       moodlesim.FaultSpec
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
