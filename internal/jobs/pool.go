@@ -40,6 +40,12 @@ type PoolOptions struct {
 	// planned, released): a CLI running a job in its own process learns
 	// it at once instead of at its next read of the job.
 	Settled func(jobID int64)
+	// CrashAt, for tests only, simulates the worker's death: it is asked
+	// before and after each step's checkpoint and before the job's
+	// completion; when it answers true the attempt stops there and writes
+	// nothing more, as a killed process would. Its lease stays until it
+	// expires (advance the store's clock) and the job is rescued.
+	CrashAt func(j store.Job, at CrashPoint) bool
 }
 
 func (o *PoolOptions) setDefaults(st *store.Store) {
@@ -259,6 +265,7 @@ func (p *Pool) execute(workCtx context.Context, j store.Job, leasedAt time.Time)
 	run := newRun(jobCtx, stop, p.st, j, runLease{lease: j.Lease(), duration: p.opts.LeaseDuration, takenAt: leasedAt, now: p.opts.Now},
 		steps, log, p.opts.ProgressInterval)
 	run.onLost = func(op string, err error) { p.lost(log, j, op, err) }
+	run.crashAt = p.opts.CrashAt
 	// The Moodle client checks the lease before each request it sends.
 	jobCtx = fence.With(jobCtx, run.CheckLease)
 	run.ctx = jobCtx
@@ -269,6 +276,14 @@ func (p *Pool) execute(workCtx context.Context, j store.Job, leasedAt time.Time)
 		err = fmt.Errorf("jobs: load checkpoints: %w", err)
 	} else {
 		result, err = p.runHandler(jobCtx, h, run)
+	}
+	if err == nil {
+		err = run.crash(CrashPoint{})
+	}
+	if crashedAt(err) || crashedAt(context.Cause(jobCtx)) {
+		// A simulated death: the process is gone, it records nothing.
+		log.Info().Err(err).Msg("simulated crash: the attempt stops without writing")
+		return
 	}
 	run.flushProgress(context.WithoutCancel(jobCtx))
 	p.settle(log, run, result, err, context.Cause(jobCtx))

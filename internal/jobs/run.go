@@ -36,6 +36,9 @@ type Run struct {
 	steps   map[string]json.RawMessage
 
 	progress progress
+
+	// crashAt is PoolOptions.CrashAt (tests only).
+	crashAt func(store.Job, CrashPoint) bool
 }
 
 // progress keeps the latest reported values and writes them at most once
@@ -220,6 +223,9 @@ func (r *Run) Step(name string, fn func(ctx context.Context) (any, error), out a
 	if err != nil {
 		return failure.Permanent(fmt.Errorf("jobs: step %s: encode result: %w", name, err))
 	}
+	if err := r.crash(CrashPoint{Step: name}); err != nil {
+		return fmt.Errorf("jobs: step %s: %w", name, err)
+	}
 	if err := r.st.SaveStep(r.ctx, r.lease, name, raw); err != nil {
 		if lostLease(err) {
 			r.lose("checkpoint "+name, err)
@@ -230,6 +236,9 @@ func (r *Run) Step(name string, fn func(ctx context.Context) (any, error), out a
 	r.stepsMu.Lock()
 	r.steps[name] = raw
 	r.stepsMu.Unlock()
+	if err := r.crash(CrashPoint{Step: name, Saved: true}); err != nil {
+		return fmt.Errorf("jobs: step %s: %w", name, err)
+	}
 	return decodeStep(name, raw, out)
 }
 
@@ -261,6 +270,10 @@ func (r *Run) StepTx(name string, fn func(ctx context.Context, tx *store.Tx) (an
 		if raw, err = json.Marshal(res); err != nil {
 			return failure.Permanent(fmt.Errorf("encode result: %w", err))
 		}
+		// A crash here dies before the commit: nothing of the step stays.
+		if err := r.crash(CrashPoint{Step: name}); err != nil {
+			return err
+		}
 		return tx.SaveStep(r.ctx, r.lease, name, raw)
 	})
 	if err != nil {
@@ -273,6 +286,9 @@ func (r *Run) StepTx(name string, fn func(ctx context.Context, tx *store.Tx) (an
 	r.stepsMu.Lock()
 	r.steps[name] = raw
 	r.stepsMu.Unlock()
+	if err := r.crash(CrashPoint{Step: name, Saved: true}); err != nil {
+		return fmt.Errorf("jobs: step %s: %w", name, err)
+	}
 	return decodeStep(name, raw, out)
 }
 

@@ -353,7 +353,7 @@ func (s *Service) deploy(ctx context.Context, run *jobs.Run, requestID int64) (*
 	if err := s.recordDeployState(ctx, run, plan, got); err != nil {
 		return nil, err
 	}
-	if err := run.Step("record", func(ctx context.Context) (any, error) { return nil, s.recordDeploy(ctx, run, plan, got) }, nil); err != nil {
+	if err := s.recordDeploy(run, plan, got); err != nil {
 		return nil, err
 	}
 	res := &DeployResult{RequestID: requestID, Domain: d.Name(), CourseID: got.CourseID, ShortName: plan.Request.ShortName, Existing: got.Existing != 0}
@@ -597,17 +597,32 @@ func keepRequestedNames(ctx context.Context, d *domains.Domain, plan deployPlan,
 	return nil
 }
 
-func (s *Service) recordDeploy(ctx context.Context, run *jobs.Run, plan deployPlan, got deployStep) error {
+// recordDeploy writes the deployed parcours's metadata and the audit
+// entry as one step whose checkpoint is in the same transaction (a crash
+// never audits the deployment twice), then marks the request deployed (an
+// idempotent update, its own step).
+func (s *Service) recordDeploy(run *jobs.Run, plan deployPlan, got deployStep) error {
 	dom := plan.Request.TargetDomain
-	md := store.CourseMetadata{RemoteMinutes: plan.Offer.RemoteMinutes, InPersonMinutes: plan.Offer.InPersonMinutes}
-	if err := s.st.SetCourseMetadata(ctx, dom, got.CourseID, md); err != nil {
+	who := plan.Request.DecidedBy
+	if who == "" {
+		who = "system"
+	}
+	if err := run.StepTx("record", func(ctx context.Context, tx *store.Tx) (any, error) {
+		md := store.CourseMetadata{RemoteMinutes: plan.Offer.RemoteMinutes, InPersonMinutes: plan.Offer.InPersonMinutes}
+		if err := tx.SetCourseMetadata(ctx, dom, got.CourseID, md); err != nil {
+			return nil, err
+		}
+		params, _ := json.Marshal(map[string]any{"request_id": plan.Request.ID, "offer_id": plan.Offer.ID, "existing": got.Existing != 0})
+		_, err := tx.RecordAudit(ctx, store.AuditEntry{Actor: who, Domain: dom, Action: "offer.deploy",
+			Target: fmt.Sprintf("course:%d", got.CourseID), Params: params, Outcome: "ok", JobID: run.ID()})
+		return nil, err
+	}, nil); err != nil {
 		return err
 	}
-	if _, err := s.st.UpdateOfferRequest(ctx, plan.Request.ID, store.RequestUpdate{State: store.RequestDeployed, CourseID: got.CourseID, JobID: run.ID()}); err != nil {
-		return err
-	}
-	return s.audit(ctx, plan.Request.DecidedBy, dom, "offer.deploy", fmt.Sprintf("course:%d", got.CourseID), "ok", run.ID(),
-		map[string]any{"request_id": plan.Request.ID, "offer_id": plan.Offer.ID, "existing": got.Existing != 0})
+	return run.Step("request", func(ctx context.Context) (any, error) {
+		_, err := s.st.UpdateOfferRequest(ctx, plan.Request.ID, store.RequestUpdate{State: store.RequestDeployed, CourseID: got.CourseID, JobID: run.ID()})
+		return nil, err
+	}, nil)
 }
 
 // giveAccess enrols the requester in the deployed course with the

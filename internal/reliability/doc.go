@@ -20,6 +20,13 @@
 //     the token is absent from the serve and moodlesim logs.
 //   - TestPermanentErrorsFailFast, TestRelease29: bad token and missing
 //     functions fail on the first attempt, with a message naming them.
+//   - TestCrashAtEachCheckpointConverges (here, on the simulator): every
+//     mutating command (workflow transitions, sessions create, archive,
+//     unarchive, archive auto, offer approve/deploy, CSV enrolment) dies
+//     at each of its checkpoints (jobs.PoolOptions.CrashAt, listed by an
+//     uninterrupted run, so a new step is covered on its own), is rescued
+//     when its lease expires, and must end as the uninterrupted run did:
+//     the sites, their write ledgers and the bridge's record.
 //   - TestStoreDatabaseRestartMidRun: a private mariadbd killed and
 //     restarted under a running `bridge serve`; every job finishes.
 //   - Fuzz targets with seed corpora run by `go test`: internal/enrol
@@ -28,7 +35,8 @@
 //     Explore with e.g. go test ./internal/moodle -run '^$' -fuzz FuzzDecodeAnswer -fuzztime 1m
 //
 // BRIDGE_LONG_TESTS=1 (set by scripts/test.sh when CI=true) runs every
-// kill point and fault seed; without it one run of each scenario.
+// kill point, crash point and fault seed; without it one run of each
+// scenario and at most 6 crash points per command.
 package reliability
 
 import (

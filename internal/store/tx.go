@@ -87,6 +87,14 @@ func (t *Tx) RecordTransition(ctx context.Context, c CourseTransition) (int64, e
 	return t.s.recordTransition(ctx, t.tx, c)
 }
 
+// SetCourseMetadata replaces a course's metadata in the transaction.
+func (t *Tx) SetCourseMetadata(ctx context.Context, domain string, courseID int64, m CourseMetadata) error {
+	return t.s.upsertOn(ctx, t.tx, "set course metadata",
+		`INSERT INTO course_metadata (domain, course_id, remote_minutes, inperson_minutes, objectives, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		[]string{"domain", "course_id"}, []string{"remote_minutes", "inperson_minutes", "objectives", "updated_at"},
+		domain, courseID, nullInt(m.RemoteMinutes), nullInt(m.InPersonMinutes), m.Objectives, t.Now())
+}
+
 // CourseState reads a course's state in the transaction (locked on
 // MySQL until the commit, so a check and the write that follows it are
 // not interleaved with another process's); ErrNotFound without a record.
