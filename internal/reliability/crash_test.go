@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/magistere/bridge/internal/demo"
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/gaia"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/moodlesim"
@@ -381,6 +383,31 @@ var crashCases = []crashCase{
 		p := enrol.JobPayload{File: file, Options: enrol.PlanOptions{CourseIDs: []int64{w["s1"], w["s2"]}, MaxPerSession: 4, Unknown: "create"}}
 		j, _, err := e.a.Queue.Submit(e.ctx, jobs.Spec{Kind: enrol.KindApply, Domain: demo.AcademyA, Payload: p,
 			Key: enrol.JobKey(demo.AcademyA, enrol.FileSHA256(file), p.Options), RequestedBy: "crash-suite"})
+		return j, err
+	}},
+	{name: "gaia sync", setup: func(e *crashEnv) world {
+		w := e.sessions()
+		for _, name := range []string{"formations_ac-a_2026.csv", "intervenants_ac-a_2026.csv", "stagiaires_ac-a_2026.csv"} {
+			data, err := os.ReadFile(filepath.Join("..", "gaia", "testdata", name))
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			f, err := gaia.Parse(name, data, "")
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			if _, err := gaia.Import(e.ctx, e.a.Store, demo.AcademyA, f); err != nil {
+				e.t.Fatal(err)
+			}
+		}
+		if err := e.a.Store.LinkGaiaSession(e.ctx, store.GaiaLink{Domain: demo.AcademyA, CourseID: w["s1"],
+			SessionKey: "26A0010123/45001/1", LinkedBy: "crash-suite"}); err != nil {
+			e.t.Fatal(err)
+		}
+		return w
+	}, command: func(e *crashEnv, w world) (store.Job, error) {
+		j, _, err := e.a.Queue.Submit(e.ctx, jobs.Spec{Kind: gaia.KindSync, Domain: demo.AcademyA,
+			Payload: gaia.SyncPayload{Domain: demo.AcademyA}, Key: "gaia-sync:crash-suite", RequestedBy: "crash-suite"})
 		return j, err
 	}},
 }
