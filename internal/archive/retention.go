@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -113,23 +112,12 @@ func (s *Service) purge(ctx context.Context, sp stepper, c Candidate) (BackupFil
 	}, nil); err != nil {
 		return b, err
 	}
-	return b, sp.step("record", func(ctx context.Context) (any, error) {
-		who := actor(sp.run.RequestedBy())
-		params, _ := json.Marshal(b)
-		if _, err := s.st.RecordTransition(ctx, store.CourseTransition{Domain: c.Domain, CourseID: c.CourseID, Actor: who,
-			Transition: "purge", From: workflow.StateCorbeille, To: "deleted", Params: params, JobID: sp.run.ID()}); err != nil {
-			return nil, err
-		}
-		if err := s.st.RecordPurge(ctx, store.CoursePurge{Domain: c.Domain, CourseID: c.CourseID, ShortName: c.ShortName,
-			FullName: c.FullName, BackupPath: b.Path, BackupSHA256: b.SHA256, BackupSize: b.Size, TrashedAt: c.Since,
-			JobID: sp.run.ID()}); err != nil {
-			return nil, err
-		}
-		_, err := s.st.RecordAudit(ctx, store.AuditEntry{Actor: who, Domain: c.Domain, Action: "archive.purge",
-			Target: fmt.Sprintf("course:%d", c.CourseID), Params: params, Outcome: "deleted", JobID: sp.run.ID(),
-			Detail: fmt.Sprintf("backup %s sha256 %s", b.Path, b.SHA256)})
-		return nil, err
-	}, nil)
+	who := actor(sp.run.RequestedBy())
+	return b, s.wf.PurgeStep(sp.run, sp.prefix+"record", workflow.Change{Domain: c.Domain, CourseID: c.CourseID, Transition: workflow.Purge,
+		From: workflow.StateCorbeille, Actor: who, Params: b, Action: "archive.purge",
+		Detail: fmt.Sprintf("backup %s sha256 %s", b.Path, b.SHA256)},
+		store.CoursePurge{Domain: c.Domain, CourseID: c.CourseID, ShortName: c.ShortName, FullName: c.FullName, BackupPath: b.Path,
+			BackupSHA256: b.SHA256, BackupSize: b.Size, TrashedAt: c.Since, JobID: sp.run.ID()})
 }
 
 // deleteCourse deletes a course whose backup is verified on disk. A

@@ -71,6 +71,7 @@ func newCrashEnv(t *testing.T, crashAt *jobs.CrashPoint) *crashEnv {
 	cfg := demo.Config(t.TempDir(), srv.URL, "tok")
 	for i := range cfg.Domains {
 		cfg.Domains[i].ArchiveAfterDays = 7
+		cfg.Domains[i].TrashRetentionDays = 30
 	}
 	a, err := app.Open(ctx, cfg, zerolog.Nop(), app.Options{HTTPClient: srv.Client()})
 	if err != nil {
@@ -383,6 +384,19 @@ var crashCases = []crashCase{
 		p := enrol.JobPayload{File: file, Options: enrol.PlanOptions{CourseIDs: []int64{w["s1"], w["s2"]}, MaxPerSession: 4, Unknown: "create"}}
 		j, _, err := e.a.Queue.Submit(e.ctx, jobs.Spec{Kind: enrol.KindApply, Domain: demo.AcademyA, Payload: p,
 			Key: enrol.JobKey(demo.AcademyA, enrol.FileSHA256(file), p.Options), RequestedBy: "crash-suite"})
+		return j, err
+	}},
+	{name: "retention run", setup: func(e *crashEnv) world {
+		w := e.sessions()
+		e.runJob(e.transition(workflow.Trash, demo.AcademyA, w["s2"], workflow.Params{}))
+		return w
+	}, command: func(e *crashEnv, w world) (store.Job, error) {
+		e.arch.SetClock(func() time.Time { return time.Now().Add(31 * 24 * time.Hour) })
+		list, err := e.arch.RetentionCandidates(e.ctx, demo.AcademyA)
+		if err != nil || len(list) != 1 {
+			e.t.Fatalf("retention candidates = %+v, %v; want the trashed session", list, err)
+		}
+		j, _, err := e.arch.SubmitBatch(e.ctx, archive.KindRetention, archive.BatchPayload{Domain: demo.AcademyA, Courses: list}, "crash-suite")
 		return j, err
 	}},
 	{name: "gaia sync", setup: func(e *crashEnv) world {

@@ -22,7 +22,8 @@
 //     functions fail on the first attempt, with a message naming them.
 //   - TestCrashAtEachCheckpointConverges (here, on the simulator): every
 //     mutating command (workflow transitions, sessions create, archive,
-//     unarchive, archive auto, offer approve/deploy, CSV enrolment) dies
+//     unarchive, archive auto, retention, offer approve/deploy, CSV
+//     enrolment, GAIA sync) dies
 //     at each of its checkpoints (jobs.PoolOptions.CrashAt, listed by an
 //     uninterrupted run, so a new step is covered on its own), is rescued
 //     when its lease expires, and must end as the uninterrupted run did:

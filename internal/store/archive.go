@@ -165,30 +165,30 @@ type CoursePurge struct {
 // one transaction (the course no longer exists in Moodle). Recording the
 // same course again replaces the row.
 func (s *Store) RecordPurge(ctx context.Context, p CoursePurge) error {
+	return s.InTx(ctx, "record purge", func(tx *Tx) error { return tx.RecordPurge(ctx, p) })
+}
+
+// RecordPurge is Store.RecordPurge in the transaction.
+func (t *Tx) RecordPurge(ctx context.Context, p CoursePurge) error {
 	if p.Domain == "" || p.CourseID == 0 || p.BackupPath == "" || p.BackupSHA256 == "" {
 		return fmt.Errorf("store: record purge: %w", &Error{"domain, course and a verified backup are required"})
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return wrap("record purge: begin", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	if _, err := tx.ExecContext(ctx, `DELETE FROM course_purges WHERE domain = ? AND course_id = ?`, p.Domain, p.CourseID); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM course_purges WHERE domain = ? AND course_id = ?`, p.Domain, p.CourseID); err != nil {
 		return wrap("record purge", err)
 	}
 	deleted := p.DeletedAt
 	if deleted.IsZero() {
-		deleted = s.Now()
+		deleted = t.s.Now()
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO course_purges (domain, course_id, shortname, fullname, backup_path, backup_sha256,
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO course_purges (domain, course_id, shortname, fullname, backup_path, backup_sha256,
 		backup_size, trashed_at, deleted_at, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Domain, p.CourseID, p.ShortName,
 		p.FullName, p.BackupPath, p.BackupSHA256, p.BackupSize, millis(p.TrashedAt), millis(deleted), p.JobID); err != nil {
 		return wrap("record purge", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM course_states WHERE domain = ? AND course_id = ?`, p.Domain, p.CourseID); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM course_states WHERE domain = ? AND course_id = ?`, p.Domain, p.CourseID); err != nil {
 		return wrap("record purge: forget state", err)
 	}
-	return wrap("record purge: commit", tx.Commit())
+	return nil
 }
 
 // ListPurges lists a domain's purged courses by course id.

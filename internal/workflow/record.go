@@ -24,6 +24,7 @@ const (
 	OfferDeploy = "offer-deploy"
 	Adopt       = "adopt"
 	Reconcile   = "reconcile"
+	Purge       = "purge"
 )
 
 // anyState marks a rule that accepts every state.
@@ -39,6 +40,7 @@ var recordedBy = map[string]struct{ from, to []string }{
 	OfferDeploy: {from: []string{"", StateParcoursConstruction}, to: []string{StateParcoursConstruction}},
 	Adopt:       {from: []string{""}, to: []string{anyState}},
 	Reconcile:   {from: []string{anyState}, to: []string{anyState}},
+	Purge:       {from: []string{StateCorbeille}, to: []string{StateDeleted}},
 }
 
 // Change is one change of a course's recorded state.
@@ -149,4 +151,40 @@ func writeChange(ctx context.Context, tx *store.Tx, c Change) error {
 		Trail: store.CourseTransition{Actor: c.Actor, Transition: c.Transition, From: c.From, Params: params, JobID: c.JobID},
 		Audit: &store.AuditEntry{Actor: c.Actor, Domain: c.Domain, Action: c.Action, Target: fmt.Sprintf("course:%d", c.CourseID),
 			Params: params, Outcome: c.Next.State, JobID: c.JobID, Detail: c.Detail}})
+}
+
+// PurgeStep records a course deleted from the Corbeille (archive
+// retention) as a job's step: the purge record, the trail entry, the
+// audit entry and the checkpoint in one transaction, and the course's
+// state forgotten (it no longer exists in Moodle).
+func (s *Service) PurgeStep(run *jobs.Run, step string, c Change, p store.CoursePurge) error {
+	c.Next.State = StateDeleted
+	c.normalise()
+	if c.JobID == 0 {
+		c.JobID = run.ID()
+	}
+	if err := c.allowed(); err != nil {
+		return err
+	}
+	return run.StepTx(step, func(ctx context.Context, tx *store.Tx) (any, error) {
+		cur, err := tx.CourseState(ctx, c.Domain, c.CourseID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if err == nil && cur.State != c.From {
+			return nil, refuse("state_changed", "le cours %d n'est plus dans la corbeille (« %s ») : il n'est pas supprimé",
+				"course %d is no longer in the Corbeille (%s): it is not deleted", c.CourseID, Label(cur.State))
+		}
+		params, _ := json.Marshal(c.Params)
+		if _, err := tx.RecordTransition(ctx, store.CourseTransition{Domain: c.Domain, CourseID: c.CourseID, Actor: c.Actor,
+			Transition: c.Transition, From: c.From, To: c.Next.State, Params: params, JobID: c.JobID}); err != nil {
+			return nil, err
+		}
+		if err := tx.RecordPurge(ctx, p); err != nil {
+			return nil, err
+		}
+		_, err = tx.RecordAudit(ctx, store.AuditEntry{Actor: c.Actor, Domain: c.Domain, Action: c.Action,
+			Target: fmt.Sprintf("course:%d", c.CourseID), Params: params, Outcome: c.Next.State, JobID: c.JobID, Detail: c.Detail})
+		return nil, err
+	}, nil)
 }
