@@ -9,9 +9,8 @@ import (
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/gaia"
 	"github.com/magistere/bridge/internal/moodle"
-	"github.com/magistere/bridge/internal/offer"
+	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
-	"github.com/magistere/bridge/internal/workflow"
 )
 
 // say is an error as the operator reads it: one sentence in their
@@ -20,13 +19,9 @@ import (
 // error as a debug line (see exitCode).
 func (env *cliEnv) say(err error) string {
 	// The code stays at the end: scripts match on it, whatever the language.
-	var wr *workflow.Refusal
-	if errors.As(err, &wr) {
-		return env.pick(wr.FR, wr.EN) + " (" + wr.Code + ")"
-	}
-	var or *offer.Refusal
-	if errors.As(err, &or) {
-		return env.pick(or.FR, or.EN) + " (" + or.Code + ")"
+	// Every feature refuses with the one type (package refusal).
+	if r, ok := refusal.As(err); ok {
+		return env.pick(r.FR, r.EN) + " (" + r.Code + ")"
 	}
 	var me *moodle.Error
 	if errors.As(err, &me) {

@@ -10,20 +10,18 @@ import (
 )
 
 // A refusal, from any feature and however wrapped, exits 1 with its
-// reason in English and French on stderr.
+// reason in the operator's language and its code, never "internal".
 func TestRefusalExitsOneWithItsReason(t *testing.T) {
-	var stderr bytes.Buffer
 	err := fmt.Errorf("archive: %w", refusal.New("wrong_state", "seule une session peut être archivée", "only a session can be archived"))
-	if code := exitCode(&stderr, "archive", err); code != 1 {
-		t.Fatalf("exit %d, want 1", code)
-	}
-	out := stderr.String()
-	for _, want := range []string{"only a session can be archived", "seule une session peut être archivée", "wrong_state"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("stderr %q lacks %q", out, want)
+	for lang, want := range map[string]string{"en": "only a session can be archived", "fr": "seule une session peut être archivée"} {
+		var stderr bytes.Buffer
+		env := &cliEnv{lang: lang, stderr: &stderr}
+		if code := exitCode(env, "archive", err); code != 1 {
+			t.Fatalf("%s: exit %d, want 1", lang, code)
 		}
-	}
-	if strings.Contains(out, "internal") {
-		t.Errorf("stderr %q says internal", out)
+		out := stderr.String()
+		if !strings.Contains(out, want) || !strings.Contains(out, "(wrong_state)") || strings.Contains(out, "internal") {
+			t.Errorf("%s: stderr %q, want %q and the code", lang, out, want)
+		}
 	}
 }
