@@ -121,16 +121,27 @@ func TestBrowserOffer(t *testing.T) {
 	if !strings.Contains(strings.Join(p.Alerts, " "), "approved: the parcours is being deployed") {
 		t.Errorf("approve: alerts %v", p.Alerts)
 	}
+	// The deployment's line follows the job by itself (local_bridge/jobs): no reload, the page stays the same
+	// (the marker survives) until the line says it is done and links to the new course.
+	if b.str(`document.querySelector('.local-bridge-jobs li[data-running="1"]') ? 'running' : ''`) != "running" {
+		t.Errorf("the deployment is not shown running right after the approval (the poll could not be checked)")
+	}
+	b.eval(`window.__h18stay = 1`, nil)
 	deadline := time.Now().Add(3 * time.Minute)
-	for e.course("academie", short) == nil || !strings.Contains(b.str(`document.body.innerText`), "Open what it made") {
+	for b.str(`(document.querySelector('.local-bridge-jobs li[data-running="0"] a[href*="course/view.php"]') || {href: ''}).href`) == "" {
 		if time.Now().After(deadline) {
 			b.look("admin-offer-deploy-timeout")
-			t.Fatalf("the deployment of %s did not finish", short)
+			t.Fatalf("the deployment's line did not reach its end by itself")
 		}
-		time.Sleep(2 * time.Second)
-		b.open(www + "/blocks/bridge_offer/action.php?courseid=" + fmt.Sprint(course))
+		time.Sleep(500 * time.Millisecond)
+	}
+	if b.str(`String(window.__h18stay || '')`) != "1" {
+		t.Errorf("the page was reloaded: the job line did not refresh by itself")
 	}
 	p = b.look("admin-offer-deployed")
+	if !strings.Contains(p.Text, "Open what it made") {
+		t.Errorf("the finished deployment does not link to its course: %s", excerpt(p.Text, strings.Index(p.Text, "Your requests")))
+	}
 	noRaw(p, "deployed")
 	deployed := e.mustCourse("academie", short)
 
