@@ -15,6 +15,9 @@ type chunkTask struct {
 	seq   int    // the chunk's number in its series
 	rows  []int  // entry indexes
 	users []int64
+	// counted: a creation chunk's enrolment, already in the progress
+	// total (its creation counted its rows as enrolments to come).
+	counted bool
 }
 
 // Load kinds told apart by the window (their costs per row differ).
@@ -28,11 +31,13 @@ func (a *applier) createTasks(idx []int) []chunkTask {
 	var out []chunkTask
 	size := a.c.ChunkRows()
 	for k, start := 0, 0; start < len(idx); k, start = k+1, start+size {
-		out = append(out, chunkTask{name: fmt.Sprintf("%s/chunk-%04d", PhaseCreate, k), phase: PhaseCreate, seq: k,
+		out = append(out, chunkTask{name: createChunkName(k), phase: PhaseCreate, seq: k,
 			rows: idx[start:min(start+size, len(idx))]})
 	}
 	return out
 }
+
+func createChunkName(k int) string { return fmt.Sprintf("%s/chunk-%04d", PhaseCreate, k) }
 
 // existingEnrolTasks cuts the enrolments of people who already have an
 // account into chunks: they need no creation first.
@@ -60,7 +65,7 @@ func (a *applier) existingEnrolTasks() []chunkTask {
 // newEnrolTask is the enrolment of the accounts creation chunk t made
 // (ids by entry index); false when it made none.
 func (a *applier) newEnrolTask(t chunkTask, ids map[int]int64) (chunkTask, bool) {
-	next := chunkTask{name: fmt.Sprintf("%s/new-%04d", PhaseEnrol, t.seq), phase: PhaseEnrol, seq: t.seq}
+	next := chunkTask{name: fmt.Sprintf("%s/new-%04d", PhaseEnrol, t.seq), phase: PhaseEnrol, seq: t.seq, counted: true}
 	for _, i := range t.rows {
 		if id := ids[i]; id != 0 {
 			next.rows = append(next.rows, i)
@@ -196,9 +201,11 @@ func (a *applier) tally(tasks []chunkTask) {
 			continue
 		}
 		a.progress.counted[t.name] = true
-		if t.phase == PhaseCreate {
+		switch {
+		case t.phase == PhaseCreate: // its accounts, then their enrolment: the total does not move
 			a.progress.accounts += len(t.rows)
-		} else {
+			a.progress.enrolments += len(t.rows)
+		case !t.counted || !a.progress.counted[createChunkName(t.seq)]: // a resumed job: its creation was not run here
 			a.progress.enrolments += len(t.rows)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -381,5 +382,44 @@ func TestSplitAcrossSessions(t *testing.T) {
 	if _, err := PlanFile(context.Background(), env.client, stringsReader(usersCSV(31)),
 		PlanOptions{CourseIDs: []int64{env.course}, MaxPerSession: 15}); err == nil {
 		t.Fatal("too few sessions must be refused")
+	}
+}
+
+// TestPipelineProgressKeepsItsTotal: the pipeline's progress counts each
+// new person's account and enrolment from the start, so its total does not
+// grow as creations finish, and it ends at the total.
+func TestPipelineProgressKeepsItsTotal(t *testing.T) {
+	env := newSimEnv(t)
+	env.addUsers(t, 0, 50)
+	var file strings.Builder
+	file.WriteString(usersCSV(50))
+	for i := 1000; i < 1450; i++ {
+		fmt.Fprintf(&file, "NOM%d;Prénom;new%06d@ac-a.fr;ETAB\n", i, i)
+	}
+	p := env.plan(t, file.String(), PlanOptions{Unknown: "create", CreateAuth: "shibboleth"})
+	type report struct {
+		done, total int
+		msg         string
+	}
+	var seen []report
+	cp := Direct{Ctx: context.Background(), OnProgress: func(done, total int, msg string) {
+		if strings.HasPrefix(msg, PhaseCreate+":") || strings.HasPrefix(msg, PhaseEnrol+":") {
+			seen = append(seen, report{done, total, msg})
+		}
+	}}
+	if err := Apply(env.client, p, cp); err != nil {
+		t.Fatal(err)
+	}
+	const want = 450 + 450 + 50 // accounts, their enrolments, the others' enrolments
+	if len(seen) == 0 {
+		t.Fatal("no pipeline progress reported")
+	}
+	for _, r := range seen {
+		if r.total != want {
+			t.Fatalf("progress %d/%d %q: total %d, want %d all along", r.done, r.total, r.msg, r.total, want)
+		}
+	}
+	if last := seen[len(seen)-1]; last.done != want || !strings.HasPrefix(last.msg, PhaseEnrol+":") {
+		t.Fatalf("last progress %d/%d %q", last.done, last.total, last.msg)
 	}
 }
