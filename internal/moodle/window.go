@@ -17,7 +17,8 @@ import (
 // The rule is AIMD on latency, as TCP Vegas does it: each kind of call
 // (function) keeps its best time per row seen lately (base); a call that
 // took r times its base says about limit×(1−1/r) calls were waiting
-// rather than running. While fewer than 0.3 wait, the limit grows: doubled
+// rather than running (a call made alone resets the base: the site may
+// have got slower, as it does while its user table grows). While fewer than 0.3 wait, the limit grows: doubled
 // per round (limit calls finished without queueing) until queueing is
 // first seen, by one per round after that. Once 0.7 or more wait, it
 // shrinks to limit/r (the calls the site actually ran at once, at least one
@@ -60,9 +61,12 @@ func (w *Window) Changes() int {
 }
 
 // baseDrift is how fast a kind's base follows slower calls: the site may
-// get slower for good (other load), and a base stuck at its best would
-// then read every call as queued.
-const baseDrift = 0.01
+// get slower for good (other load, tables growing: creating 20,000
+// accounts on a real Moodle, the last calls took 5 times the first), and
+// a base stuck at its best would then read every call as queued. 0.1
+// follows such a slowdown (TestWindowOnASiteSlowingDown) and still sees
+// the queue of one call too many (TestWindowOnTheCostModel).
+const baseDrift = 0.1
 
 // Observe records one finished call of kind (its function) over rows rows.
 // err is the call's error: a retryable one (5xx, timeout, lost
@@ -92,6 +96,11 @@ func (w *Window) Observe(kind string, rows int, took time.Duration, err error) {
 	base, seen := w.base[kind]
 	switch {
 	case !seen || perRow < base:
+		base = perRow
+	case w.limit == 1 && w.cooldown == 0:
+		// Alone, a call waits for nobody of ours: its time is what the site
+		// takes now. A site slowing down (its tables growing, other load)
+		// must not read as queueing for ever and keep the window at one.
 		base = perRow
 	default:
 		base += (perRow - base) * baseDrift
