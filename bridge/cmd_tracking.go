@@ -22,8 +22,10 @@ import (
 )
 
 // Participant follow-up. Aggregate outputs (sync, show) carry counts
-// only; nominative ones (list, certificates) need --as, the acting Moodle
-// user id, checked against the course's role assignments and audited.
+// only; nominative ones (list, certificates) and attendance changes are
+// audited under who really acted: the operator (cli:<OS user>), or with
+// --as on behalf of that Moodle user, whose roles in the course are then
+// checked (only active enrolments count).
 func init() {
 	register(&command{name: "tracking sync", summary: "refresh progress snapshots of a session (--course) or of every session of a domain", run: runTrackingSync})
 	register(&command{name: "tracking show", summary: "aggregate statistics of a session or a domain (no names)", run: runTrackingShow})
