@@ -228,14 +228,3 @@ func TestErrorsAreOneSentence(t *testing.T) {
 		t.Errorf("--verbose: exit %d\n%s", code, errb.String())
 	}
 }
-
-func TestProgressBar(t *testing.T) {
-	for _, c := range []struct {
-		done, total int
-		want        string
-	}{{0, 4, "[--------]   0%"}, {1, 4, "[##------]  25%"}, {4, 4, "[########] 100%"}, {9, 4, "[########] 100%"}} {
-		if got := progressBar(c.done, c.total, 8); got != c.want {
-			t.Errorf("progressBar(%d, %d) = %q, want %q", c.done, c.total, got, c.want)
-		}
-	}
-}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/magistere/bridge/internal/app"
@@ -43,36 +42,14 @@ func runJobLocally(ctx context.Context, env *cliEnv, a *app.App, job store.Job) 
 		pr = newProgressPrinter(env.stderr)
 		defer pr.end()
 	}
-	// The job's state is read every 5 ms at first, doubling to 100 ms, and
-	// at once when this process's pool has settled a run of it: a short
-	// job (a tracking sync from the database takes tens of milliseconds)
-	// must not wait a polling period. Another process (a serve on the same
-	// store) may run it too: the reads still see that.
-	wait := 5 * time.Millisecond
-	for {
-		j, err := a.Store.GetJob(ctx, job.ID)
-		if err != nil {
-			return j, err
-		}
-		if pr != nil && pr.tty && j.ProgressTotal > 0 {
-			pr.show(fmt.Sprintf("job %d %s %s %s", j.ID, j.State, progressBar(j.ProgressDone, j.ProgressTotal, 24), progressText(j)))
-		} else if pr != nil {
+	return jobs.Wait(ctx, a.Store, job.ID, settled, func(j store.Job) {
+		switch {
+		case pr != nil && pr.tty && j.ProgressTotal > 0:
+			pr.show(fmt.Sprintf("job %d %s %s %s", j.ID, j.State, jobs.ProgressBar(j.ProgressDone, j.ProgressTotal, 24), progressText(j)))
+		case pr != nil:
 			pr.show(fmt.Sprintf("job %d %s %s", j.ID, j.State, progressText(j)))
 		}
-		switch j.State {
-		case store.JobSucceeded:
-			return j, nil
-		case store.JobFailed, store.JobCancelled:
-			return j, fmt.Errorf("job %d %s: %s", j.ID, j.State, j.LastError)
-		}
-		select {
-		case <-ctx.Done():
-			return j, ctx.Err()
-		case <-time.After(wait):
-		case <-settled: // this process ran it: read its outcome now
-		}
-		wait = min(2*wait, 100*time.Millisecond)
-	}
+	})
 }
 
 // progressPrinter rewrites one line on a terminal and prints changed
@@ -109,15 +86,4 @@ func (p *progressPrinter) end() {
 	if p.tty && p.last != "" {
 		fmt.Fprintln(p.w)
 	}
-}
-
-// progressBar draws done/total as a bar of width cells: a terminal gets
-// it, logs and pipes get the plain "done/total" lines.
-func progressBar(done, total, width int) string {
-	if total <= 0 {
-		return ""
-	}
-	done = max(0, min(done, total))
-	full := done * width / total
-	return fmt.Sprintf("[%s%s] %3d%%", strings.Repeat("#", full), strings.Repeat("-", width-full), done*100/total)
 }

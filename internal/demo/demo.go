@@ -9,14 +9,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -237,32 +235,18 @@ func (e *Env) RunJob(spec jobs.Spec) (store.Job, error) {
 	return e.WaitJob(j.ID)
 }
 
-// WaitJob polls a job until it ends, printing progress lines.
+// WaitJob waits for a job to end (jobs.Wait), printing progress lines;
+// five minutes at most.
 func (e *Env) WaitJob(id int64) (store.Job, error) {
+	ctx, cancel := context.WithTimeout(e.Ctx, 5*time.Minute)
+	defer cancel()
 	last := ""
-	deadline := time.Now().Add(5 * time.Minute)
-	for time.Now().Before(deadline) {
-		j, err := e.App.Store.GetJob(e.Ctx, id)
-		if err != nil {
-			return j, err
-		}
+	return jobs.Wait(ctx, e.App.Store, id, nil, func(j store.Job) {
 		if line := progressLine(j); line != "" && line != last {
 			fmt.Fprintf(e.Out, "      %s\n", line)
 			last = line
 		}
-		switch j.State {
-		case store.JobSucceeded:
-			return j, nil
-		case store.JobFailed, store.JobCancelled:
-			return j, fmt.Errorf("job %d (%s) %s: %s", j.ID, j.Kind, j.State, j.LastError)
-		}
-		select {
-		case <-e.Ctx.Done():
-			return j, e.Ctx.Err()
-		case <-time.After(40 * time.Millisecond):
-		}
-	}
-	return store.Job{}, errors.New("job did not finish within 5 minutes")
+	})
 }
 
 func progressLine(j store.Job) string {
@@ -271,9 +255,7 @@ func progressLine(j store.Job) string {
 	}
 	bar := ""
 	if j.ProgressTotal > 0 {
-		const width = 20
-		filled := j.ProgressDone * width / j.ProgressTotal
-		bar = fmt.Sprintf("[%s%s] %d/%d ", strings.Repeat("#", filled), strings.Repeat(".", width-filled), j.ProgressDone, j.ProgressTotal)
+		bar = fmt.Sprintf("%s %d/%d ", jobs.ProgressBar(j.ProgressDone, j.ProgressTotal, 20), j.ProgressDone, j.ProgressTotal)
 	}
 	return bar + j.ProgressMessage
 }
