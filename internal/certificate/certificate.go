@@ -14,7 +14,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Paris on hosts without a zoneinfo database
+	_ "time/tzdata"
+	"unicode" // Europe/Paris on hosts without a zoneinfo database
 
 	"github.com/signintech/gopdf"
 	"golang.org/x/image/font/gofont/gobold"
@@ -31,7 +32,27 @@ type Course struct {
 	RemoteMinutes   int // announced remote duration
 	InPersonMinutes int // announced in-person duration
 	Formateurs      []string
-	Domain          string // issuing domain, e.g. "Académie A"
+	Domain          string // issuing domain's name, when Issuer.Name is empty
+	Issuer          Issuer
+}
+
+// Issuer is who delivers the certificates: the académie's display name,
+// its service and the signatory (domains[].display_name and certificate).
+// Empty fields leave their line out.
+type Issuer struct {
+	Name           string // "Académie de Rennes"
+	Service        string // "Délégation académique à la formation (DAFPEN)"
+	Signatory      string // the signatory's name
+	SignatoryTitle string // "Délégué académique à la formation"
+	City           string // "Fait à Rennes, le …"
+}
+
+// issuerName is the académie's display name, else the domain's name.
+func (c Course) issuerName() string {
+	if c.Issuer.Name != "" {
+		return c.Issuer.Name
+	}
+	return c.Domain
 }
 
 // Person is one participant as the certificates show them.
@@ -119,10 +140,7 @@ func (p *page) line(font string, size float64, x float64, text string) error {
 	if err := p.pdf.SetFont(font, "", size); err != nil {
 		return err
 	}
-	parts, err := p.pdf.SplitText(text, pageWidth-margin-x)
-	if err != nil || len(parts) == 0 {
-		parts = []string{text}
-	}
+	parts := wrap(p.pdf, text, pageWidth-margin-x)
 	for _, part := range parts {
 		p.newPageIfFull(size)
 		p.pdf.SetXY(x, p.y)
@@ -132,6 +150,27 @@ func (p *page) line(font string, size float64, x float64, text string) error {
 		p.y += size * 1.5
 	}
 	return nil
+}
+
+// wrap cuts text into lines no wider than width, between words (gopdf's
+// SplitText cuts inside a word: "du 0" / "2/03/2026"). A word longer than
+// the width stays whole on its line.
+func wrap(pdf *gopdf.GoPdf, text string, width float64) []string {
+	words := strings.Fields(text)
+	if len(words) == 0 {
+		return []string{text}
+	}
+	var lines []string
+	cur := words[0]
+	for _, w := range words[1:] {
+		if tw, err := pdf.MeasureTextWidth(cur + " " + w); err == nil && tw <= width {
+			cur += " " + w
+			continue
+		}
+		lines = append(lines, cur)
+		cur = w
+	}
+	return append(lines, cur)
 }
 
 func (p *page) newPageIfFull(size float64) {
@@ -195,7 +234,8 @@ func Collective(r Report) (Document, error) {
 		}
 	}
 	steps := []func() error{
-		func() error { return p.line("bold", 18, margin, "Relevé de présence") },
+		func() error { return p.header(c) },
+		func() error { p.gap(6); return p.line("bold", 18, margin, "Relevé de présence") },
 		func() error { return p.line("bold", 13, margin, c.Title) },
 		func() error { return p.line("regular", 11, margin, "Référence : "+c.Reference) },
 		func() error { return p.line("regular", 11, margin, "Dates : "+period(c.Start, c.End)) },
@@ -247,7 +287,7 @@ func Collective(r Report) (Document, error) {
 			return Document{}, fmt.Errorf("certificate: collective report: %w", err)
 		}
 	}
-	if err := p.line("regular", 10, margin, "Délivré le "+date(r.IssuedAt)+" par "+c.Domain); err != nil {
+	if err := p.line("regular", 10, margin, "Délivré le "+date(r.IssuedAt)+" par "+c.issuerName()); err != nil {
 		return Document{}, fmt.Errorf("certificate: collective report: %w", err)
 	}
 	return newDocument(fileName("releve-presence", c.Reference, ""), 0, p.pdf.GetBytesPdf()), nil
@@ -273,36 +313,146 @@ func (p *page) table(people []Person) error {
 	return nil
 }
 
-// Individual renders one participant's attendance certificate.
+// Individual renders one participant's attendance certificate on one A4
+// page: a header (the académie and its service), the title, the body (who,
+// which training, when, its announced duration by modality), and the
+// signature block (place, date, the signatory's function and name).
 func Individual(c Course, who Person, issued time.Time) (Document, error) {
 	name := strings.TrimSpace(who.FirstName + " " + who.LastName)
 	p, err := newPage("Attestation de formation — "+name, issued)
 	if err != nil {
 		return Document{}, err
 	}
-	lines := []struct {
-		font string
-		size float64
-		text string
-	}{
-		{"bold", 20, "Attestation de formation"},
-		{"regular", 12, ""},
-		{"regular", 12, c.Domain + " atteste que"},
-		{"bold", 16, name},
-		{"regular", 12, establishmentLine(who.Etablissement)},
-		{"regular", 12, "a suivi la formation « " + c.Title + " » (" + c.Reference + "),"},
-		{"regular", 12, period(c.Start, c.End) + "."},
-		{"regular", 12, durationLine(c)},
-		{"regular", 12, "Statut : Formation terminée."},
-		{"regular", 12, ""},
-		{"regular", 11, "Délivrée le " + date(issued) + "."},
+	steps := []func() error{
+		func() error { return p.header(c) },
+		func() error { p.y = 170; return p.centered("bold", 24, "Attestation de formation") },
+		func() error { p.gap(24); return p.body(bodyX, 12, attests(c.Issuer, c.issuerName())) },
+		func() error { p.gap(10); return p.centered("bold", 17, name) },
+		func() error { return p.centered("regular", 12, establishmentLine(who.Etablissement)) },
+		func() error {
+			p.gap(10)
+			return p.body(bodyX, 12, "a suivi la formation « "+c.Title+" » ("+c.Reference+"),")
+		},
+		func() error { return p.body(bodyX, 12, period(c.Start, c.End)+".") },
+		func() error { return p.body(bodyX, 12, durationLine(c)) },
+		func() error { p.gap(4); return p.body(bodyX, 12, "Statut : Formation terminée.") },
+		func() error { return p.signature(c.Issuer, issued) },
+		func() error {
+			return p.footer("Attestation délivrée par " + c.issuerName() + " pour la formation " + c.Reference + ".")
+		},
 	}
-	for _, l := range lines {
-		if err := p.line(l.font, l.size, margin, l.text); err != nil {
+	for _, step := range steps {
+		if err := step(); err != nil {
 			return Document{}, fmt.Errorf("certificate: individual: %w", err)
 		}
 	}
 	return newDocument(fileName("attestation", c.Reference, fmt.Sprint(who.UserID)), who.UserID, p.pdf.GetBytesPdf()), nil
+}
+
+// bodyX is where the certificate's body text starts (wider than the
+// header's margin, as a letter's body).
+const bodyX = margin + 20
+
+// attests opens the body: "Je soussigné(e), <name>, <function>, atteste
+// que" when the signatory is known, else "<académie> atteste que".
+func attests(is Issuer, issuer string) string {
+	if is.Signatory == "" {
+		return issuer + " atteste que"
+	}
+	who := "Je soussigné(e), " + is.Signatory
+	if is.SignatoryTitle != "" {
+		who += ", " + lowerFirst(is.SignatoryTitle)
+	}
+	return who + ", atteste que"
+}
+
+func lowerFirst(s string) string {
+	r := []rune(s)
+	if len(r) > 1 && unicode.IsUpper(r[0]) && !unicode.IsUpper(r[1]) {
+		r[0] = unicode.ToLower(r[0])
+	}
+	return string(r)
+}
+
+// header writes the académie's name and its service at the top left, and
+// a rule under them.
+func (p *page) header(c Course) error {
+	if err := p.line("bold", 14, margin, c.issuerName()); err != nil {
+		return err
+	}
+	if c.Issuer.Service != "" {
+		if err := p.line("regular", 10, margin, c.Issuer.Service); err != nil {
+			return err
+		}
+	}
+	p.gap(4)
+	p.rule()
+	return nil
+}
+
+// centered writes one line centred on the page (wrapped like line when
+// it is too long); an empty text only moves down.
+func (p *page) centered(font string, size float64, text string) error {
+	if text == "" {
+		p.y += size * 1.5
+		return nil
+	}
+	if err := p.pdf.SetFont(font, "", size); err != nil {
+		return err
+	}
+	w, err := p.pdf.MeasureTextWidth(text)
+	if err != nil || w > pageWidth-2*margin {
+		return p.line(font, size, margin, text)
+	}
+	p.newPageIfFull(size)
+	p.pdf.SetXY((pageWidth-w)/2, p.y)
+	if err := p.pdf.Cell(nil, text); err != nil {
+		return err
+	}
+	p.y += size * 1.5
+	return nil
+}
+
+// body writes a paragraph from x, wrapped at the right margin; an empty
+// paragraph writes nothing (a missing duration leaves no blank line).
+func (p *page) body(x, size float64, text string) error {
+	if text == "" {
+		return nil
+	}
+	return p.line("regular", size, x, text)
+}
+
+// signature writes the signature block in the right half of the page:
+// "Fait à <city>, le <date>", then the signatory's function and name,
+// with room for the signature between them.
+func (p *page) signature(is Issuer, issued time.Time) error {
+	const x = pageWidth / 2
+	p.y = max(p.y+40, 560)
+	made := "Fait le " + date(issued)
+	if is.City != "" {
+		made = "Fait à " + is.City + ", le " + date(issued)
+	}
+	if err := p.line("regular", 12, x, made); err != nil {
+		return err
+	}
+	if is.SignatoryTitle != "" {
+		if err := p.line("bold", 12, x, is.SignatoryTitle); err != nil {
+			return err
+		}
+	}
+	p.gap(50) // the signature
+	if is.Signatory != "" {
+		return p.line("regular", 12, x, is.Signatory)
+	}
+	return nil
+}
+
+// footer writes a small line at the bottom of the page.
+func (p *page) footer(text string) error {
+	p.y = 842 - margin - 12
+	p.pdf.SetLineWidth(0.3)
+	p.pdf.Line(margin, p.y-6, pageWidth-margin, p.y-6)
+	return p.line("regular", 8, margin, text)
 }
 
 // modalities is the announced duration by modality, leaving out a zero

@@ -137,3 +137,33 @@ func TestIndividualCertificateModalities(t *testing.T) {
 		}
 	}
 }
+
+// The issuer's display name, service and signatory: in the header, the
+// body's first words and the signature block ("Fait à …, le …").
+// CERTIFICATE_SAMPLE=path writes the PDF there, to look at it.
+func TestIndividualCertificateIssuer(t *testing.T) {
+	co := course
+	co.InPersonMinutes = 360
+	co.Issuer = Issuer{Name: "Académie de Rennes", Service: "Délégation académique à la formation (DAFPEN)",
+		Signatory: "Marie DUPONT", SignatoryTitle: "Déléguée académique à la formation", City: "Rennes"}
+	who := Person{UserID: 3, FirstName: "Lætitia", LastName: "Émerencienne", Etablissement: "École Jean-Jaurès", Present: true}
+	doc, err := Individual(co, who, time.Date(2026, 4, 12, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path := os.Getenv("CERTIFICATE_SAMPLE"); path != "" {
+		os.WriteFile(path, doc.PDF, 0o644)
+	}
+	text := strings.Join(strings.Fields(pdfText(t, doc.PDF)), " ")
+	for _, want := range []string{"Académie de Rennes Délégation académique à la formation (DAFPEN) Attestation de formation",
+		"Je soussigné(e), Marie DUPONT, déléguée académique à la formation, atteste que Lætitia Émerencienne",
+		"du 02/03/2026 au 10/04/2026", "Durée annoncée : 3 h à distance et 6 h en présentiel.",
+		"Fait à Rennes, le 12/04/2026 Déléguée académique à la formation Marie DUPONT"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("certificate lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "ac-") || strings.Contains(text, "0 min") {
+		t.Errorf("certificate shows a domain name or a zero duration:\n%s", text)
+	}
+}

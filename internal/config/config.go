@@ -199,6 +199,16 @@ type ScheduleCfg struct {
 	Domain string `koanf:"domain" json:"domain,omitempty"`
 }
 
+// CertificateIssuer is the service that issues a domain's attendance
+// certificates and who signs them; every field is optional (a missing one
+// leaves its line out).
+type CertificateIssuer struct {
+	Service        string `koanf:"service" json:"service,omitempty"`                 // e.g. "Délégation académique à la formation (DAFPEN)"
+	Signatory      string `koanf:"signatory" json:"signatory,omitempty"`             // the signatory's name
+	SignatoryTitle string `koanf:"signatory_title" json:"signatory_title,omitempty"` // their function, e.g. "Délégué académique à la formation"
+	City           string `koanf:"city" json:"city,omitempty"`                       // "Fait à <city>, le …"
+}
+
 // Domain is one Moodle site: the national hub or an académie.
 type Domain struct {
 	Name       string `koanf:"name" json:"name"`
@@ -243,6 +253,11 @@ type Domain struct {
 	// AttendanceMirror also marks Moodle's course completion (through
 	// local_bridge) when a formateur marks "Formation terminée" in a block.
 	AttendanceMirror bool `koanf:"attendance_mirror" json:"attendance_mirror"`
+	// DisplayName is how the certificates name the académie ("Académie de
+	// Rennes"); empty: the domain's name.
+	DisplayName string `koanf:"display_name" json:"display_name,omitempty"`
+	// Certificate is who issues the attendance certificates.
+	Certificate CertificateIssuer `koanf:"certificate" json:"certificate"`
 	// GaiaCode is the académie's code in GAIA drop file names (e.g. "A05"
 	// in A05_Stagiaires_20260115.csv); empty: the domain takes no drop.
 	GaiaCode string     `koanf:"gaia_code" json:"gaia_code,omitempty"`

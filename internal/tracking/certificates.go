@@ -107,6 +107,14 @@ func (s *Service) courseInfo(ctx context.Context, domain string, courseID int64,
 	if out.Domain == "" {
 		out.Domain = domain
 	}
+	// The académie's display name, its service and signatory (domains[].display_name and certificate); an
+	// issuer given for this run (the demo's, the CLI's) names it instead.
+	is := d.Config.Certificate
+	out.Issuer = certificate.Issuer{Name: d.Config.DisplayName, Service: is.Service, Signatory: is.Signatory,
+		SignatoryTitle: is.SignatoryTitle, City: is.City}
+	if opts.Issuer != "" {
+		out.Issuer.Name = opts.Issuer
+	}
 	meta, err := s.st.GetCourseMetadata(ctx, domain, courseID)
 	if err != nil {
 		return out, fmt.Errorf("tracking: course %d metadata: %w", courseID, err)
