@@ -64,6 +64,11 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	a.Registry.SetJobContext(func(ctx context.Context) context.Context {
 		return moodle.WithReadRetry(ctx, moodle.ReadRetry{})
 	})
+	// A step that still fails with a transient error (a write answered
+	// 503, a lost answer) runs again in place a few times: steps are
+	// idempotent up to their checkpoint (they look up before creating), so
+	// a few 503s cost seconds, not the job's attempts and backoff.
+	a.Registry.SetStepRetry(jobs.StepRetry{Attempts: 4, Base: 200 * time.Millisecond, Max: 5 * time.Second})
 	a.Pool = jobs.NewPool(st, a.Registry, jobs.PoolOptions{
 		Concurrency:   cfg.Jobs.Workers,
 		LeaseDuration: cfg.Jobs.LeaseDuration,

@@ -66,6 +66,9 @@ type Env struct {
 	Out    io.Writer
 	// State lets chapters hand results to later ones (course ids...).
 	State map[string]any
+
+	faults    moodlesim.FaultSpec
+	faultRuns int64
 }
 
 // Options of a demo run.
@@ -77,6 +80,14 @@ type Options struct {
 	// Cost makes the test sites take as long as a real Moodle 4.5 (e.g.
 	// moodlesim.RealMoodle45); zero runs them at the simulator's speed.
 	Cost moodlesim.CostModel
+	// Faults are injected by the test sites while the demo waits for a job
+	// (set-up and checks run over clean calls), with a new seed per job.
+	Faults moodlesim.FaultSpec
+	// MaxAttempts and MaxBackoff override the jobs' retry policy when set.
+	MaxAttempts int
+	MaxBackoff  time.Duration
+	// AfterChapter, when set, is called after each chapter succeeded.
+	AfterChapter func(name string, e *Env)
 }
 
 // Run starts everything in-process and runs every chapter.
@@ -100,6 +111,9 @@ func Run(ctx context.Context, opts Options) error {
 		fmt.Fprintf(e.Out, "\n== %s\n", c.Name)
 		if err := c.Run(e); err != nil {
 			return fmt.Errorf("demo chapter %q: %w", c.Name, err)
+		}
+		if opts.AfterChapter != nil {
+			opts.AfterChapter(c.Name, e)
 		}
 	}
 	fmt.Fprintf(e.Out, "\ndemo complete: every step succeeded (output in %s)\n", describeOut(opts.OutDir, outDir))
@@ -152,6 +166,12 @@ func start(ctx context.Context, outDir string, opts Options) (*Env, func(), erro
 	simURL := "http://" + ln.Addr().String()
 
 	cfg := Config(outDir, simURL, token)
+	if opts.MaxAttempts > 0 {
+		cfg.Jobs.MaxAttempts = opts.MaxAttempts
+	}
+	if opts.MaxBackoff > 0 {
+		cfg.Jobs.MaxBackoff = opts.MaxBackoff
+	}
 	logOut := opts.Log
 	if logOut == nil {
 		logOut = io.Discard
@@ -169,7 +189,7 @@ func start(ctx context.Context, outDir string, opts Options) (*Env, func(), erro
 	if out == nil {
 		out = io.Discard
 	}
-	e := &Env{Ctx: ctx, App: a, Sim: sim, SimURL: simURL, OutDir: outDir, Out: out, State: map[string]any{}}
+	e := &Env{Ctx: ctx, App: a, Sim: sim, SimURL: simURL, OutDir: outDir, Out: out, State: map[string]any{}, faults: opts.Faults}
 	stop := func() {
 		cancel()
 		<-poolDone
@@ -238,6 +258,13 @@ func (e *Env) RunJob(spec jobs.Spec) (store.Job, error) {
 // WaitJob waits for a job to end (jobs.Wait), printing progress lines;
 // five minutes at most.
 func (e *Env) WaitJob(id int64) (store.Job, error) {
+	if e.faults.Enabled() {
+		spec := e.faults
+		e.faultRuns++
+		spec.Seed += e.faultRuns
+		e.Sim.SetFaults(spec)
+		defer e.Sim.SetFaults(moodlesim.FaultSpec{})
+	}
 	ctx, cancel := context.WithTimeout(e.Ctx, 5*time.Minute)
 	defer cancel()
 	last := ""

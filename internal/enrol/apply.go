@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/magistere/bridge/internal/moodle"
 )
@@ -118,6 +119,9 @@ type applier struct {
 
 	chunks   map[string]phaseResult // calls finished in this process, by checkpoint name (pump)
 	progress pumpProgress
+
+	sentMu sync.Mutex
+	sent   map[string]bool // chunks sent at least once in this process (sentBefore)
 }
 
 func (a *applier) indexes(keep func(e *Entry) bool) []int {
@@ -169,15 +173,16 @@ func (a *applier) createUsers(ctx context.Context) (any, error) {
 
 // createPart creates one chunk's accounts. The plan found their usernames
 // free; the look-up again before creating is skipped on a job's first
-// attempt (the only case where no earlier attempt can have made them).
-func (a *applier) createPart(ctx context.Context, idx []int) (phaseResult, error) {
+// attempt (the only case where no earlier attempt can have made them),
+// unless this process sent the chunk before (again: a retry in place).
+func (a *applier) createPart(ctx context.Context, idx []int, again bool) (phaseResult, error) {
 	res := phaseResult{IDs: map[int]int64{}, Failed: map[int]string{}}
 	users := make([]moodle.UserInput, len(idx))
 	for k, i := range idx {
 		users[k] = a.userInput(&a.p.Entries[i])
 	}
 	create := a.c.CreateUsersOnce
-	if a.firstAttempt() {
+	if a.firstAttempt() && !again {
 		create = a.c.CreateUsersFree
 	}
 	out, err := create(ctx, users)

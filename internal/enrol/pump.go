@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/magistere/bridge/internal/moodle"
 )
 
 // chunkTask is one bulk call's rows: a chunk of accounts to create, or of
@@ -166,12 +168,20 @@ func (a *applier) runTask(ctx context.Context, t chunkTask) (phaseResult, error)
 			err  error
 			kind = kindCreate
 		)
-		if t.phase == PhaseCreate {
-			r, err = a.createPart(ctx, t.rows)
-		} else {
-			kind = kindEnrol
-			r, err = a.enrolPart(ctx, t.rows, t.users)
-		}
+		// A chunk is repeated in place after a transient failure (the job
+		// context's retry policy): a creation looks its accounts up before
+		// creating again, an enrolment is idempotent. A job attempt is
+		// spent only when the site stays unreachable.
+		err = moodle.RetryTransient(ctx, func(int) error {
+			var err error
+			if t.phase == PhaseCreate {
+				r, err = a.createPart(ctx, t.rows, a.sentBefore(t.name))
+			} else {
+				kind = kindEnrol
+				r, err = a.enrolPart(ctx, t.rows, t.users)
+			}
+			return err
+		})
 		if err != nil || r.calls <= 1 {
 			a.c.BulkWindow().Observe(kind, len(t.rows), time.Since(start), err)
 		}
@@ -181,6 +191,19 @@ func (a *applier) runTask(ctx context.Context, t chunkTask) (phaseResult, error)
 		return r, nil
 	}, &res)
 	return res, err
+}
+
+// sentBefore reports whether this process already sent the chunk (a
+// retry in place, of the call or of its step), and notes that it is sent.
+func (a *applier) sentBefore(name string) bool {
+	a.sentMu.Lock()
+	defer a.sentMu.Unlock()
+	if a.sent == nil {
+		a.sent = map[string]bool{}
+	}
+	before := a.sent[name]
+	a.sent[name] = true
+	return before
 }
 
 // follow counts follow-up tasks into the progress totals.

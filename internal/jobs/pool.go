@@ -266,6 +266,7 @@ func (p *Pool) execute(workCtx context.Context, j store.Job, leasedAt time.Time)
 		steps, log, p.opts.ProgressInterval)
 	run.onLost = func(op string, err error) { p.lost(log, j, op, err) }
 	run.crashAt = p.opts.CrashAt
+	run.stepRetry = p.reg.stepRetry()
 	// The Moodle client checks the lease before each request it sends.
 	jobCtx = fence.With(jobCtx, run.CheckLease)
 	run.ctx = jobCtx

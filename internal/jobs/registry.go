@@ -19,6 +19,21 @@ type Registry struct {
 	mu       sync.RWMutex
 	handlers map[string]Handler
 	jobCtx   func(context.Context) context.Context
+	retry    StepRetry
+}
+
+// SetStepRetry sets how every job's steps are run again in place after a
+// retryable error (StepRetry), whichever pool runs them.
+func (r *Registry) SetStepRetry(p StepRetry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.retry = p
+}
+
+func (r *Registry) stepRetry() StepRetry {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.retry
 }
 
 // SetJobContext sets what every job's context carries, whichever pool runs

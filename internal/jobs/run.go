@@ -32,8 +32,9 @@ type Run struct {
 	lost       error
 	onLost     func(op string, err error)
 
-	stepsMu sync.Mutex
-	steps   map[string]json.RawMessage
+	stepsMu   sync.Mutex
+	steps     map[string]json.RawMessage
+	stepRetry StepRetry
 
 	progress progress
 
@@ -215,7 +216,7 @@ func (r *Run) Step(name string, fn func(ctx context.Context) (any, error), out a
 	if err := r.CheckLease(r.ctx); err != nil {
 		return fmt.Errorf("jobs: step %s: %w", name, err)
 	}
-	res, err := fn(r.ctx)
+	res, err := r.runStep(name, fn)
 	if err != nil {
 		return fmt.Errorf("jobs: step %s: %w", name, err)
 	}
@@ -290,6 +291,40 @@ func (r *Run) StepTx(name string, fn func(ctx context.Context, tx *store.Tx) (an
 		return fmt.Errorf("jobs: step %s: %w", name, err)
 	}
 	return decodeStep(name, raw, out)
+}
+
+// StepRetry is how a step that failed with a retryable error is run
+// again in place, before the job's own retry (which costs an attempt and
+// waits the job's backoff): steps are idempotent up to their checkpoint
+// (Step), so running one again is what the next attempt would do, minus
+// the wait. Zero Attempts: no retry in place.
+type StepRetry struct {
+	Attempts int           // runs of fn in all, including the first
+	Base     time.Duration // bound of the first delay
+	Max      time.Duration // bound of any delay
+}
+
+// runStep runs fn, again while it fails with a retryable error, the
+// policy allows, and the lease still holds.
+func (r *Run) runStep(name string, fn func(ctx context.Context) (any, error)) (any, error) {
+	p := r.stepRetry
+	for try := 1; ; try++ {
+		res, err := fn(r.ctx)
+		if err == nil || !failure.IsRetryable(err) || try >= p.Attempts || r.ctx.Err() != nil || crashedAt(err) {
+			return res, err
+		}
+		delay := failure.Backoff(try, p.Base, p.Max, nil)
+		r.log.Debug().Str("step", name).Int("try", try).Dur("retry_in", delay).Str("error", err.Error()).
+			Msg("step failed, running it again in place")
+		select {
+		case <-r.ctx.Done():
+			return res, err
+		case <-time.After(delay):
+		}
+		if lerr := r.CheckLease(r.ctx); lerr != nil {
+			return nil, lerr
+		}
+	}
 }
 
 func decodeStep(name string, raw json.RawMessage, out any) error {

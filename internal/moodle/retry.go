@@ -51,23 +51,44 @@ func IsRead(function string) bool {
 	return strings.Contains(function, "_get_") || strings.Contains(function, "_search_") || function == FnFindUsers
 }
 
+// idempotentWrites are the writes Moodle itself makes idempotent: sending
+// one again after an answer was lost (a 500 after the commit, a reset)
+// changes nothing more. Enrolling someone already enrolled the same way
+// updates nothing; adding a member again is a no-op (groups.go).
+var idempotentWrites = map[string]bool{fnEnrolUsers: true, fnAddGroupMembers: true}
+
+// IsRepeatable reports whether a function may be sent again after a
+// transient failure without a look-up first: a read, or an idempotent
+// write.
+func IsRepeatable(function string) bool { return IsRead(function) || idempotentWrites[function] }
+
 // Call runs one web-service function and decodes its JSON answer into out
 // (nil to ignore it). Moodle exceptions come back as *Error. Under
-// WithReadRetry a read is repeated after a transient failure.
+// WithReadRetry a read, or an idempotent write, is repeated after a
+// transient failure.
 func (c *Client) Call(ctx context.Context, function string, params Params, out any) error {
-	r, ok := ctx.Value(readRetryKey{}).(ReadRetry)
-	if !ok || !IsRead(function) {
+	if _, ok := ctx.Value(readRetryKey{}).(ReadRetry); !ok || !IsRepeatable(function) {
 		return c.callOnce(ctx, function, params, out)
 	}
+	return RetryTransient(ctx, func(int) error { return c.callOnce(ctx, function, params, out) })
+}
+
+// RetryTransient runs fn, a unit of work safe to repeat (a read, an
+// idempotent write, a creation that looks its objects up by natural key
+// before making the missing ones), again after a transient failure, under
+// ctx's WithReadRetry policy; without one, once. fn receives its attempt
+// number (1 the first time). The last error is returned.
+func RetryTransient(ctx context.Context, fn func(attempt int) error) error {
+	r, ok := ctx.Value(readRetryKey{}).(ReadRetry)
+	if !ok {
+		return fn(1)
+	}
 	for attempt := 1; ; attempt++ {
-		err := c.callOnce(ctx, function, params, out)
-		if err == nil || !failure.IsRetryable(err) || attempt >= r.Attempts {
+		err := fn(attempt)
+		if err == nil || !failure.IsRetryable(err) || attempt >= r.Attempts || ctx.Err() != nil {
 			return err
 		}
-		delay := failure.Backoff(attempt, r.Base, r.Max, r.Rand)
-		c.log.Debug().Str("function", function).Int("attempt", attempt).Dur("retry_in", delay).
-			Str("error", c.redact(err.Error())).Msg("moodle read failed, retrying")
-		timer := time.NewTimer(delay)
+		timer := time.NewTimer(failure.Backoff(attempt, r.Base, r.Max, r.Rand))
 		select {
 		case <-ctx.Done():
 			timer.Stop()

@@ -164,6 +164,20 @@ func newFaultInjector(spec FaultSpec) *faultInjector {
 	return &faultInjector{spec: spec, rng: rand.New(rand.NewSource(spec.Seed)), counts: map[faultKind]int{}}
 }
 
+// SetFaults replaces the injected faults from now on (the counts are
+// kept): a test sets a scenario up over clean calls, then lets the job
+// under test meet the faults, then reads the result cleanly.
+func (srv *Server) SetFaults(spec FaultSpec) {
+	fi := srv.faults
+	if spec.TimeoutMax <= 0 {
+		spec.TimeoutMax = 30 * time.Second
+	}
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	fi.spec = spec
+	fi.rng = rand.New(rand.NewSource(spec.Seed))
+}
+
 // FaultCounts reports how many faults of each kind were injected.
 func (srv *Server) FaultCounts() map[string]int {
 	fi := srv.faults
@@ -203,17 +217,20 @@ func (fi *faultInjector) draw() faultKind {
 // wrap applies the fault spec around run, which serves the call and says
 // whether it was a write and whether it committed.
 func (fi *faultInjector) wrap(w http.ResponseWriter, r *http.Request, site *Site, run func(http.ResponseWriter) (bool, bool)) {
-	if !fi.spec.Enabled() {
+	fi.mu.Lock()
+	spec := fi.spec
+	fi.mu.Unlock()
+	if !spec.Enabled() {
 		run(w)
 		return
 	}
-	if fi.spec.WritesOnly && !isWriteRequest(r) {
+	if spec.WritesOnly && !isWriteRequest(r) {
 		run(w)
 		return
 	}
-	if fi.spec.Latency > 0 {
+	if spec.Latency > 0 {
 		select {
-		case <-time.After(fi.spec.Latency):
+		case <-time.After(spec.Latency):
 		case <-r.Context().Done():
 			return
 		}
@@ -227,7 +244,7 @@ func (fi *faultInjector) wrap(w http.ResponseWriter, r *http.Request, site *Site
 		_, _ = io.Copy(io.Discard, r.Body)
 		select {
 		case <-r.Context().Done():
-		case <-time.After(fi.spec.TimeoutMax):
+		case <-time.After(spec.TimeoutMax):
 		}
 		dropConnection(w)
 	case faultReset:
