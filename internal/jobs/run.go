@@ -314,7 +314,7 @@ func (r *Run) runStep(name string, fn func(ctx context.Context) (any, error)) (a
 			return res, err
 		}
 		delay := failure.Backoff(try, p.Base, p.Max, nil)
-		r.log.Debug().Str("step", name).Int("try", try).Dur("retry_in", delay).Str("error", err.Error()).
+		r.log.Warn().Str("step", name).Int("try", try).Dur("retry_in", delay).Str("error", err.Error()).
 			Msg("step failed, running it again in place")
 		select {
 		case <-r.ctx.Done():

@@ -70,7 +70,15 @@ func (c *Client) Call(ctx context.Context, function string, params Params, out a
 	if _, ok := ctx.Value(readRetryKey{}).(ReadRetry); !ok || !IsRepeatable(function) {
 		return c.callOnce(ctx, function, params, out)
 	}
-	return RetryTransient(ctx, func(int) error { return c.callOnce(ctx, function, params, out) })
+	return RetryTransient(ctx, func(attempt int) error {
+		err := c.callOnce(ctx, function, params, out)
+		if err != nil && failure.IsRetryable(err) {
+			// Operators see a site failing even when the retry hides it.
+			c.log.Warn().Str("function", function).Int("attempt", attempt).Str("error", c.redact(err.Error())).
+				Msg("moodle call failed, sending it again")
+		}
+		return err
+	})
 }
 
 // RetryTransient runs fn, a unit of work safe to repeat (a read, an
