@@ -28,6 +28,18 @@
 // checkpoints; SeedStep writes one for a job that is not running, for
 // tests and repair tools), GetJob / ListJobs / CountJobs,
 // DeleteFinishedJobs.
+// CompleteJobAudited / FailJobAudited record a job's outcome and its
+// audit entry in one transaction, under the same lease condition.
+//
+// # Transactions
+//
+// InTx runs writes that stand or fall together through a Tx: a course's
+// change (ChangeCourse: its state, trail entry and audit entry), a
+// purge, metadata, and a job step's checkpoint (Tx.SaveStep, fenced like
+// SaveStep), so that a crash keeps a step's writes and its checkpoint
+// together or neither (jobs.Run.StepTx). Only package workflow changes a
+// course's state (its test checks that no other package does).
+//
 // RecordAudit / ListAudit keep the audit trail. Package jobs builds the
 // worker pool and scheduler on these.
 //
