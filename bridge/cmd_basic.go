@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/magistere/bridge/internal/config"
+	"github.com/magistere/bridge/internal/store"
 )
 
 func init() {
@@ -68,6 +70,7 @@ func (env *cliEnv) loadConfig() (*config.Config, error) {
 		for _, line := range cfg.Deprecated {
 			fmt.Fprintf(env.stderr, "bridge: %s (%s)\n", line, env.pick("l'ancien nom reste lu", "the old name still works"))
 		}
+		env.warnLeftStore(cfg)
 	}
 	return cfg, nil
 }
@@ -147,4 +150,27 @@ func printable(v reflect.Value) any {
 		return out
 	}
 	return v.Interface()
+}
+
+// warnLeftStore: a relative data_dir used to be read from the current
+// directory; it is now read from the configuration file's folder. When a
+// store sits at the old place and none at the new one, say so once rather
+// than silently starting on an empty store.
+func (env *cliEnv) warnLeftStore(cfg *config.Config) {
+	if cfg.DataDirAsWritten == "" || cfg.Store.DSN != "" {
+		return
+	}
+	old, err := filepath.Abs(cfg.DataDirAsWritten)
+	if err != nil || old == cfg.DataDir {
+		return
+	}
+	if _, err := os.Stat(filepath.Join(old, store.SQLiteFile)); err != nil {
+		return
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, store.SQLiteFile)); err == nil {
+		return
+	}
+	fmt.Fprintf(env.stderr, "bridge: %s\n", env.pick(
+		fmt.Sprintf("data_dir %q se lit désormais depuis le dossier du fichier de configuration (%s), mais la base est dans %s : déplacer le dossier ou écrire un chemin absolu", cfg.DataDirAsWritten, cfg.DataDir, old),
+		fmt.Sprintf("data_dir %q is now read from the configuration file's folder (%s), but the store is in %s: move the folder or write an absolute path", cfg.DataDirAsWritten, cfg.DataDir, old)))
 }

@@ -228,3 +228,25 @@ func TestErrorsAreOneSentence(t *testing.T) {
 		t.Errorf("--verbose: exit %d\n%s", code, errb.String())
 	}
 }
+
+// TestLeftStoreWarning: a store left where a relative data_dir used to
+// point (the current directory) is named, once, with what to do.
+func TestLeftStoreWarning(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "cfg"), 0o750)
+	os.MkdirAll(filepath.Join(dir, "data"), 0o750)
+	os.WriteFile(filepath.Join(dir, "data", "bridge.db"), nil, 0o600)
+	os.WriteFile(filepath.Join(dir, "cfg", "b.yaml"), []byte("data_dir: data\n"), 0o600)
+	wd, _ := os.Getwd()
+	os.Chdir(dir)
+	defer os.Chdir(wd)
+	code, out, errs := cli(t, "config", "check", "--config", "cfg/b.yaml")
+	if code != 0 || !strings.Contains(out, filepath.Join(dir, "cfg", "data")) || strings.Count(errs, "move the folder or write an absolute path") != 1 {
+		t.Errorf("exit %d\n%s%s", code, out, errs)
+	}
+	os.MkdirAll(filepath.Join(dir, "cfg", "data"), 0o750)
+	os.WriteFile(filepath.Join(dir, "cfg", "data", "bridge.db"), nil, 0o600)
+	if _, _, errs := cli(t, "config", "check", "--config", "cfg/b.yaml"); errs != "" {
+		t.Errorf("a store at the new place: no warning wanted, got %s", errs)
+	}
+}

@@ -58,6 +58,10 @@ type Config struct {
 	// Deprecated lists the old key names the file used, with the new
 	// name (the CLI prints one line each).
 	Deprecated []string `koanf:"-" json:"-"`
+	// DataDirAsWritten is data_dir as the file wrote it, when relative
+	// (resolved against the file's folder since; it was read from the
+	// current directory before): the CLI warns when a store is left there.
+	DataDirAsWritten string `koanf:"-" json:"-"`
 }
 
 // applyOldKeys reads the old names of renamed keys when the new ones are
@@ -89,6 +93,9 @@ func (c *Config) resolvePaths(base string) {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}
+	}
+	if c.DataDir != "" && !filepath.IsAbs(c.DataDir) {
+		c.DataDirAsWritten = c.DataDir
 	}
 	abs(&c.DataDir)
 	abs(&c.CalendarFile)
@@ -325,7 +332,11 @@ func Load(path string, environ []string) (*Config, error) {
 		return nil, err
 	}
 	if path != "" {
-		cfg.resolvePaths(filepath.Dir(path))
+		base, err := filepath.Abs(filepath.Dir(path))
+		if err != nil {
+			base = filepath.Dir(path)
+		}
+		cfg.resolvePaths(base)
 	}
 	cfg.fillDefaults()
 	if err := cfg.Validate(); err != nil {
