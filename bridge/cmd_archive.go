@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/archive"
@@ -19,7 +18,9 @@ func init() {
 	register(&command{name: "retention run", summary: "back up, verify and delete courses in the Corbeille past trash_retention_days", run: runRetention})
 }
 
-func requestedBy() string { return "cli:" + os.Getenv("USER") }
+// requestedBy is the operator as the audit records them (cliActor: the OS
+// account, not a $USER anyone can set).
+func requestedBy() string { return cliActor() }
 
 // openArchive opens the app and its archive service.
 func openArchive(ctx context.Context, env *cliEnv) (*app.App, *archive.Service, error) {

@@ -45,7 +45,8 @@ func addTrackingFlags(env *cliEnv, fs *flag.FlagSet, withAs bool) trackingFlags 
 	f := trackingFlags{domain: fs.String("domain", "", "domain (required)"), course: new(int64)}
 	courseVar(fs, env, f.course, f.domain, "course", "the course")
 	if withAs {
-		f.as = fs.Int64("as", 0, "on behalf of this Moodle user id, who must be a formateur or manager of the course (optional: without it the operator acts, audited as cli:<OS user>)")
+		f.as = new(int64)
+		userVar(fs, env, f.as, f.domain, "as", "on behalf of this Moodle user, who must be a formateur or manager of the course (optional: without it the operator acts, audited as cli:<OS user>)")
 	}
 	return f
 }

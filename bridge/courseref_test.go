@@ -38,6 +38,10 @@ domains:
 	if r.code != 1 || !strings.Contains(r.stderr, `--users: no user "nobody@nowhere.fr" on ac-a`) {
 		t.Fatalf("unknown user: exit %d\n%s", r.code, r.stderr)
 	}
+	r = runBridge(t, time.Minute, nil, "--config", cfg, "tracking", "list", "--domain", "ac-a", "--course", "1", "--as", "nobody.here")
+	if r.code != 1 || !strings.Contains(r.stderr, `--as: no user "nobody.here" on ac-a`) {
+		t.Fatalf("unknown --as: exit %d\n%s", r.code, r.stderr)
+	}
 	r = runBridge(t, time.Minute, nil, "--config", cfg, "archive", "--domain", "ac-a", "--course", "1", "--category", "Archive / Nowhere", "--dry-run")
 	if r.code != 1 || !strings.Contains(r.stderr, `--category: no category "Archive / Nowhere" on ac-a`) {
 		t.Fatalf("unknown category: exit %d\n%s", r.code, r.stderr)
