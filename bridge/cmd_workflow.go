@@ -200,8 +200,15 @@ func runWorkflowRun(ctx context.Context, env *cliEnv, args []string) error {
 		return usagef("expected a transition: %s", strings.Join(workflow.Transitions, ", "))
 	}
 	tr := args[0]
-	fs := newFlags(env, "workflow run "+tr, "--domain D --course C [flags]")
-	pf := bindParams(env, fs, "course")
+	all := flag.NewFlagSet("workflow run", flag.ContinueOnError)
+	pf := bindParams(env, all, "course")
+	fs := all
+	if names, ok := transitionFlags[tr]; ok {
+		// The transition's own parameters only: its help lists what applies.
+		fs = keepFlags(env, "workflow run "+tr, "--domain D --course C [flags]", all, append([]string{"domain", "course", "no-wait"}, names...))
+	} else {
+		fs = keepFlags(env, "workflow run "+tr, "--domain D --course C [flags]", all, nil)
+	}
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -255,12 +262,7 @@ func runSessionsCreate(ctx context.Context, env *cliEnv, args []string) error {
 	all := flag.NewFlagSet("sessions create", flag.ContinueOnError)
 	pf := bindParams(env, all, "from")
 	// Only the parameters of create-sessions: the help lists what applies.
-	fs := newFlags(env, "sessions create", usage)
-	for _, name := range []string{"domain", "from", "name", "pattern", "start", "end", "participants", "max", "formateurs",
-		"creator", "category", "remote-minutes", "inperson-minutes", "virtual", "no-wait"} {
-		f := all.Lookup(name)
-		fs.Var(f.Value, f.Name, f.Usage)
-	}
+	fs := keepFlags(env, "sessions create", usage, all, append([]string{"domain", "from", "no-wait"}, transitionFlags[workflow.CreateSessions]...))
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -318,4 +320,34 @@ func runSessionsCreate(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "session %d  %-20s %s  (%s)\n", s.CourseID, s.ShortName, s.FullName, verb)
 	}
 	return nil
+}
+
+// transitionFlags are the parameters each transition reads (besides
+// --domain, --course and --no-wait).
+var transitionFlags = map[string][]string{
+	workflow.CreateParcours:    {"name", "shortname", "category", "with-users", "creator"},
+	workflow.Duplicate:         {"name", "shortname", "category", "with-users", "creator"},
+	workflow.Demonstrate:       nil,
+	workflow.CreateSessions:    {"name", "pattern", "start", "end", "participants", "max", "formateurs", "creator", "category", "remote-minutes", "inperson-minutes", "virtual"},
+	workflow.Open:              nil,
+	workflow.OpenSelfEnrolment: {"offer"},
+	workflow.Trash:             nil,
+	workflow.Restore:           nil,
+	workflow.SetMetadata:       {"remote-minutes", "inperson-minutes", "objectives"},
+}
+
+// keepFlags is a command's flag set holding only names of all (every flag
+// of all when names is nil): one binding of the parameters, each command
+// or transition showing and taking what it reads.
+func keepFlags(env *cliEnv, name, usage string, all *flag.FlagSet, names []string) *flag.FlagSet {
+	fs := newFlags(env, name, usage)
+	if names == nil {
+		all.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
+		return fs
+	}
+	for _, n := range names {
+		f := all.Lookup(n)
+		fs.Var(f.Value, f.Name, f.Usage)
+	}
+	return fs
 }

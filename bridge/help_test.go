@@ -80,8 +80,15 @@ func TestHelpListsOnlyOwnFlags(t *testing.T) {
 	if _, out, _ := cli(t, "offer", "list", "--help"); !strings.HasPrefix(out, "Usage: bridge offer list") {
 		t.Errorf("offer list --help: %s", firstLine(out))
 	}
-	if _, out, _ := cli(t, "workflow", "run", "duplicate", "--domain", "x", "--help"); !strings.HasPrefix(out, "Usage: bridge workflow run duplicate") {
-		t.Errorf("workflow run duplicate --help: %s", firstLine(out))
+	if _, out, _ := cli(t, "workflow", "run", "duplicate", "--domain", "x", "--help"); !strings.HasPrefix(out, "Usage: bridge workflow run duplicate") ||
+		!strings.Contains(out, "--with-users") || strings.Contains(out, "--objectives") {
+		t.Errorf("workflow run duplicate --help:\n%s", out)
+	}
+	if _, out, _ := cli(t, "workflow", "run", "set-metadata", "--help"); !strings.Contains(out, "--objectives") || strings.Contains(out, "--shortname") {
+		t.Errorf("workflow run set-metadata --help:\n%s", out)
+	}
+	if code, _, errs := cli(t, "workflow", "run", "open", "--domain", "x", "--course", "3", "--shortname", "S"); code != 2 || !strings.Contains(errs, "-shortname") {
+		t.Errorf("a flag open does not read: exit %d %s", code, errs)
 	}
 }
 
