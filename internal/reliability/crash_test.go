@@ -491,8 +491,21 @@ func (e *crashEnv) snapshot(w world) []string {
 		if err != nil {
 			e.t.Fatal(err)
 		}
+		// Purged courses have no state any more, but their trail stays.
+		purges, err := e.a.Store.ListPurges(e.ctx, dom)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		purged := map[int64]string{}
+		for _, p := range purges {
+			purged[p.CourseID] = p.ShortName
+			states = append(states, store.CourseState{Domain: dom, CourseID: p.CourseID, State: "purged"})
+		}
 		for _, cs := range states {
 			short := site.ShortnameOf(int(cs.CourseID))
+			if n, ok := purged[cs.CourseID]; ok {
+				short = n
+			}
 			names[fmt.Sprintf("%s/%d", dom, cs.CourseID)] = short
 			out = append(out, fmt.Sprintf("%s state %s: %s %s origin=%s/%s visible=%v", dom, short, cs.State, cs.Variant,
 				cs.OriginState, cs.OriginVariant, cs.OriginVisible))
