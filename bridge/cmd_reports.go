@@ -27,7 +27,7 @@ func runOfferRequests(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if *state != "" && !slices.Contains(requestStates, *state) {
-		return usagef("--state %q: want one of %v", *state, requestStates)
+		return usagef("%s", env.pick(fmt.Sprintf("--state %q : une valeur parmi %v", *state, requestStates), fmt.Sprintf("--state %q: want one of %v", *state, requestStates)))
 	}
 	st, err := env.openStore(ctx)
 	if err != nil {
@@ -59,7 +59,8 @@ func runEnrolReport(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usagef("expected the enrolment's job id (bridge jobs list --kind %s lists them)", enrol.KindApply)
+		return usagef("%s", env.pick("il faut l'id du job d'inscription (bridge jobs list --kind "+enrol.KindApply+" les liste)",
+			"expected the enrolment's job id (bridge jobs list --kind "+enrol.KindApply+" lists them)"))
 	}
 	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
 	if err != nil || id <= 0 {
@@ -72,7 +73,8 @@ func runEnrolReport(ctx context.Context, env *cliEnv, args []string) error {
 	defer st.Close()
 	rep, err := enrol.LoadReport(ctx, st, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no enrolment report for job %d: it ran no enrolment or is not finished (bridge jobs show %d)", id, id)
+		return errors.New(env.pick(fmt.Sprintf("pas de rapport d'inscription pour le job %d : il n'a pas inscrit de fichier ou n'est pas terminé (bridge jobs show %d)", id, id),
+			fmt.Sprintf("no enrolment report for job %d: it ran no enrolment or is not finished (bridge jobs show %d)", id, id)))
 	}
 	if err != nil {
 		return err
