@@ -10,6 +10,7 @@ import (
 
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/jobs"
+	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/tracking"
 )
@@ -94,6 +95,9 @@ func runJobsShow(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		if j.LastError != "" {
 			fmt.Fprintf(env.stdout, "  error:     %s\n", j.LastError)
+		}
+		if r := j.Refusal; r != nil {
+			fmt.Fprintf(env.stdout, "  refused:   %s\n    fr: %s\n    en: %s\n", r.Code, r.FR, r.EN)
 		}
 		return nil
 	})
@@ -189,20 +193,21 @@ func withJobID(ctx context.Context, env *cliEnv, name string, args []string, fn 
 }
 
 type jobOut struct {
-	ID          int64           `json:"id"`
-	Kind        string          `json:"kind"`
-	Domain      string          `json:"domain,omitempty"`
-	State       store.JobState  `json:"state"`
-	Attempts    int             `json:"attempts"`
-	MaxAttempts int             `json:"max_attempts"`
-	Done        int             `json:"progress_done"`
-	Total       int             `json:"progress_total"`
-	Message     string          `json:"progress_message,omitempty"`
-	Result      json.RawMessage `json:"result,omitempty"`
-	Error       string          `json:"error,omitempty"`
-	RequestedBy string          `json:"requested_by,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
+	ID          int64            `json:"id"`
+	Kind        string           `json:"kind"`
+	Domain      string           `json:"domain,omitempty"`
+	State       store.JobState   `json:"state"`
+	Attempts    int              `json:"attempts"`
+	MaxAttempts int              `json:"max_attempts"`
+	Done        int              `json:"progress_done"`
+	Total       int              `json:"progress_total"`
+	Message     string           `json:"progress_message,omitempty"`
+	Result      json.RawMessage  `json:"result,omitempty"`
+	Error       string           `json:"error,omitempty"`
+	Refusal     *refusal.Refusal `json:"refusal,omitempty"`
+	RequestedBy string           `json:"requested_by,omitempty"`
+	CreatedAt   time.Time        `json:"created_at"`
+	UpdatedAt   time.Time        `json:"updated_at"`
 	// Steps are the checkpoints' sizes in bytes, never their content: a
 	// plan's checkpoint holds the people of the file.
 	Steps map[string]int `json:"steps,omitempty"`
@@ -230,7 +235,7 @@ func nominativeRoute(j store.Job) string {
 
 func jobView(j store.Job) jobOut {
 	return jobOut{ID: j.ID, Kind: j.Kind, Domain: j.Domain, State: j.State, Attempts: j.Attempts, MaxAttempts: j.MaxAttempts,
-		Done: j.ProgressDone, Total: j.ProgressTotal, Message: j.ProgressMessage, Result: j.Result, Error: j.LastError,
+		Done: j.ProgressDone, Total: j.ProgressTotal, Message: j.ProgressMessage, Result: j.Result, Error: j.LastError, Refusal: j.Refusal,
 		RequestedBy: j.RequestedBy, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt}
 }
 

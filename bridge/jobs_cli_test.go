@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/magistere/bridge/internal/refusal"
+	"github.com/magistere/bridge/internal/store"
 )
 
 // TestJobsCommands drives the durable queue from the CLI on the embedded
@@ -61,4 +65,43 @@ func TestJobsCommands(t *testing.T) {
 func itoa64(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// A job failed on a refusal: `jobs show` prints its code and both
+// reasons, in text and in JSON.
+func TestJobsShowPrintsARefusal(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "bridge.yaml", "data_dir: "+dir+"\n")
+	ctx := context.Background()
+	st, err := store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, _, err := st.EnqueueJob(ctx, store.NewJob{Kind: "test.refused", MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leased, err := st.LeaseJobs(ctx, "test", 1, time.Minute, []string{"test.refused"})
+	if err != nil || len(leased) != 1 {
+		t.Fatalf("lease: %v", err)
+	}
+	r := refusal.New("wrong_state", "pas depuis « %s »", "not from %s", "Gabarit")
+	if err := st.FailJobRefused(ctx, leased[0].Lease(), r.Error(), r,
+		store.AuditEntry{Actor: "test", Action: "job.failed", Target: j.Kind, JobID: j.ID, Outcome: "failed"}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	run := func(args ...string) result {
+		return runBridge(t, 30*time.Second, nil, append([]string{"--config", cfg}, args...)...)
+	}
+	out := run("jobs", "show", itoa64(j.ID))
+	if out.code != 0 || !strings.Contains(out.stdout, "refused:   wrong_state") ||
+		!strings.Contains(out.stdout, "fr: pas depuis « Gabarit »") || !strings.Contains(out.stdout, "en: not from Gabarit") {
+		t.Fatalf("jobs show: %+v", out)
+	}
+	out = run("--format", "json", "jobs", "show", itoa64(j.ID))
+	var shown struct{ Refusal refusal.Refusal }
+	if out.code != 0 || json.Unmarshal([]byte(out.stdout), &shown) != nil || shown.Refusal != *r {
+		t.Fatalf("jobs show --format json: %+v", out)
+	}
 }

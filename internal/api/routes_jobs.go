@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
 )
 
@@ -96,16 +97,18 @@ func payloadCourse(raw json.RawMessage) int64 {
 
 // JobStatus is what a block polls.
 type JobStatus struct {
-	ID       int64    `json:"id"`
-	Kind     string   `json:"kind"`
-	State    string   `json:"state"`
-	Finished bool     `json:"finished"`
-	Done     int      `json:"done"`
-	Total    int      `json:"total"`
-	Message  string   `json:"message,omitempty"`
-	Result   rawJSON  `json:"result,omitempty"`
-	Error    string   `json:"error,omitempty"`
-	Updated  jsonTime `json:"updated_at"`
+	ID       int64   `json:"id"`
+	Kind     string  `json:"kind"`
+	State    string  `json:"state"`
+	Finished bool    `json:"finished"`
+	Done     int     `json:"done"`
+	Total    int     `json:"total"`
+	Message  string  `json:"message,omitempty"`
+	Result   rawJSON `json:"result,omitempty"`
+	Error    string  `json:"error,omitempty"`
+	// Refusal is the code and both reasons when the job failed on a refusal.
+	Refusal *refusal.Refusal `json:"refusal,omitempty"`
+	Updated jsonTime         `json:"updated_at"`
 }
 
 type jsonTime time.Time
@@ -174,6 +177,7 @@ func jobStatusOf(j store.Job) JobStatus {
 	}
 	if j.State == store.JobFailed {
 		st.Error = j.LastError
+		st.Refusal = j.Refusal
 	}
 	return st
 }

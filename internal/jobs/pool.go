@@ -16,6 +16,7 @@ import (
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/fence"
 	"github.com/magistere/bridge/internal/metrics"
+	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/rs/zerolog"
 )
@@ -250,13 +251,13 @@ func (p *Pool) execute(workCtx context.Context, j store.Job, leasedAt time.Time)
 	}
 	h, ok := p.reg.Lookup(j.Kind)
 	if !ok {
-		p.fail(log, j, fmt.Sprintf("no handler for job kind %q", j.Kind))
+		p.fail(log, j, fmt.Sprintf("no handler for job kind %q", j.Kind), nil)
 		return
 	}
 	if j.Attempts > j.MaxAttempts {
 		// Rescued from an expired lease once too often: the job probably
 		// crashes or hangs its worker; stop feeding it to workers.
-		p.fail(log, j, fmt.Sprintf("gave up after %d attempts: its worker stopped renewing the lease (crash or hang)", j.MaxAttempts))
+		p.fail(log, j, fmt.Sprintf("gave up after %d attempts: its worker stopped renewing the lease (crash or hang)", j.MaxAttempts), nil)
 		return
 	}
 	jobCtx, stop := context.WithCancelCause(p.reg.jobContext(workCtx))
@@ -375,14 +376,15 @@ func (p *Pool) settle(log zerolog.Logger, run *Run, result any, herr, cause erro
 	case failure.IsRetryable(herr) && j.Attempts < j.MaxAttempts:
 		p.retryLater(log, j, herr)
 	default:
-		p.fail(log, j, herr.Error())
+		ref, _ := refusal.As(herr)
+		p.fail(log, j, herr.Error(), ref)
 	}
 }
 
 func (p *Pool) succeed(log zerolog.Logger, j store.Job, result any) {
 	raw, err := json.Marshal(result)
 	if err != nil {
-		p.fail(log, j, fmt.Sprintf("encode result: %v", err))
+		p.fail(log, j, fmt.Sprintf("encode result: %v", err), nil)
 		return
 	}
 	// The success and its audit entry are one transaction: a crash
@@ -431,9 +433,9 @@ func (p *Pool) retryLater(log zerolog.Logger, j store.Job, herr error) {
 	log.Warn().Err(herr).Dur("retry_in", delay).Msg("job failed, will retry")
 }
 
-func (p *Pool) fail(log zerolog.Logger, j store.Job, msg string) {
+func (p *Pool) fail(log zerolog.Logger, j store.Job, msg string, ref *refusal.Refusal) {
 	if err := p.store(func(ctx context.Context) error {
-		return p.st.FailJobAudited(ctx, j.Lease(), msg, auditOf(j, "job.failed", "failed", msg))
+		return p.st.FailJobRefused(ctx, j.Lease(), msg, ref, auditOf(j, "job.failed", "failed", msg))
 	}); err != nil {
 		if lostLease(err) {
 			p.lost(log, j, "fail", err)

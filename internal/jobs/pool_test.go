@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/magistere/bridge/internal/failure"
+	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/store/storetest"
 	"github.com/rs/zerolog"
@@ -573,4 +574,34 @@ func TestSettledReportsEachRecordedRun(t *testing.T) {
 	if err != nil || got.State != store.JobSucceeded {
 		t.Fatalf("when settled, the job is %s (%v), want succeeded", got.State, err)
 	}
+}
+
+// A handler's refusal fails the job at once (no retry) and is kept with
+// the failure: Wait hands it back as a refusal, code and both reasons.
+func TestRefusalFailsTheJobWithItsCodeAndReasons(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		q := NewQueue(st)
+		reg := NewRegistry()
+		var calls atomic.Int32
+		reg.Register("k", func(ctx context.Context, run *Run) (any, error) {
+			calls.Add(1)
+			return nil, fmt.Errorf("step guard: %w", refusal.New("wrong_state", "pas depuis « %s »", "not from %s", "Gabarit"))
+		})
+		p := NewPool(st, reg, testOptions("w"))
+		q.OnSubmit(p.Notify)
+		startPool(t, p)
+		j := submit(t, q, Spec{Kind: "k", MaxAttempts: 3})
+		failed := waitJob(t, st, j.ID, store.JobFailed)
+		if calls.Load() != 1 {
+			t.Fatalf("a refusal was retried: %d calls", calls.Load())
+		}
+		want := refusal.Refusal{Code: "wrong_state", FR: "pas depuis « Gabarit »", EN: "not from Gabarit"}
+		if failed.Refusal == nil || *failed.Refusal != want {
+			t.Fatalf("failed job's refusal %+v, want %+v", failed.Refusal, want)
+		}
+		_, err := Wait(context.Background(), st, j.ID, nil, nil)
+		if r, ok := refusal.As(err); !ok || *r != want {
+			t.Fatalf("Wait: %v, want the refusal", err)
+		}
+	})
 }

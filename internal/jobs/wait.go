@@ -30,6 +30,9 @@ func Wait(ctx context.Context, st *store.Store, id int64, wake <-chan struct{}, 
 		case store.JobSucceeded:
 			return j, nil
 		case store.JobFailed, store.JobCancelled:
+			if j.Refusal != nil { // the refusal itself: callers show its code and reasons
+				return j, fmt.Errorf("job %d %s: %w", j.ID, j.State, j.Refusal)
+			}
 			return j, fmt.Errorf("job %d %s: %s", j.ID, j.State, j.LastError)
 		}
 		select {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/magistere/bridge/internal/refusal"
 )
 
 // JobState is the life-cycle state of a job.
@@ -57,10 +59,13 @@ type Job struct {
 	ProgressMessage string
 	Result          json.RawMessage // nil until succeeded
 	LastError       string
-	RequestedBy     string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	FinishedAt      time.Time // zero until succeeded, failed or cancelled
+	// Refusal is set when the job failed on a refusal (package refusal):
+	// its code and both reasons, for the API and the CLI. Nil otherwise.
+	Refusal     *refusal.Refusal
+	RequestedBy string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	FinishedAt  time.Time // zero until succeeded, failed or cancelled
 }
 
 // Finished reports whether the job reached a final state.
@@ -81,19 +86,20 @@ type NewJob struct {
 
 const jobColumns = `id, kind, domain, payload, idempotency_key, state, attempts, max_attempts, run_at,
 	lease_owner, lease_expires_at, progress_done, progress_total, progress_message, result,
-	last_error, requested_by, created_at, updated_at, finished_at, lease_token`
+	last_error, requested_by, created_at, updated_at, finished_at, lease_token, refusal`
 
 func scanJob(r rowScanner) (Job, error) {
 	var (
 		j                                                 Job
 		payload                                           string
 		key, result                                       sql.NullString
+		refused                                           string
 		state                                             string
 		runAt, leaseExp, createdAt, updatedAt, finishedAt int64
 	)
 	err := r.Scan(&j.ID, &j.Kind, &j.Domain, &payload, &key, &state, &j.Attempts, &j.MaxAttempts, &runAt,
 		&j.LeaseOwner, &leaseExp, &j.ProgressDone, &j.ProgressTotal, &j.ProgressMessage, &result,
-		&j.LastError, &j.RequestedBy, &createdAt, &updatedAt, &finishedAt, &j.LeaseToken)
+		&j.LastError, &j.RequestedBy, &createdAt, &updatedAt, &finishedAt, &j.LeaseToken, &refused)
 	if err != nil {
 		return Job{}, err
 	}
@@ -102,6 +108,12 @@ func scanJob(r rowScanner) (Job, error) {
 	j.State = JobState(state)
 	if result.Valid {
 		j.Result = json.RawMessage(result.String)
+	}
+	if refused != "" {
+		var r refusal.Refusal
+		if json.Unmarshal([]byte(refused), &r) == nil {
+			j.Refusal = &r
+		}
 	}
 	j.RunAt, j.LeaseExpiresAt = fromMillis(runAt), fromMillis(leaseExp)
 	j.CreatedAt, j.UpdatedAt, j.FinishedAt = fromMillis(createdAt), fromMillis(updatedAt), fromMillis(finishedAt)

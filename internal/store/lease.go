@@ -287,7 +287,7 @@ func (s *Store) CancelJob(ctx context.Context, id int64) (Job, error) {
 func (s *Store) RetryJob(ctx context.Context, id int64) (Job, error) {
 	now := millis(s.Now())
 	return s.transition(ctx, "retry", id,
-		"state = 'queued', attempts = 0, run_at = ?, lease_owner = '', lease_expires_at = 0, result = NULL, "+
+		"state = 'queued', attempts = 0, run_at = ?, lease_owner = '', lease_expires_at = 0, result = NULL, refusal = '', "+
 			"updated_at = ?, finished_at = 0",
 		"state IN ('failed', 'cancelled')", now, now)
 }

@@ -873,4 +873,14 @@ var migrations = []migration{
 			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
 		},
 	},
+	{
+		Version: 14,
+		Name:    "a failed job's refusal (code, French and English reasons)",
+		SQLite: []string{
+			`ALTER TABLE jobs ADD COLUMN refusal TEXT NOT NULL DEFAULT ''`,
+		},
+		MySQL: []string{
+			`ALTER TABLE jobs ADD COLUMN refusal TEXT NOT NULL DEFAULT ''`,
+		},
+	},
 }

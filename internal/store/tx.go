@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/magistere/bridge/internal/refusal"
 )
 
 // Tx is one store transaction: the writes made through it stand or fall
@@ -171,11 +173,26 @@ func (s *Store) CompleteJobAudited(ctx context.Context, l Lease, result json.Raw
 // FailJobAudited marks the leased job failed for good and appends its
 // audit entry in the same transaction, only if the lease still holds.
 func (s *Store) FailJobAudited(ctx context.Context, l Lease, lastErr string, e AuditEntry) error {
+	return s.FailJobRefused(ctx, l, lastErr, nil, e)
+}
+
+// FailJobRefused is FailJobAudited for a job that failed on a refusal:
+// the refusal (code, French and English reasons) is kept with the
+// failure, so the API and the CLI show it as such rather than as text.
+func (s *Store) FailJobRefused(ctx context.Context, l Lease, lastErr string, r *refusal.Refusal, e AuditEntry) error {
+	refused := ""
+	if r != nil {
+		raw, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("store: encode refusal of job %d: %w", l.JobID, err)
+		}
+		refused = string(raw)
+	}
 	return s.InTx(ctx, fmt.Sprintf("fail job %d", l.JobID), func(tx *Tx) error {
 		now := tx.Now()
 		if err := tx.ownedUpdate(ctx, "fail", l,
-			"state = 'failed', last_error = ?, lease_owner = '', lease_expires_at = 0, updated_at = ?, finished_at = ?",
-			truncateError(lastErr), now, now); err != nil {
+			"state = 'failed', last_error = ?, refusal = ?, lease_owner = '', lease_expires_at = 0, updated_at = ?, finished_at = ?",
+			truncateError(lastErr), refused, now, now); err != nil {
 			return err
 		}
 		_, err := tx.RecordAudit(ctx, e)

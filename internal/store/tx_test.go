@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/store/storetest"
 )
@@ -152,6 +153,38 @@ func TestJobOutcomeAndAuditAreOneTransaction(t *testing.T) {
 		}
 		if j, _ := s.GetJob(ctx, b.ID); j.State != store.JobFailed || count(b.ID, "job.failed") != 1 {
 			t.Fatalf("job %s with %d failure audits, want failed with 1", j.State, count(b.ID, "job.failed"))
+		}
+	})
+}
+
+// A job failed on a refusal keeps the refusal (code and both reasons)
+// with its failure, in the same transaction as its audit entry; a retry
+// forgets it.
+func TestFailedJobKeepsItsRefusal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := ctxT(t)
+		enqueue(t, s, store.NewJob{Kind: "noop"})
+		j := leaseOne(t, s, "w")
+		r := refusal.New("wrong_state", "pas depuis « %s »", "not from %s", "Gabarit")
+		if err := s.FailJobRefused(ctx, j.Lease(), r.Error(), r,
+			store.AuditEntry{Actor: "w", Action: "job.failed", Target: j.Kind, JobID: j.ID, Outcome: "failed"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetJob(ctx, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != store.JobFailed || got.Refusal == nil || *got.Refusal != *r {
+			t.Fatalf("failed job: state %s, refusal %+v, want %+v", got.State, got.Refusal, r)
+		}
+		if list, _ := s.ListJobs(ctx, store.JobFilter{}); len(list) != 1 || list[0].Refusal == nil || list[0].Refusal.Code != "wrong_state" {
+			t.Fatalf("listed jobs lose the refusal: %+v", list)
+		}
+		if _, err := s.RetryJob(ctx, j.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = s.GetJob(ctx, j.ID); got.Refusal != nil {
+			t.Fatalf("a retried job still carries its refusal: %+v", got.Refusal)
 		}
 	})
 }
