@@ -21,11 +21,13 @@ var entryCalls = []struct {
 	{"workflow state", "Show", []string{"bridge/cmd_workflow.go"}, []string{"internal/api/routes_workflow.go"}},
 	{"session calendar warnings", "CalendarWarnings", []string{"bridge/cmd_workflow.go"}, []string{"internal/api/routes_workflow.go", "internal/api/routes_sessions.go"}},
 	{"offer request", "Request", []string{"bridge/cmd_offer.go"}, []string{"internal/app/api_adapters.go"}},
-	{"offer approval", "Approve", []string{"bridge/cmd_offer.go"}, []string{"internal/app/api_adapters.go"}},
-	{"offer rejection", "Reject", []string{"bridge/cmd_offer.go"}, []string{"internal/app/api_adapters.go"}},
-	{"offer catalogue", "Search", []string{"bridge/cmd_offer.go"}, []string{"internal/app/api_adapters.go"}},
+	// The API reaches these through the views its routes write (offer
+	// and tracking views.go), which call the same methods as the CLI.
+	{"offer approval", "Approve", []string{"bridge/cmd_offer.go"}, []string{"internal/offer/views.go"}},
+	{"offer rejection", "Reject", []string{"bridge/cmd_offer.go"}, []string{"internal/offer/views.go"}},
+	{"offer catalogue", "Search", []string{"bridge/cmd_offer.go"}, []string{"internal/offer/views.go"}},
 	{"attendance", "SetAttendance", []string{"bridge/cmd_tracking.go"}, []string{"internal/app/api_adapters.go"}},
-	{"nominative list", "Nominative", []string{"bridge/cmd_tracking.go"}, []string{"internal/app/api_adapters.go"}},
+	{"nominative list", "Nominative", []string{"bridge/cmd_tracking.go"}, []string{"internal/tracking/views.go"}},
 	{"digest subscription", "SubscribeDigest", []string{"bridge/cmd_offer_digest.go"}, []string{"internal/api/routes_digest.go"}},
 	{"digest subscription audit", "RecordAudit", []string{"bridge/cmd_offer_digest.go"}, []string{"internal/api/audit.go"}},
 	// GAIA linking has no API route: the demo is its other entry.

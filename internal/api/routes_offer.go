@@ -5,24 +5,29 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/magistere/bridge/internal/offer"
+	"github.com/magistere/bridge/internal/store"
 )
 
 // OfferService is what the offer block needs from package offer; app
 // adapts offer.Service to it.
 type OfferService interface {
 	// Search browses the national offer (no personal data).
-	Search(ctx context.Context, domain string, q OfferQuery) (any, error)
+	Search(ctx context.Context, domain string, q OfferQuery) (offer.Listing, error)
 	// Get is one entry of the offer, with the caller's own live request
 	// for it, if any.
-	Get(ctx context.Context, domain string, userID, offerID int64) (any, error)
+	Get(ctx context.Context, domain string, userID, offerID int64) (offer.Entry, error)
 	// MyRequests lists the caller's requests in their domain, newest first.
-	MyRequests(ctx context.Context, domain string, userID int64) (any, error)
+	MyRequests(ctx context.Context, domain string, userID int64) (offer.RequestList, error)
 	// Request asks for a parcours to be deployed into domain.
-	Request(ctx context.Context, domain string, userID, offerID int64, name, shortname, actor string) (any, error)
+	Request(ctx context.Context, domain string, userID, offerID int64, name, shortname, actor string) (store.OfferRequest, error)
 	// Requests lists domain's pending requests for its gestionnaires.
-	Requests(ctx context.Context, domain string) (any, error)
-	// Decide approves (deploys, as a job) or rejects a request.
-	Decide(ctx context.Context, domain string, requestID int64, approve bool, reason, actor string) (any, error)
+	Requests(ctx context.Context, domain string) (offer.RequestList, error)
+	// Approve approves a request of domain and deploys it, as a job.
+	Approve(ctx context.Context, domain string, requestID int64, actor string) (offer.Approval, error)
+	// Reject rejects a request of domain with a reason.
+	Reject(ctx context.Context, domain string, requestID int64, reason, actor string) (store.OfferRequest, error)
 }
 
 // OfferQuery is a search of the offer: text, the indexing filters and
@@ -160,12 +165,13 @@ func (s *Server) offerDecide(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "bad_json", "the body must be {\"reason\"}")
 		return
 	}
-	res, err := s.deps.Offer.Decide(r.Context(), c.Domain, id, decision == "approve", body.Reason, actor(c))
-	if err != nil {
-		s.fail(w, r, err)
+	if decision == "approve" {
+		res, err := s.deps.Offer.Approve(r.Context(), c.Domain, id, actor(c))
+		s.answer(w, r, res, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	res, err := s.deps.Offer.Reject(r.Context(), c.Domain, id, body.Reason, actor(c))
+	s.answer(w, r, res, err)
 }
 
 // authorizeSite admits a person who manages the whole site (see
@@ -211,6 +217,15 @@ func (s *Server) offerMyRequests(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.deps.Offer.MyRequests(r.Context(), c.Domain, c.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// answer writes res (200), or the failure err.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, res any, err error) {
 	if err != nil {
 		s.fail(w, r, err)
 		return

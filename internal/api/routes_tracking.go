@@ -14,13 +14,13 @@ import (
 // and certificate; app adapts them to it.
 type TrackingService interface {
 	// Stats are the course's aggregates (buckets of progress, counts).
-	Stats(ctx context.Context, domain string, courseID int64) (any, error)
+	Stats(ctx context.Context, domain string, courseID int64) (tracking.StatsView, error)
 	// Progress is the per-participant table: progress and last access,
 	// never time spent.
 	// acting is the signed caller's Moodle user id.
-	Progress(ctx context.Context, domain string, courseID, acting int64) (any, error)
+	Progress(ctx context.Context, domain string, courseID, acting int64) (tracking.ProgressTable, error)
 	// SetAttendance records (done) or undoes "Formation terminée".
-	SetAttendance(ctx context.Context, domain string, courseID, acting int64, userIDs []int64, done bool) (any, error)
+	SetAttendance(ctx context.Context, domain string, courseID, acting int64, userIDs []int64, done bool) (tracking.AttendanceResults, error)
 	// Certificates renders the attendance certificates of userIDs (PDF, or
 	// a zip of PDFs for several).
 	Certificates(ctx context.Context, domain string, courseID, acting int64, userIDs []int64) (name, contentType string, data []byte, err error)
@@ -47,20 +47,22 @@ func (s *Server) trackingReady(w http.ResponseWriter) bool {
 
 // trackingStats: aggregates only, so tuteurs see them too.
 func (s *Server) trackingStats(w http.ResponseWriter, r *http.Request) {
-	s.trackingRead(w, r, AccessTuteur, false, func(ctx context.Context, c Caller, course int64) (any, error) {
+	trackingRead(s, w, r, AccessTuteur, false, func(ctx context.Context, c Caller, course int64) (tracking.StatsView, error) {
 		return s.deps.Tracking.Stats(ctx, c.Domain, course)
 	})
 }
 
 // trackingProgress: one row per participant, formateurs only, audited.
 func (s *Server) trackingProgress(w http.ResponseWriter, r *http.Request) {
-	s.trackingRead(w, r, AccessFormateur, true, func(ctx context.Context, c Caller, course int64) (any, error) {
+	trackingRead(s, w, r, AccessFormateur, true, func(ctx context.Context, c Caller, course int64) (tracking.ProgressTable, error) {
 		return s.deps.Tracking.Progress(ctx, c.Domain, course, c.UserID)
 	})
 }
 
-func (s *Server) trackingRead(w http.ResponseWriter, r *http.Request, need Access, nominative bool,
-	read func(context.Context, Caller, int64) (any, error)) {
+// trackingRead is generic over the view read, so that each route keeps
+// its service's own type up to the JSON encoder.
+func trackingRead[T any](s *Server, w http.ResponseWriter, r *http.Request, need Access, nominative bool,
+	read func(context.Context, Caller, int64) (T, error)) {
 	course, ok := pathInt(r, "course")
 	if !ok {
 		badRequest(w, "bad_course", "course id must be a positive integer")

@@ -15,136 +15,36 @@ import (
 
 // offerAPI adapts offer.Service to api.OfferService. Requests are scoped
 // to the caller's domain: another domain's request is "not found".
-type offerAPI struct {
-	svc *offer.Service
-	st  *store.Store
-}
+type offerAPI struct{ svc *offer.Service }
 
-func (o offerAPI) Search(ctx context.Context, domain string, q api.OfferQuery) (any, error) {
-	page, err := o.svc.Search(ctx, store.OfferFilter{Kind: q.Kind, Text: q.Text, Origin: q.Origin, Collection: q.Collection,
+func (o offerAPI) Search(ctx context.Context, domain string, q api.OfferQuery) (offer.Listing, error) {
+	return o.svc.Listing(ctx, store.OfferFilter{Kind: q.Kind, Text: q.Text, Origin: q.Origin, Collection: q.Collection,
 		Public: q.Public, MinMinutes: q.MinMinutes, MaxMinutes: q.MaxMinutes, Domain: domain, PerPage: q.PerPage, Page: q.Page})
-	if err != nil {
-		return nil, err
-	}
-	hide(page.Offers)
-	facets, err := o.facets(ctx, domain, q.Kind)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"total": page.Total, "page": page.Page, "per_page": page.PerPage, "offers": page.Offers,
-		"facets": facets}, nil
 }
 
-// hide removes the backup's path and checksum: the daemon's business, not the block's.
-func hide(offers []store.Offer) {
-	for i := range offers {
-		offers[i].FilePath, offers[i].Checksum = "", ""
-	}
+func (o offerAPI) Get(ctx context.Context, domain string, userID, id int64) (offer.Entry, error) {
+	return o.svc.Entry(ctx, domain, userID, id)
 }
 
-// facetScan bounds the entries read to list the filters' values: the
-// national catalogue holds hundreds of entries, not thousands.
-const facetScan = 200
-
-// facets are the values the search filters offer (origins, collections,
-// publics), as the catalogue spells them, sorted.
-func (o offerAPI) facets(ctx context.Context, domain, kind string) (map[string][]string, error) {
-	all, err := o.svc.Search(ctx, store.OfferFilter{Kind: kind, Domain: domain, PerPage: facetScan, Page: 1})
-	if err != nil {
-		return nil, err
-	}
-	sets := map[string]map[string]bool{"origins": {}, "collections": {}, "publics": {}}
-	for _, e := range all.Offers {
-		sets["origins"][e.Origin] = true
-		sets["collections"][e.Collection] = true
-		for _, p := range e.Publics {
-			sets["publics"][p] = true
-		}
-	}
-	out := map[string][]string{}
-	for name, set := range sets {
-		out[name] = []string{}
-		for v := range set {
-			if v != "" {
-				out[name] = append(out[name], v)
-			}
-		}
-		slices.Sort(out[name])
-	}
-	return out, nil
+func (o offerAPI) MyRequests(ctx context.Context, domain string, userID int64) (offer.RequestList, error) {
+	return o.svc.MyRequests(ctx, domain, userID)
 }
 
-// Get is one listed entry; a local entry of another domain, or a parcours
-// no longer shared, is "not found".
-func (o offerAPI) Get(ctx context.Context, domain string, userID, id int64) (any, error) {
-	e, err := o.st.GetOffer(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if (e.Kind == store.OfferParcours && e.Version == 0) || (e.Scope == store.ScopeLocal && e.Domain != domain) {
-		return nil, fmt.Errorf("offer %d: %w", id, store.ErrNotFound)
-	}
-	one := []store.Offer{e}
-	hide(one)
-	out := map[string]any{"offer": one[0]}
-	if userID != 0 {
-		r, found, err := o.svc.LiveRequest(ctx, domain, userID, id)
-		if err != nil {
-			return nil, err
-		}
-		if found {
-			out["request"] = r
-		}
-	}
-	return out, nil
-}
-
-// myRequestsShown bounds the list of a person's requests.
-const myRequestsShown = 10
-
-func (o offerAPI) MyRequests(ctx context.Context, domain string, userID int64) (any, error) {
-	list, err := o.st.ListOfferRequests(ctx, domain, "")
-	if err != nil {
-		return nil, err
-	}
-	mine := []store.OfferRequest{}
-	for _, r := range list {
-		if r.RequesterUserID == userID && len(mine) < myRequestsShown {
-			mine = append(mine, r)
-		}
-	}
-	return map[string]any{"requests": mine}, nil
-}
-
-func (o offerAPI) Request(ctx context.Context, domain string, userID, offerID int64, name, shortname, actor string) (any, error) {
+func (o offerAPI) Request(ctx context.Context, domain string, userID, offerID int64, name, shortname, actor string) (store.OfferRequest, error) {
 	return o.svc.Request(ctx, offer.RequestInput{OfferID: offerID, TargetDomain: domain, RequestedBy: actor,
 		RequesterUserID: userID, Name: name, ShortName: shortname})
 }
 
-func (o offerAPI) Requests(ctx context.Context, domain string) (any, error) {
-	list, err := o.st.ListOfferRequests(ctx, domain, store.RequestRequested)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"requests": list}, nil
+func (o offerAPI) Requests(ctx context.Context, domain string) (offer.RequestList, error) {
+	return o.svc.Pending(ctx, domain)
 }
 
-func (o offerAPI) Decide(ctx context.Context, domain string, id int64, approve bool, reason, actor string) (any, error) {
-	req, err := o.st.GetOfferRequest(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if req.TargetDomain != domain {
-		return nil, fmt.Errorf("offer request %d of another domain: %w", id, store.ErrNotFound)
-	}
-	if !approve {
-		return o.svc.Reject(ctx, id, actor, reason)
-	}
-	req, job, err := o.svc.Approve(ctx, id, actor)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"request": req, "job_id": job.ID}, nil
+func (o offerAPI) Approve(ctx context.Context, domain string, id int64, actor string) (offer.Approval, error) {
+	return o.svc.ApproveIn(ctx, domain, id, actor)
+}
+
+func (o offerAPI) Reject(ctx context.Context, domain string, id int64, reason, actor string) (store.OfferRequest, error) {
+	return o.svc.RejectIn(ctx, domain, id, actor, reason)
 }
 
 // trackingAPI adapts tracking.Service (which checks the CNIL gate and
@@ -157,53 +57,20 @@ type trackingAPI struct {
 	mirror func(domain string) bool
 }
 
-func (t trackingAPI) Stats(ctx context.Context, domain string, courseID int64) (any, error) {
-	st, err := tracking.Statistics(ctx, t.st, domain, courseID)
-	if err != nil {
-		return nil, err
-	}
-	buckets := make([]map[string]any, len(st.Buckets))
-	for i, n := range st.Buckets {
-		buckets[i] = map[string]any{"label": tracking.BucketLabels[i], "count": n}
-	}
-	return map[string]any{"stats": st, "buckets": buckets, "svg": st.SVG("Progression")}, nil
+func (t trackingAPI) Stats(ctx context.Context, domain string, courseID int64) (tracking.StatsView, error) {
+	return t.svc.StatsView(ctx, domain, courseID)
 }
 
-// progressRow has no time spent, by design.
-type progressRow struct {
-	UserID     int64  `json:"user_id"`
-	FullName   string `json:"fullname"`
-	Percent    int    `json:"percent"`
-	Completed  bool   `json:"completed"`
-	LastAccess int64  `json:"last_access"`
-	// Attended is "Formation terminée": the formateur's decision, apart
-	// from the progress bar.
-	Attended bool `json:"attended"`
+func (t trackingAPI) Progress(ctx context.Context, domain string, courseID, acting int64) (tracking.ProgressTable, error) {
+	return t.svc.ProgressTable(ctx, domain, courseID, whoOf(ctx, domain, acting), "api.tracking.progress")
 }
 
-func (t trackingAPI) Progress(ctx context.Context, domain string, courseID, acting int64) (any, error) {
-	sess, err := t.svc.Nominative(ctx, domain, courseID, whoOf(ctx, domain, acting), "api.tracking.progress")
-	if err != nil {
-		return nil, err
-	}
-	attended, err := t.st.Attendance(ctx, domain, courseID)
-	if err != nil {
-		return nil, err
-	}
-	rows := make([]progressRow, 0, len(sess.Participants))
-	for _, p := range sess.Participants {
-		rows = append(rows, progressRow{UserID: p.UserID, FullName: p.FirstName + " " + p.LastName, Percent: p.Percent(),
-			Completed: p.Completed, LastAccess: p.LastAccess, Attended: attended[p.UserID]})
-	}
-	return map[string]any{"course_id": courseID, "monitored": sess.Monitored, "participants": rows}, nil
-}
-
-func (t trackingAPI) SetAttendance(ctx context.Context, domain string, courseID, acting int64, userIDs []int64, done bool) (any, error) {
+func (t trackingAPI) SetAttendance(ctx context.Context, domain string, courseID, acting int64, userIDs []int64, done bool) (tracking.AttendanceResults, error) {
 	res, err := t.svc.SetAttendance(ctx, domain, courseID, whoOf(ctx, domain, acting), userIDs, done, t.mirror != nil && t.mirror(domain))
 	if err != nil {
-		return nil, err
+		return tracking.AttendanceResults{}, err
 	}
-	return map[string]any{"results": res}, nil
+	return tracking.AttendanceResults{Results: res}, nil
 }
 
 // Certificates gives one user's PDF, or the ZIP of the asked users' PDFs.

@@ -51,7 +51,7 @@ func (a *App) NewAPI() *api.Server {
 // apiOffer and apiTracking adapt the offer and tracking services to the
 // API (see api_adapters.go).
 func (a *App) apiOffer() api.OfferService {
-	return offerAPI{svc: offer.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir), st: a.Store}
+	return offerAPI{svc: offer.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)}
 }
 
 func (a *App) apiTracking() api.TrackingService {
