@@ -13,6 +13,7 @@ import (
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/notice"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/workflow"
 )
@@ -318,7 +319,7 @@ func (s *Service) archiveSteps(ctx context.Context, sp stepper, req Request) (Re
 		}
 	}
 	if p.Notify {
-		if err := sp.step("notify", func(ctx context.Context) (any, error) { return s.notify(ctx, d, p) }, &res.Notified); err != nil {
+		if err := sp.step("notify", func(ctx context.Context) (any, error) { return s.notify(ctx, d, p, jobID) }, &res.Notified); err != nil {
 			return res, err
 		}
 	}
@@ -372,8 +373,10 @@ func freeze(ctx context.Context, d *domains.Domain, courseID int64, on bool) (bo
 }
 
 // notify sends every participant the closing message, from the token's
-// user; a message Moodle refuses is counted out, not retried.
-func (s *Service) notify(ctx context.Context, d *domains.Domain, p Plan) (int, error) {
+// user, once per archiving job (package notice: a resumed job does not
+// send it again); a message Moodle refuses is counted out, not retried.
+// The count includes the messages recorded before a crash.
+func (s *Service) notify(ctx context.Context, d *domains.Domain, p Plan, jobID int64) (int, error) {
 	users, err := d.Client.GetEnrolledUsers(ctx, moodle.Int(p.CourseID), moodle.EnrolledUsersOptions{})
 	if err != nil {
 		return 0, fmt.Errorf("read participants of course %d: %w", p.CourseID, err)
@@ -384,21 +387,14 @@ func (s *Service) notify(ctx context.Context, d *domains.Domain, p Plan) (int, e
 	}
 	var msgs []moodle.MessageInput
 	for _, u := range participants(d, users) {
-		msgs = append(msgs, moodle.MessageInput{ToUserID: u.ID, Text: text, TextFormat: 2, ClientMsgID: fmt.Sprintf("archive-%d-%d", p.CourseID, u.ID)})
+		msgs = append(msgs, moodle.MessageInput{ToUserID: u.ID, Text: text, TextFormat: 2,
+			ClientMsgID: fmt.Sprintf("archive-%d-job%d-%d", p.CourseID, jobID, u.ID)})
 	}
-	sent := 0
-	for start := 0; start < len(msgs); start += 100 {
-		out, err := d.Client.SendInstantMessages(ctx, msgs[start:min(start+100, len(msgs))])
-		if err != nil {
-			return sent, fmt.Errorf("notify participants of course %d: %w", p.CourseID, err)
-		}
-		for _, m := range out {
-			if m.MsgID > 0 {
-				sent++
-			}
-		}
+	res, err := notice.Send(ctx, s.st, p.Domain, d.Client, msgs)
+	if err != nil {
+		return res.Sent + res.Already, fmt.Errorf("notify participants of course %d: %w", p.CourseID, err)
 	}
-	return sent, nil
+	return res.Sent + res.Already, nil
 }
 
 // UnarchiveRequest asks to undo the last archiving of a session.

@@ -161,6 +161,7 @@ func sendInstantMessages(c *call, p P) (any, error) {
 			s.convs[pair] = s.nextID("message_conversations")
 		}
 		row[0].V = s.nextID("messages")
+		s.messages++ // Snapshot's count: a notice sent twice shows
 		text := in.Str("text")
 		if !strings.HasPrefix(strings.TrimSpace(text), "<") {
 			text = "<p>" + text + "</p>" // format_text wraps plain HTML-format text in a paragraph

@@ -17,6 +17,7 @@ import (
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/notice"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/workflow"
 )
@@ -195,13 +196,15 @@ func (s *Service) Reject(ctx context.Context, id int64, actor, reason string) (s
 // message sends one Moodle message (HTML) from the bridge's account. sent
 // is false when Moodle refused it (the bridge's role needs
 // moodle/site:messageanyuser to write to someone it shares no course with).
+// clientID is its natural key: sent once (package notice), even by a
+// deployment resumed after a crash.
 func (s *Service) message(ctx context.Context, d *domains.Domain, userID int64, htmlText, clientID string) (bool, error) {
-	sent, err := d.Client.SendInstantMessages(ctx, []moodle.MessageInput{{ToUserID: moodle.Int(userID), Text: htmlText,
+	res, err := notice.Send(ctx, s.st, d.Name(), d.Client, []moodle.MessageInput{{ToUserID: moodle.Int(userID), Text: htmlText,
 		TextFormat: 1, ClientMsgID: clientID}})
 	if err != nil {
 		return false, err
 	}
-	return len(sent) > 0 && sent[0].MsgID > 0, nil
+	return res.Sent+res.Already > 0, nil
 }
 
 // DeployKey is the idempotency key of a request's deployment: deploying

@@ -883,4 +883,24 @@ var migrations = []migration{
 			`ALTER TABLE jobs ADD COLUMN refusal TEXT NOT NULL DEFAULT ''`,
 		},
 	},
+	{
+		Version: 15,
+		Name:    "message ledger (a Moodle message recorded before it is sent: never sent twice)",
+		SQLite: []string{
+			`CREATE TABLE IF NOT EXISTS messages_sent (
+				domain TEXT NOT NULL,
+				msg_key TEXT NOT NULL,
+				sent_at INTEGER NOT NULL,
+				PRIMARY KEY (domain, msg_key)
+			)`,
+		},
+		MySQL: []string{
+			`CREATE TABLE IF NOT EXISTS messages_sent (
+				domain VARCHAR(253) NOT NULL,
+				msg_key VARCHAR(191) NOT NULL,
+				sent_at BIGINT NOT NULL,
+				PRIMARY KEY (domain, msg_key)
+			) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+		},
+	},
 }
