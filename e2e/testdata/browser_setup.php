@@ -14,6 +14,15 @@ require(getcwd() . '/config.php');
 require_once($CFG->libdir . '/blocklib.php');
 
 // php browser_setup.php prefs USERID...: the block drawer open for these users (Boost keeps blocks there).
+// php browser_setup.php siteadmin USERID: that user becomes a site administrator (an académie's gestionnaire).
+if (($argv[1] ?? '') === 'siteadmin') {
+    $admins = array_filter(explode(',', (string)$CFG->siteadmins));
+    $admins[] = (int)$argv[2];
+    set_config('siteadmins', implode(',', array_unique($admins)));
+    echo json_encode(['blocks' => [], 'fullname' => '']), "\n";
+    exit(0);
+}
+
 if (($argv[1] ?? '') === 'prefs') {
     foreach (array_slice($argv, 2) as $userid) {
         set_user_preference('drawer-open-block', 1, (int)$userid);

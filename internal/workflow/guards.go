@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/magistere/bridge/internal/moodle"
@@ -120,21 +121,21 @@ func (s *Service) readyToOpen(ctx context.Context, e *env, courseID int64, needP
 }
 
 func metadataGuard(md store.CourseMetadata) *Refusal {
-	var missing []string
+	var fr, en []string
 	if md.RemoteMinutes == nil {
-		missing = append(missing, "remote_minutes")
+		fr, en = append(fr, "la durée à distance"), append(en, "the remote duration")
 	}
 	if md.InPersonMinutes == nil {
-		missing = append(missing, "inperson_minutes")
+		fr, en = append(fr, "la durée en présentiel"), append(en, "the in-person duration")
 	}
 	if md.Objectives == "" {
-		missing = append(missing, "objectives")
+		fr, en = append(fr, "les objectifs"), append(en, "the objectives")
 	}
-	if len(missing) == 0 {
+	if len(fr) == 0 {
 		return nil
 	}
-	return refuse("metadata_missing", "métadonnées manquantes (durées à distance et en présence annoncées, objectifs) : %v",
-		"missing metadata (announced remote and in-person durations, objectives): %v", missing)
+	return &Refusal{Code: "metadata_missing", FR: "la fiche du parcours est incomplète : indiquer " + strings.Join(fr, ", "),
+		EN: "the parcours' description is incomplete: give " + strings.Join(en, ", ")}
 }
 
 func countRole(users []moodle.User, roleID int64) int {

@@ -117,8 +117,8 @@ func stateGuard(transition, state string) *Refusal {
 		return refuse("unknown_transition", "transition inconnue « %s »", "unknown transition %q", transition)
 	}
 	if !in(state, allowed...) {
-		return refuse("wrong_state", "« %s » n'est pas possible depuis l'état « %s »", "%s is not possible from state %s",
-			transition, Label(state))
+		// The sentence follows the transition's own label in the blocks and the CLI: no raw id in it.
+		return refuse("wrong_state", "impossible depuis l'état « %s »", "not possible from state %s", Label(state))
 	}
 	return nil
 }

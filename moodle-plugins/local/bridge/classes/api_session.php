@@ -188,7 +188,8 @@ class api_session {
             'finished' => !empty($j['finished']),
             'failed' => $state === 'failed',
             // What the job made, when it made a course (a duplicate, a new parcours, a deployment).
-            'resultcourseid' => (int)($j['result']['course_id'] ?? 0),
+            // (create-sessions makes several: the link opens the first one.)
+            'resultcourseid' => (int)($j['result']['course_id'] ?? $j['result']['sessions'][0]['course_id'] ?? 0),
         ];
     }
 
