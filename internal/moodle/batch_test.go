@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/magistere/bridge/internal/failure"
 )
@@ -106,6 +107,11 @@ func TestParallelBatchStopsOnRetryable(t *testing.T) {
 	f := newFakeMoodle(t)
 	users := makeUsers(500)
 	f.failWith[fnCreateUsers] = "dmlwriteexception" // the very first call
+	// The chunk in flight beside the failing one answers well after it, so
+	// the client has seen the error before a slot frees up: without this,
+	// on a busy machine the good chunk could finish first and a third chunk
+	// start, legitimately, before the error was read.
+	f.okDelay = 150 * time.Millisecond
 	c := newTestClient(t, f.srv.URL, nil, Options{BatchParallel: 2})
 	res, err := c.CreateUsersBatch(context.Background(), users)
 	if err == nil || !failure.IsRetryable(err) {

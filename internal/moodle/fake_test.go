@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fakeMoodle is a tiny in-memory Moodle for behaviour tests: users,
@@ -31,6 +32,9 @@ type fakeMoodle struct {
 	dropOnce    map[string]bool   // function -> commit then drop the connection, once
 	functions   []string
 	tokenChecks bool
+	// okDelay holds back every answer that is not an injected failure, so
+	// that a test can be sure the client saw the failure first.
+	okDelay time.Duration
 }
 
 func newFakeMoodle(t testing.TB) *fakeMoodle {
@@ -65,17 +69,23 @@ func (f *fakeMoodle) serve(w http.ResponseWriter, r *http.Request) {
 	f.calls[fn]++
 	f.maxVars = max(f.maxVars, len(r.PostForm))
 	var answer any
+	failed := false
 	if f.tokenChecks && r.PostForm.Get("wstoken") != testToken {
 		answer = exception("invalidtoken")
 	} else if code, ok := f.failWith[fn]; ok {
 		delete(f.failWith, fn)
+		failed = true
 		answer = map[string]any{"exception": "dml_write_exception", "errorcode": code, "message": "Error writing to database"}
 	} else {
 		answer = f.handle(fn, rows(r.PostForm))
 	}
 	drop := f.dropOnce[fn]
 	delete(f.dropOnce, fn)
+	delay := f.okDelay
 	f.mu.Unlock()
+	if !failed && delay > 0 {
+		time.Sleep(delay)
+	}
 	if drop {
 		hijackAndClose(w)
 		return
