@@ -28,7 +28,7 @@ func openArchive(ctx context.Context, env *cliEnv) (*app.App, *archive.Service, 
 	if err != nil {
 		return nil, nil, err
 	}
-	return a, app.NewArchiveService(a), nil
+	return a, a.Archive, nil
 }
 
 func runArchive(ctx context.Context, env *cliEnv, args []string) error {

@@ -17,7 +17,6 @@ import (
 	"github.com/magistere/bridge/internal/fr"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
-	"github.com/magistere/bridge/internal/workflow"
 )
 
 func init() {
@@ -67,7 +66,7 @@ func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
 		return usagef("%v", err)
 	}
 	opts = opts.WithDomainDefaults(d.Config)
-	wf := workflow.New(a.Store, a.Fleet, a.Queue)
+	wf := a.Workflow
 	for _, id := range opts.CourseIDs {
 		if err := wf.RequireEnrollable(ctx, f.domain, id); err != nil {
 			return err

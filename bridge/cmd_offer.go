@@ -31,7 +31,7 @@ func init() {
 }
 
 func (env *cliEnv) offerService(a *app.App) *offer.Service {
-	return offer.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)
+	return a.Offer
 }
 
 // indexingFlags binds the catalogue's indexing fields.

@@ -77,9 +77,7 @@ func withTracking(ctx context.Context, env *cliEnv, fn func(a *app.App, svc *tra
 		return err
 	}
 	defer a.Close()
-	svc := tracking.New(a.Store, a.Fleet)
-	defer svc.Close()
-	return fn(a, svc)
+	return fn(a, a.Tracking)
 }
 
 func runTrackingSync(ctx context.Context, env *cliEnv, args []string) error {

@@ -111,7 +111,7 @@ func runWorkflowShow(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer a.Close()
-	v, err := workflow.New(a.Store, a.Fleet, a.Queue).Show(ctx, *domain, *course)
+	v, err := a.Workflow.Show(ctx, *domain, *course)
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func runWorkflowRun(ctx context.Context, env *cliEnv, args []string) error {
 // submitAndWait submits a transition and, unless noWait, runs this
 // process's workers until the job ends.
 func submitAndWait(ctx context.Context, env *cliEnv, a *app.App, req workflow.Request, noWait bool) (store.Job, error) {
-	j, created, err := workflow.New(a.Store, a.Fleet, a.Queue).Submit(ctx, req)
+	j, created, err := a.Workflow.Submit(ctx, req)
 	if err != nil {
 		return j, err
 	}
@@ -277,7 +277,7 @@ func runSessionsCreate(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer a.Close()
-	svc := workflow.New(a.Store, a.Fleet, a.Queue)
+	svc := a.Workflow
 	for _, v := range pf.p.VirtualClasses {
 		if _, err := calendar.ParseSlot(v); err != nil {
 			return usagef("--virtual: %v", err)

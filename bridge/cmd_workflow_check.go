@@ -42,7 +42,7 @@ func runWorkflowCheck(ctx context.Context, env *cliEnv, args []string) error {
 	} else if _, err := a.Fleet.Get(*domain); err != nil {
 		return usagef("%v", err)
 	}
-	svc := workflow.New(a.Store, a.Fleet, a.Queue)
+	svc := a.Workflow
 	all := []workflow.Drift{}
 	unfixed := 0
 	for _, name := range names {

@@ -72,3 +72,44 @@ func callsMethod(t *testing.T, file, method string) bool {
 	})
 	return found
 }
+
+// TestServicesAreBuiltOnlyByApp: the features' services are built once,
+// by app.Open (internal/app/services.go), and every entry takes them from
+// App. The one exception reads the catalogue from the store alone.
+func TestServicesAreBuiltOnlyByApp(t *testing.T) {
+	built := map[string]bool{"workflow": true, "offer": true, "tracking": true, "archive": true}
+	allowed := map[string]string{
+		"internal/app/services.go": "*",
+		"bridge/cmd_offer.go":      "offer", // offer search: the catalogue without a site, no app opened
+	}
+	for _, dir := range []string{"bridge", "internal/app", "internal/demo", "internal/api"} {
+		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range files {
+			if strings.HasSuffix(path, "_test.go") {
+				continue
+			}
+			rel := filepath.ToSlash(strings.TrimPrefix(path, ".."+string(filepath.Separator)))
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+			if err != nil {
+				t.Fatalf("parse %s: %v", rel, err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				c, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				sel, ok := c.Fun.(*ast.SelectorExpr)
+				if !ok || sel.Sel.Name != "New" {
+					return true
+				}
+				if pkg, ok := sel.X.(*ast.Ident); ok && built[pkg.Name] && allowed[rel] != "*" && allowed[rel] != pkg.Name {
+					t.Errorf("%s builds its own %s service (%s.New): take App's", rel, pkg.Name, pkg.Name)
+				}
+				return true
+			})
+		}
+	}
+}

@@ -5,9 +5,6 @@ import (
 	"time"
 
 	"github.com/magistere/bridge/internal/api"
-	"github.com/magistere/bridge/internal/offer"
-	"github.com/magistere/bridge/internal/tracking"
-	"github.com/magistere/bridge/internal/workflow"
 )
 
 // mountAPI serves the signed API of the Moodle plugins on mux. Each
@@ -33,11 +30,7 @@ func (a *App) NewAPI() *api.Server {
 	// before a restart (or sent to another replica) is refused too.
 	nonces := api.NewDBNonceStore(a.Store, time.Minute)
 	log := a.Log.With().Str("component", "api").Logger()
-	return api.NewServer(api.Deps{
-		Store: a.Store, Queue: a.Queue, Fleet: a.Fleet,
-		Workflow: workflow.New(a.Store, a.Fleet, a.Queue),
-		Offer:    a.apiOffer(), Tracking: a.apiTracking(), Archive: archiveAPI{svc: NewArchiveService(a)},
-	}, api.Options{
+	return api.NewServer(a.apiDeps(), api.Options{
 		Secrets:        func(d string) ([]byte, bool) { s, ok := secrets[d]; return s, ok },
 		Nonces:         nonces,
 		MaxUploadBytes: int64(a.Cfg.API.MaxUploadMB) << 20,
@@ -48,10 +41,20 @@ func (a *App) NewAPI() *api.Server {
 	})
 }
 
+// apiDeps are the services the API calls: the app's own instances (see
+// services.go), the same the CLI and the job handlers call.
+func (a *App) apiDeps() api.Deps {
+	return api.Deps{
+		Store: a.Store, Queue: a.Queue, Fleet: a.Fleet,
+		Workflow: a.Workflow,
+		Offer:    a.apiOffer(), Tracking: a.apiTracking(), Archive: archiveAPI{svc: a.Archive},
+	}
+}
+
 // apiOffer and apiTracking adapt the offer and tracking services to the
 // API (see api_adapters.go).
 func (a *App) apiOffer() api.OfferService {
-	return offerAPI{svc: offer.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)}
+	return offerAPI{svc: a.Offer}
 }
 
 func (a *App) apiTracking() api.TrackingService {
@@ -59,5 +62,5 @@ func (a *App) apiTracking() api.TrackingService {
 		d, err := a.Fleet.Get(domain)
 		return err == nil && d.Config.AttendanceMirror
 	}
-	return trackingAPI{svc: tracking.New(a.Store, a.Fleet), st: a.Store, mirror: mirror}
+	return trackingAPI{svc: a.Tracking, st: a.Store, mirror: mirror}
 }

@@ -34,6 +34,9 @@ type App struct {
 	Pool     *jobs.Pool
 	Health   *api.Health
 	Sched    *jobs.Scheduler
+	Services // built once by Open, see services.go
+
+	workers workers
 }
 
 // Options tweak Open for tests and the demo.
@@ -56,6 +59,7 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	}
 	a := &App{Cfg: cfg, Log: log, Store: st, Fleet: fleet, Registry: jobs.NewRegistry(), Queue: jobs.NewQueue(st)}
 	a.Queue.SetDefaultMaxAttempts(cfg.Jobs.MaxAttempts)
+	a.buildServices()
 	registerHandlers(a)
 	// Every job's Moodle reads retry transient failures with capped
 	// backoff (moodle.ReadRetry), in the daemon as in the CLI: a 503 on a
@@ -119,8 +123,11 @@ func (a *App) addSchedules() error {
 	return nil
 }
 
-// Close releases the store.
+// Close releases what Open and StartWorkers opened, in order: the workers
+// (their running steps settle while the store is still open), then the
+// domains' database pools, then the store.
 func (a *App) Close() error {
+	a.stopWorkers()
 	a.Fleet.Close()
 	return a.Store.Close()
 }

@@ -11,7 +11,7 @@ import (
 // GaiaLinker links session courses to GAIA sessions for every entry (CLI,
 // demo): course checked on its site, lifecycle state, audit.
 func (a *App) GaiaLinker() *gaia.Linker {
-	wf := workflow.New(a.Store, a.Fleet, a.Queue)
+	wf := a.Workflow
 	return &gaia.Linker{
 		St: a.Store,
 		Course: func(ctx context.Context, domain string, courseID int64) (bool, error) {

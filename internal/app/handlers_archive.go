@@ -16,18 +16,13 @@ import (
 // for every domain) and the domain sets archive_after_days or
 // trash_retention_days.
 func init() {
-	handlerSets = append(handlerSets, func(a *App) { NewArchiveService(a).Register(a.Registry) })
+	handlerSets = append(handlerSets, func(a *App) { a.Archive.Register(a.Registry) })
 }
 
-// NewArchiveService is the archive service wired to the app's store,
-// fleet, queue and data directory (backups under data_dir/archives and
-// data_dir/trash), unpublishing through package offer and counting
-// attendance from the store (package tracking's table).
-func NewArchiveService(a *App) *archive.Service {
-	s := archive.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)
-	s.SetCatalogue(offerCatalogue{StoreCatalogue: archive.StoreCatalogue{St: a.Store}, offers: offer.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)})
-	return s
-}
+// NewArchiveService is the app's archive service (built once by Open, see
+// services.go; backups under data_dir/archives and data_dir/trash). Kept
+// for the callers of the previous version: use a.Archive.
+func NewArchiveService(a *App) *archive.Service { return a.Archive }
 
 // offerCatalogue unpublishes through package offer (which audits it) and
 // puts the exact snapshot back on unarchive: offer.Publish would re-derive

@@ -1,13 +1,11 @@
 package app
 
-import "github.com/magistere/bridge/internal/offer"
-
 // The national offer's jobs: offer.share (backup, download, catalogue),
 // offer.deploy (upload, restore, record, notify) and offer.check_modified
 // (schedule it, e.g. cron "*/15 * * * *", kind offer.check_modified, a
 // domain or none for every domain). Backups live under data_dir/offers.
 func init() {
 	handlerSets = append(handlerSets, func(a *App) {
-		offer.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir).Register(a.Registry)
+		a.Offer.Register(a.Registry)
 	})
 }

@@ -17,7 +17,7 @@ import (
 // session's certificates as the job's files (tracking.RunCertificatesJob).
 func init() {
 	handlerSets = append(handlerSets, func(a *App) {
-		svc := tracking.New(a.Store, a.Fleet)
+		svc := a.Tracking
 		a.Registry.Register(tracking.KindSync, func(ctx context.Context, run *jobs.Run) (any, error) {
 			return trackingSync(ctx, svc, run)
 		})

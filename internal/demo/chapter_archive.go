@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/archive"
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/moodle"
@@ -40,7 +39,7 @@ func chapterArchive(e *Env) error {
 	if err != nil {
 		return err
 	}
-	a := &archiveDemo{e: e, d: d, svc: app.NewArchiveService(e.App), cats: cats}
+	a := &archiveDemo{e: e, d: d, svc: e.App.Archive, cats: cats}
 	ended := time.Now().Add(-40 * 24 * time.Hour)
 	s1, err := a.session("DEMO-ARC-1", "Session « Lire au cycle 2 » — archivage", ended, 3)
 	if err != nil {
@@ -72,7 +71,7 @@ func (a *archiveDemo) session(shortname, name string, end time.Time, participant
 	}
 	id := int64(c.ID)
 	// The session was opened by hand: the workflow adopts it as running.
-	wf := workflow.New(a.e.App.Store, a.e.App.Fleet, a.e.App.Queue)
+	wf := a.e.App.Workflow
 	if err := wf.Record(ctx, workflow.Change{Transition: workflow.Adopt, Actor: "demo",
 		Next: store.CourseState{Domain: AcademyA, CourseID: id, State: workflow.StateSessionEnCours}}); err != nil {
 		return 0, err
@@ -260,7 +259,7 @@ func (a *archiveDemo) retention() error {
 	if err != nil {
 		return err
 	}
-	wf := workflow.New(a.e.App.Store, a.e.App.Fleet, a.e.App.Queue)
+	wf := a.e.App.Workflow
 	job, _, err := wf.Submit(ctx, workflow.Request{Transition: workflow.Trash, Domain: AcademyA, CourseID: int64(c.ID), RequestedBy: "demo"})
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ func init() {
 // catalogue, deploys it into ac-a on request, deploys again (same job,
 // one course), publishes a local session and checks for modifications.
 func chapterOffer(e *Env) error {
-	svc := offer.New(e.App.Store, e.App.Fleet, e.App.Queue, e.App.Cfg.DataDir)
+	svc := e.App.Offer
 	cats := map[string]map[string]int64{}
 	for _, dom := range []string{National, AcademyA} {
 		d, err := e.App.Fleet.Get(dom)

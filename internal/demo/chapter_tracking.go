@@ -53,8 +53,7 @@ func chapterTracking(e *Env) error {
 	if _, err := e.RunJob(jobs.Spec{Kind: tracking.KindSync, Domain: AcademyA, Payload: tracking.SyncPayload{CourseIDs: []int64{courseID}}}); err != nil {
 		return err
 	}
-	svc := tracking.New(e.App.Store, e.App.Fleet)
-	defer svc.Close()
+	svc := e.App.Tracking
 	res, err := svc.SetAttendance(e.Ctx, AcademyA, courseID, tracking.MoodleUser(AcademyA, formateur), people[2:], true, true)
 	if err != nil {
 		return err

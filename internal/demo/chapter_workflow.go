@@ -38,7 +38,7 @@ func lifecycleOn(e *Env, dom string) error {
 	if err != nil {
 		return err
 	}
-	l := &lifecycleDemo{e: e, dom: dom, d: d, svc: workflow.New(e.App.Store, e.App.Fleet, e.App.Queue)}
+	l := &lifecycleDemo{e: e, dom: dom, d: d, svc: e.App.Workflow}
 	cats, err := l.bootstrap()
 	if err != nil {
 		return err

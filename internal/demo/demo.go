@@ -182,18 +182,14 @@ func start(ctx context.Context, outDir string, opts Options) (*Env, func(), erro
 		srv.Close()
 		return nil, nil, err
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	poolDone := make(chan struct{})
-	go func() { a.Pool.Run(runCtx); close(poolDone) }()
+	a.StartWorkers(ctx)
 	out := opts.Out
 	if out == nil {
 		out = io.Discard
 	}
 	e := &Env{Ctx: ctx, App: a, Sim: sim, SimURL: simURL, OutDir: outDir, Out: out, State: map[string]any{}, faults: opts.Faults}
 	stop := func() {
-		cancel()
-		<-poolDone
-		a.Close()
+		a.Close() // ends the workers first
 		srv.Close()
 	}
 	return e, stop, nil
