@@ -135,8 +135,16 @@ func TestBrowserWorkflow(t *testing.T) {
 	b.setFile(".file-picker input[type=file][name=repo_upload_file]", csvPath)
 	b.eval(`document.querySelector('.file-picker .fp-upload-btn').click()`, nil)
 	b.waitFor(`/inscrits\.csv/.test((document.querySelector('.filepicker-filename') || {innerText: ''}).innerText)`, "the uploaded file's name")
+	var roles []string
+	b.eval(`[...document.querySelectorAll('#id_role option')].map(o => o.value + '=' + o.innerText)`, &roles)
+	if strings.Join(roles, ",") != "participant=Participant,tuteur=Tuteur,formateur=Formateur" {
+		t.Errorf("CSV role choices: %v", roles)
+	}
 	b.act(`document.querySelector('#id_submitbutton').click()`)
-	look("csv-preview")
+	p = look("csv-preview")
+	if !strings.Contains(p.Text, "Rôle attribué : Participant") {
+		t.Errorf("the CSV preview does not say the role given: %s", excerpt(p.Text, 0))
+	}
 	b.act(`[...document.querySelectorAll('form button[type=submit]')].find(x => /Inscrire 2 participant/.test(x.innerText)).click()`)
 	p = look("csv-submitted")
 	if !strings.Contains(strings.Join(p.Alerts, " "), "Inscription lancée") {

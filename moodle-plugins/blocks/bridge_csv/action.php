@@ -40,7 +40,10 @@ $source = new data_source(\local_bridge\bridge_client::from_config(), (int)$USER
     block_page::site_manager($context));
 $group = optional_param('group', '', PARAM_TEXT);
 $unknown = optional_param('unknown', 'reject', PARAM_ALPHA) === 'create' ? 'create' : 'reject';
-$options = ['group' => $group, 'unknown' => $unknown];
+// The role of rows without a Rôle column: participant (default), tuteur or formateur (the bridge's role names).
+$role = optional_param('role', 'participant', PARAM_ALPHA);
+$role = in_array($role, ['participant', 'tuteur', 'formateur'], true) ? $role : 'participant';
+$options = ['group' => $group, 'unknown' => $unknown, 'role' => $role];
 
 /**
  * The uploaded file, read from this user's draft area (the filepicker puts it there).
@@ -69,7 +72,8 @@ if ($step === 'upload') {
     }
     if ($data = $form->get_data()) {
         redirect(new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'preview',
-            'draftid' => (int)$data->csvfile, 'group' => trim((string)$data->group), 'unknown' => $data->unknown]));
+            'draftid' => (int)$data->csvfile, 'group' => trim((string)$data->group), 'unknown' => $data->unknown,
+            'role' => $data->role]));
     }
     echo $OUTPUT->header();
     echo $OUTPUT->heading(get_string('pluginname', 'block_bridge_csv'));
@@ -104,7 +108,7 @@ if ($step === 'preview') {
     $problems = optional_param('problems', 0, PARAM_BOOL);
     $perpage = 50;
     $url = new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'preview',
-        'draftid' => $draftid, 'group' => $group, 'unknown' => $unknown, 'problems' => (int)$problems]);
+        'draftid' => $draftid, 'group' => $group, 'unknown' => $unknown, 'role' => $role, 'problems' => (int)$problems]);
     $PAGE->set_url($url);
     $preview = block_page::call(function() use ($source, $courseid, $csv, $options) {
         return ['status' => 200] + $source->preview($courseid, $csv, $options);
@@ -136,7 +140,7 @@ if ($step === 'preview') {
         'problemsurl' => (new moodle_url($url, ['problems' => 1]))->out(false),
         'confirmlabel' => get_string('enrolnumber', 'block_bridge_csv', $toenrol), 'canconfirm' => $toenrol > 0,
         'cancelurl' => $courseurl->out(false), 'courseid' => $courseid, 'draftid' => $draftid, 'unknown' => $unknown,
-        'sesskey' => sesskey(), 'actionurl' => (new moodle_url('/blocks/bridge_csv/action.php'))->out(false),
+        'role' => $role, 'rolelabel' => get_string('role_' . $role, 'block_bridge_csv'), 'sesskey' => sesskey(), 'actionurl' => (new moodle_url('/blocks/bridge_csv/action.php'))->out(false),
     ];
     echo $OUTPUT->render_from_template('block_bridge_csv/preview', $tpl);
     echo $OUTPUT->paging_bar(count($rows), $page, $perpage, $url);

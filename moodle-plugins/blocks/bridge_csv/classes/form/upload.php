@@ -45,6 +45,12 @@ class upload extends \moodleform {
         $mform->addElement('filepicker', 'csvfile', get_string('file', 'block_bridge_csv'), null,
             ['accepted_types' => ['.csv', '.txt'], 'maxfiles' => 1]);
         $mform->addRule('csvfile', null, 'required', null, 'client');
+        $mform->addElement('select', 'role', get_string('role', 'block_bridge_csv'), [
+            'participant' => get_string('role_participant', 'block_bridge_csv'),
+            'tuteur' => get_string('role_tuteur', 'block_bridge_csv'),
+            'formateur' => get_string('role_formateur', 'block_bridge_csv'),
+        ]);
+        $mform->addHelpButton('role', 'role', 'block_bridge_csv');
         $mform->addElement('text', 'group', get_string('group', 'block_bridge_csv'), ['size' => 30]);
         $mform->setType('group', PARAM_TEXT);
         $mform->addElement('select', 'unknown', get_string('unknown', 'block_bridge_csv'), [
