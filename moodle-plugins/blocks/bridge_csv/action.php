@@ -140,7 +140,8 @@ if ($step === 'preview') {
         'problemsurl' => (new moodle_url($url, ['problems' => 1]))->out(false),
         'confirmlabel' => get_string('enrolnumber', 'block_bridge_csv', $toenrol), 'canconfirm' => $toenrol > 0,
         'cancelurl' => $courseurl->out(false), 'courseid' => $courseid, 'draftid' => $draftid, 'unknown' => $unknown,
-        'role' => $role, 'rolelabel' => get_string('role_' . $role, 'block_bridge_csv'), 'sesskey' => sesskey(), 'actionurl' => (new moodle_url('/blocks/bridge_csv/action.php'))->out(false),
+        'role' => $role, 'rolelabel' => get_string('role_' . $role, 'block_bridge_csv'), 'sesskey' => sesskey(),
+        'actionurl' => (new moodle_url('/blocks/bridge_csv/action.php'))->out(false),
     ];
     echo $OUTPUT->render_from_template('block_bridge_csv/preview', $tpl);
     echo $OUTPUT->paging_bar(count($rows), $page, $perpage, $url);
