@@ -285,9 +285,29 @@ func runAttendance(present bool) func(context.Context, *cliEnv, []string) error 
 						map[bool]string{true: "", false: " (unchanged)"}[r.Changed])
 				}
 			}
-			return err
+			if err != nil || len(res) == 0 || res[0].MirrorJob == 0 {
+				return err
+			}
+			return mirrorAttendance(ctx, env, a, res[0].MirrorJob)
 		})
 	}
+}
+
+// mirrorAttendance runs the mark's mirror job here. The mark stands
+// whatever happens to it: a failure says so and names the job to retry.
+func mirrorAttendance(ctx context.Context, env *cliEnv, a *app.App, id int64) error {
+	j, err := a.Store.GetJob(ctx, id)
+	if err == nil {
+		_, err = runJobLocally(ctx, env, a, j)
+	}
+	if err != nil {
+		return fmt.Errorf("%s (job %d): %w", env.pick("la marque est enregistrée mais pas encore reportée dans Moodle ; `bridge jobs retry` la relance",
+			"the mark is recorded but not yet mirrored to Moodle; `bridge jobs retry` runs it again"), id, err)
+	}
+	if env.format != "json" {
+		fmt.Fprintf(env.stdout, "%s (job %d)\n", env.pick("achèvement de cours reporté dans Moodle", "Moodle's course completion set"), id)
+	}
+	return nil
 }
 
 func presence(b bool) string {

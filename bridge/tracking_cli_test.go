@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -217,8 +218,7 @@ domains:
 		t.Errorf("attendance trail = %+v", trail)
 	}
 	// --mirror reached Moodle's course completion.
-	cc, _, err := client.GetCourseCompletionStatus(ctx, moodle.Int(course), moodle.Int(participants[0]))
-	if err == nil && !bool(cc.Completed) {
+	if !sim.Site("ac-a").MarkedComplete(int(course), int(participants[0])) {
 		t.Error("mirror did not mark the course complete in Moodle")
 	}
 	// audit list: the operator's acts, with and without --as, by actor
@@ -236,5 +236,82 @@ domains:
 	}
 	if r := run("audit", "list", "--since", "yesterday"); r.code != 2 || !strings.Contains(r.stderr, "--since") {
 		t.Errorf("audit list --since yesterday: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// An attendance mark is the bridge's decision: with --mirror on a course
+// Moodle refuses to complete (frozen), the marks and their audit entries
+// are recorded all the same (one transaction), and the mirror is a job
+// that failed with Moodle's reason, shown by the command (exit 1) and in
+// the jobs list; once the course is writable, `jobs retry` mirrors it.
+func TestAttendanceMirrorFailureIsAJob(t *testing.T) {
+	const token = "tracking-cli-token-0123456789"
+	sim := moodlesim.New(moodlesim.Options{Sites: []string{"national", "ac-a"}, Token: token})
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+	client, err := moodle.New(moodle.Site{Name: "ac-a", WWWRoot: srv.URL + "/ac-a", Token: token}, moodle.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	course, formateur, participants, _ := trackingSession(t, client, sim.Site("ac-a"))
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "bridge.yaml", "data_dir: "+dir+"\ndomains:\n  - name: ac-a\n    wwwroot: "+srv.URL+"/ac-a\n    token: "+token+"\n    zone: A\n")
+	run := func(args ...string) result {
+		return runBridge(t, time.Minute, nil, append([]string{"--config", cfg}, args...)...)
+	}
+	ctx := context.Background()
+	if _, err := client.FreezeContext(ctx, moodle.Int(course), true); err != nil {
+		t.Fatal(err)
+	}
+	as := func(id int64) string { return strconv.FormatInt(id, 10) }
+	c := as(course)
+	users := as(participants[0]) + "," + as(participants[1])
+	r := run("attendance", "mark", "--domain", "ac-a", "--course", c, "--users", users, "--as", as(formateur), "--mirror")
+	if r.code != 1 || strings.Count(r.stdout, "-> Formation terminée") != 2 || !strings.Contains(r.stderr, "not yet mirrored to Moodle") {
+		t.Fatalf("mark on a frozen course: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	st, err := store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked, _ := st.Attendance(ctx, "ac-a", course)
+	audits, _ := st.ListAudit(ctx, store.AuditFilter{Domain: "ac-a", Action: "attendance.mark"})
+	mirrors, _ := st.ListJobs(ctx, store.JobFilter{Kind: tracking.KindAttendanceMirror})
+	st.Close()
+	if len(marked) != 2 || len(audits) != 2 {
+		t.Fatalf("marks %v with %d audit entries, want 2 and 2", marked, len(audits))
+	}
+	if len(mirrors) != 1 || mirrors[0].State != store.JobFailed || mirrors[0].LastError == "" {
+		t.Fatalf("mirror jobs = %+v, want one failed with Moodle's reason", mirrors)
+	}
+	if r := run("jobs", "list", "--state", "failed"); !strings.Contains(r.stdout, tracking.KindAttendanceMirror) {
+		t.Errorf("the failed mirror is not in the jobs list:\n%s", r.stdout)
+	}
+	if sim.Site("ac-a").MarkedComplete(int(course), int(participants[0])) {
+		t.Fatal("a frozen course was completed")
+	}
+	// Writable again: the retried job mirrors both marks.
+	if _, err := client.FreezeContext(ctx, moodle.Int(course), false); err != nil {
+		t.Fatal(err)
+	}
+	if r := run("jobs", "retry", as(mirrors[0].ID)); r.code != 0 {
+		t.Fatalf("retry: %+v", r)
+	}
+	serve := startBridge(t, nil, "--config", cfg, "serve", "--listen", "127.0.0.1:0")
+	waitUntil(t, time.Minute, "the retried mirror job", func() bool {
+		st, err := store.Open(ctx, "", dir)
+		if err != nil {
+			return false
+		}
+		defer st.Close()
+		j, err := st.GetJob(ctx, mirrors[0].ID)
+		return err == nil && j.State == store.JobSucceeded
+	})
+	serve.kill(syscall.SIGTERM)
+	serve.wait(t, 30*time.Second)
+	for _, p := range participants[:2] {
+		if !sim.Site("ac-a").MarkedComplete(int(course), int(p)) {
+			t.Errorf("after the retry, participant %d is not marked complete in Moodle", p)
+		}
 	}
 }

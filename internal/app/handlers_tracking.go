@@ -15,6 +15,8 @@ import (
 // cron "*/30 * * * *", kind tracking.sync, a domain; `bridge tracking
 // sync` runs it in the CLI process. tracking.certificates renders a
 // session's certificates as the job's files (tracking.RunCertificatesJob).
+// tracking.attendance_mirror sets Moodle's course completion to an
+// attendance mark (queued with the mark: tracking.Service.SetAttendance).
 func init() {
 	handlerSets = append(handlerSets, func(a *App) {
 		svc := a.Tracking
@@ -23,6 +25,16 @@ func init() {
 		})
 		a.Registry.Register(tracking.KindCertificates, func(ctx context.Context, run *jobs.Run) (any, error) {
 			return tracking.RunCertificatesJob(ctx, svc, a.Store, run)
+		})
+		a.Registry.Register(tracking.KindAttendanceMirror, func(ctx context.Context, run *jobs.Run) (any, error) {
+			var p tracking.AttendanceMirrorPayload
+			if err := run.Decode(&p); err != nil {
+				return nil, err
+			}
+			n, err := svc.MirrorAttendance(ctx, run.Domain(), p, func(done, total int) {
+				run.Progress(done, total, "setting Moodle's course completion")
+			})
+			return map[string]int{"mirrored": n}, err
 		})
 	})
 }

@@ -58,8 +58,15 @@ func chapterTracking(e *Env) error {
 	if err != nil {
 		return err
 	}
-	e.Step("the formateur marks \"Formation terminée\" for %d participants (mirrored to Moodle's course completion)", len(res))
-	if _, err := svc.SetAttendance(e.Ctx, AcademyA, courseID, tracking.MoodleUser(AcademyA, formateur), people[4:], false, true); err != nil {
+	if _, err := e.WaitJob(res[0].MirrorJob); err != nil {
+		return err
+	}
+	e.Step("the formateur marks \"Formation terminée\" for %d participants (mirrored to Moodle's course completion by job %d)", len(res), res[0].MirrorJob)
+	undo, err := svc.SetAttendance(e.Ctx, AcademyA, courseID, tracking.MoodleUser(AcademyA, formateur), people[4:], false, true)
+	if err != nil {
+		return err
+	}
+	if _, err := e.WaitJob(undo[0].MirrorJob); err != nil {
 		return err
 	}
 	e.Step("one mark is undone; the trail keeps both changes")

@@ -547,3 +547,12 @@ func (s *Site) userWithEmail(email string) *user {
 	}
 	return nil
 }
+
+// MarkedComplete reports whether the user's course completion was set by
+// local_bridge_mark_course_complete (what the attendance mirror writes).
+func (s *Site) MarkedComplete(courseid, userid int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.courseDone[[2]int{courseid, userid}]
+	return ok
+}

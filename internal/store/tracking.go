@@ -157,14 +157,21 @@ type AttendanceChange struct {
 // the change (who, when, old, new) in one transaction. It returns the
 // previous value and whether anything changed.
 func (s *Store) SetAttendance(ctx context.Context, domain string, courseID, userID int64, present bool, actor string) (old, changed bool, err error) {
+	err = s.InTx(ctx, "set attendance", func(tx *Tx) error {
+		old, changed, err = tx.SetAttendance(ctx, domain, courseID, userID, present, actor)
+		return err
+	})
+	return old, changed, err
+}
+
+// SetAttendance is Store.SetAttendance inside the transaction: a mark of
+// several participants, their audit entries and the job mirroring them to
+// Moodle stand or fall together.
+func (t *Tx) SetAttendance(ctx context.Context, domain string, courseID, userID int64, present bool, actor string) (old, changed bool, err error) {
 	if domain == "" || courseID == 0 || userID == 0 || actor == "" {
 		return false, false, fmt.Errorf("store: set attendance: %w", &Error{"domain, course, user and actor are required"})
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, false, wrap("set attendance: begin", err)
-	}
-	defer tx.Rollback()
+	tx := t.tx
 	var prev int
 	err = tx.QueryRowContext(ctx, `SELECT present FROM attendance WHERE domain = ? AND course_id = ? AND user_id = ?`,
 		domain, courseID, userID).Scan(&prev)
@@ -175,7 +182,7 @@ func (s *Store) SetAttendance(ctx context.Context, domain string, courseID, user
 	if old == present {
 		return old, false, nil
 	}
-	now := millis(s.Now())
+	now := t.Now()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM attendance WHERE domain = ? AND course_id = ? AND user_id = ?`, domain, courseID, userID); err != nil {
 		return old, false, wrap("set attendance: delete", err)
 	}
@@ -187,7 +194,7 @@ func (s *Store) SetAttendance(ctx context.Context, domain string, courseID, user
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, domain, courseID, userID, now, actor, boolInt(old), boolInt(present)); err != nil {
 		return old, false, wrap("set attendance: record change", err)
 	}
-	return old, true, wrap("set attendance: commit", tx.Commit())
+	return old, true, nil
 }
 
 // Attendance returns the user ids marked present in a session.

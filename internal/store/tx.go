@@ -199,3 +199,30 @@ func (s *Store) FailJobRefused(ctx context.Context, l Lease, lastErr string, r *
 		return err
 	})
 }
+
+// EnqueueJob queues a job in the transaction (no idempotency key): work
+// that must follow a change (mirroring it to Moodle) is queued with it,
+// so a crash after the commit cannot lose it.
+func (t *Tx) EnqueueJob(ctx context.Context, nj NewJob) (int64, error) {
+	if nj.Kind == "" || nj.IdempotencyKey != "" {
+		return 0, fmt.Errorf("store: enqueue in a transaction: %w", &Error{"a kind and no idempotency key are required"})
+	}
+	payload := string(nj.Payload)
+	if len(nj.Payload) == 0 {
+		payload = "null"
+	}
+	maxAttempts := nj.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = DefaultMaxAttempts
+	}
+	now := t.Now()
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO jobs (kind, domain, payload, idempotency_key, state, attempts,
+		max_attempts, run_at, last_error, requested_by, created_at, updated_at)
+		VALUES (?, ?, ?, NULL, ?, 0, ?, ?, '', ?, ?, ?)`,
+		nj.Kind, nj.Domain, payload, JobQueued, maxAttempts, now, nj.RequestedBy, now, now)
+	if err != nil {
+		return 0, wrap("enqueue job", err)
+	}
+	id, err := res.LastInsertId()
+	return id, wrap("enqueue job: id", err)
+}

@@ -138,17 +138,35 @@ func (s *Service) Nominative(ctx context.Context, domain string, courseID int64,
 
 // AttendanceResult is the outcome for one participant.
 type AttendanceResult struct {
-	UserID   int64 `json:"user_id"`
-	Old      bool  `json:"old"`
-	New      bool  `json:"new"`
-	Changed  bool  `json:"changed"`
-	Mirrored bool  `json:"mirrored,omitempty"`
+	UserID  int64 `json:"user_id"`
+	Old     bool  `json:"old"`
+	New     bool  `json:"new"`
+	Changed bool  `json:"changed"`
+	// MirrorJob is the tracking.attendance_mirror job that sets Moodle's
+	// course completion to the mark (0 without mirror).
+	MirrorJob int64 `json:"mirror_job,omitempty"`
+}
+
+// KindAttendanceMirror sets Moodle's course completion of the marked
+// participants (local_bridge_mark_course_complete); payload
+// AttendanceMirrorPayload. Queued with the mark, in its transaction.
+const KindAttendanceMirror = "tracking.attendance_mirror"
+
+// AttendanceMirrorPayload is a tracking.attendance_mirror job's payload.
+type AttendanceMirrorPayload struct {
+	CourseID int64   `json:"course_id"`
+	UserIDs  []int64 `json:"user_ids"`
+	Present  bool    `json:"present"`
 }
 
 // SetAttendance marks (present) or unmarks "Formation terminée" for the
-// given participants, by a formateur or manager of the course. Each change
-// is recorded (attendance_changes) and audited; with mirror, Moodle's
-// course completion follows through local_bridge_mark_course_complete.
+// given participants, by a formateur or manager of the course. It is all
+// or nothing: every id is checked first, then the marks, their changes
+// (attendance_changes) and audit entries are one store transaction. With
+// mirror, that transaction also queues the job that sets Moodle's course
+// completion (KindAttendanceMirror): the bridge's record is the decision,
+// and a Moodle that refuses or is down does not undo it; the job retries
+// and its failure shows in the jobs list (its id is in each result).
 // Users who are not participants of the course are refused.
 func (s *Service) SetAttendance(ctx context.Context, domain string, courseID int64, who Who, userIDs []int64, present, mirror bool) ([]AttendanceResult, error) {
 	d, err := s.domain(domain)
@@ -177,14 +195,68 @@ func (s *Service) SetAttendance(ctx context.Context, domain string, courseID int
 		}
 	}
 	var out []AttendanceResult
-	for _, id := range userIDs {
-		r, err := s.setOne(ctx, d.Client, domain, courseID, who, id, present, mirror)
-		if err != nil {
-			return out, err
+	err = s.st.InTx(ctx, "tracking: "+action, func(tx *store.Tx) error {
+		out = out[:0]
+		var job int64
+		if mirror {
+			payload, err := json.Marshal(AttendanceMirrorPayload{CourseID: courseID, UserIDs: userIDs, Present: present})
+			if err != nil {
+				return err
+			}
+			if job, err = tx.EnqueueJob(ctx, store.NewJob{Kind: KindAttendanceMirror, Domain: domain, Payload: payload,
+				RequestedBy: who.actor(domain)}); err != nil {
+				return err
+			}
 		}
-		out = append(out, r)
+		for _, id := range userIDs {
+			r, err := s.setOne(ctx, tx, domain, courseID, who, id, present, mirror)
+			if err != nil {
+				return err
+			}
+			r.MirrorJob = job
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tracking: %s: nothing recorded: %w", action, err)
 	}
 	return out, nil
+}
+
+// setOne records one participant's mark and its audit entry in tx.
+func (s *Service) setOne(ctx context.Context, tx *store.Tx, domain string, courseID int64, who Who, userID int64, present, mirror bool) (AttendanceResult, error) {
+	old, changed, err := tx.SetAttendance(ctx, domain, courseID, userID, present, who.actor(domain))
+	if err != nil {
+		return AttendanceResult{}, fmt.Errorf("attendance of user %d: %w", userID, err)
+	}
+	action := map[bool]string{true: "attendance.mark", false: "attendance.unmark"}[present]
+	outcome := map[bool]string{true: "changed", false: "unchanged"}[changed]
+	raw, _ := json.Marshal(map[string]any{"user_id": userID, "old": old, "new": present, "mirror": mirror})
+	if _, err := tx.RecordAudit(ctx, store.AuditEntry{Actor: who.actor(domain), Domain: domain, Action: action,
+		Target: "course:" + strconv.FormatInt(courseID, 10), Params: raw, Outcome: outcome}); err != nil {
+		return AttendanceResult{}, fmt.Errorf("audit attendance of user %d: %w", userID, err)
+	}
+	return AttendanceResult{UserID: userID, Old: old, New: present, Changed: changed}, nil
+}
+
+// MirrorAttendance is the tracking.attendance_mirror job: Moodle's course
+// completion of each user follows the mark (idempotent: a retried job
+// sets the same values again). A user Moodle refuses fails the job, which
+// shows in the jobs list with Moodle's reason.
+func (s *Service) MirrorAttendance(ctx context.Context, domain string, p AttendanceMirrorPayload, progress func(done, total int)) (int, error) {
+	d, err := s.domain(domain)
+	if err != nil {
+		return 0, err
+	}
+	for i, id := range p.UserIDs {
+		progress(i, len(p.UserIDs))
+		if _, err := d.Client.MarkCourseComplete(ctx, moodle.Int(p.CourseID), moodle.Int(id), p.Present); err != nil {
+			return i, fmt.Errorf("tracking: mirror attendance of user %d in course %d to Moodle: %w", id, p.CourseID, err)
+		}
+	}
+	progress(len(p.UserIDs), len(p.UserIDs))
+	return len(p.UserIDs), nil
 }
 
 func (s *Service) participantIDs(ctx context.Context, c *moodle.Client, roles Roles, courseID int64) (map[int64]bool, error) {
@@ -199,26 +271,4 @@ func (s *Service) participantIDs(ctx context.Context, c *moodle.Client, roles Ro
 		}
 	}
 	return out, nil
-}
-
-func (s *Service) setOne(ctx context.Context, c *moodle.Client, domain string, courseID int64, who Who, userID int64, present, mirror bool) (AttendanceResult, error) {
-	// Moodle first: when it refuses (completion disabled on the course,
-	// the user unenrolled meanwhile) the decision is not recorded either,
-	// so the bridge never shows "Formation terminée" (and issues a
-	// certificate) for a mark that failed. Both steps are idempotent: a
-	// failure after the mirror is repaired by running the command again.
-	if mirror {
-		if _, err := c.MarkCourseComplete(ctx, moodle.Int(courseID), moodle.Int(userID), present); err != nil {
-			return AttendanceResult{UserID: userID}, fmt.Errorf("tracking: mirror attendance of user %d to Moodle: %w", userID, err)
-		}
-	}
-	old, changed, err := s.st.SetAttendance(ctx, domain, courseID, userID, present, who.actor(domain))
-	if err != nil {
-		return AttendanceResult{}, fmt.Errorf("tracking: attendance of user %d: %w", userID, err)
-	}
-	r := AttendanceResult{UserID: userID, Old: old, New: present, Changed: changed, Mirrored: mirror}
-	action := map[bool]string{true: "attendance.mark", false: "attendance.unmark"}[present]
-	outcome := map[bool]string{true: "changed", false: "unchanged"}[changed]
-	s.audit(ctx, domain, courseID, who, action, outcome, map[string]any{"user_id": userID, "old": old, "new": present, "mirror": mirror})
-	return r, nil
 }
