@@ -189,11 +189,13 @@ func (s *Service) courseState(ctx context.Context, d *domains.Domain, c *moodle.
 	return store.CourseState{Domain: d.Name(), CourseID: int64(c.ID), State: state}, nil
 }
 
-// recordChange asks the workflow to record archiving or unarchiving as
-// the job's step: state, trail, audit and checkpoint in one transaction.
-func (s *Service) recordChange(sp stepper, next store.CourseState, from, transition, who string, params any) error {
-	return s.wf.RecordStep(sp.run, sp.prefix+"state", workflow.Change{Transition: transition, From: from, Next: next, Actor: who,
-		Params: params, Action: "archive." + transition})
+// recordChangeWith asks the workflow to record archiving or unarchiving
+// as the job's step: the archive's own record (with), the state, trail,
+// audit and checkpoint in one transaction (workflow.RecordStepWith).
+func (s *Service) recordChangeWith(sp stepper, next store.CourseState, from, transition, who string, params any,
+	with func(ctx context.Context, tx *store.Tx) (any, error), out any) error {
+	return s.wf.RecordStepWith(sp.run, sp.prefix+"state", workflow.Change{Transition: transition, From: from, Next: next, Actor: who,
+		Params: params, Action: "archive." + transition}, with, out)
 }
 
 // stepper runs checkpointed steps; prefixed, several courses share one job.

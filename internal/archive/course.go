@@ -323,26 +323,29 @@ func (s *Service) archiveSteps(ctx context.Context, sp stepper, req Request) (Re
 			return res, err
 		}
 	}
-	if err := sp.step("record", func(ctx context.Context) (any, error) {
-		return s.recordArchive(ctx, p, res, jobID, actor(req.RequestedBy))
-	}, &res.RecordID); err != nil {
-		return res, err
-	}
 	next := store.CourseState{Domain: p.Domain, CourseID: p.CourseID, State: workflow.StateSessionArchivee}
 	if cs, err := s.st.GetCourseState(ctx, p.Domain, p.CourseID); err == nil {
 		next.SourceCourseID = cs.SourceCourseID
 	}
-	return res, s.recordChange(sp, next, p.State, workflow.Archive, actor(req.RequestedBy), res)
+	// The archive record (what unarchive replays) and the state change are
+	// one transaction: a crash cannot leave an archived state without its
+	// record, nor a record of an archiving that was not recorded.
+	who := actor(req.RequestedBy)
+	return res, s.recordChangeWith(sp, next, p.State, workflow.Archive, who, &res, func(ctx context.Context, tx *store.Tx) (any, error) {
+		id, err := recordArchive(ctx, tx, p, res, jobID, who)
+		res.RecordID = id
+		return id, err
+	}, &res.RecordID)
 }
 
-func (s *Service) recordArchive(ctx context.Context, p Plan, res Result, jobID int64, who string) (int64, error) {
+func recordArchive(ctx context.Context, tx *store.Tx, p Plan, res Result, jobID int64, who string) (int64, error) {
 	rec := store.ArchiveRecord{Domain: p.Domain, CourseID: p.CourseID, JobID: jobID, Access: p.Access, CategoryID: p.ToCategory,
 		PrevState: p.State, PrevVariant: p.Variant, PrevCategoryID: p.FromCategory, PrevVisible: p.Visible, Froze: p.Freeze,
 		Fallback: p.Fallback, OfferSnapshot: p.Offer, Notified: res.Notified, Warnings: p.Warnings, ArchivedBy: who}
 	if res.Backup != nil {
 		rec.BackupPath, rec.BackupSHA256, rec.BackupSize = res.Backup.Path, res.Backup.SHA256, res.Backup.Size
 	}
-	saved, err := s.st.SaveArchiveRecord(ctx, rec)
+	saved, err := tx.SaveArchiveRecord(ctx, rec)
 	return saved.ID, err
 }
 
@@ -483,11 +486,6 @@ func (s *Service) unarchiveJob(ctx context.Context, run *jobs.Run) (any, error) 
 		}
 	}
 	who := actor(req.RequestedBy)
-	if err := run.Step("record", func(ctx context.Context) (any, error) {
-		return nil, s.st.MarkUnarchived(ctx, rec.ID, who)
-	}, nil); err != nil {
-		return res, err
-	}
 	cs, err := s.st.GetCourseState(ctx, rec.Domain, rec.CourseID)
 	if err != nil {
 		return res, err
@@ -499,7 +497,9 @@ func (s *Service) unarchiveJob(ctx context.Context, run *jobs.Run) (any, error) 
 	if next.State == "" {
 		next.State = workflow.StateSessionPreparation
 	}
-	return res, s.recordChange(stepper{run: run}, next, workflow.StateSessionArchivee, workflow.Unarchive, who, res)
+	// The record's closing and the state change are one transaction.
+	return res, s.recordChangeWith(stepper{run: run}, next, workflow.StateSessionArchivee, workflow.Unarchive, who, res,
+		func(ctx context.Context, tx *store.Tx) (any, error) { return nil, tx.MarkUnarchived(ctx, rec.ID, who) }, nil)
 }
 
 // hasOffer reports whether a snapshot holds an entry (a checkpoint turns

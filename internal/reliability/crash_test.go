@@ -514,6 +514,14 @@ func (e *crashEnv) snapshot(w world) []string {
 			for i, tr := range trail {
 				out = append(out, fmt.Sprintf("%s trail %s #%d: %s %s -> %s", dom, short, i, tr.Transition, tr.From, tr.To))
 			}
+			// The archive record goes with the state change (one transaction).
+			recs, err := e.a.Store.ListArchiveRecords(e.ctx, dom, cs.CourseID)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			for i, r := range recs {
+				out = append(out, fmt.Sprintf("%s archive %s #%d: from %s, active=%v notified=%d", dom, short, i, r.PrevState, r.Active(), r.Notified))
+			}
 		}
 	}
 	audit, err := e.a.Store.ListAudit(e.ctx, store.AuditFilter{Limit: 1000})

@@ -53,6 +53,18 @@ const archiveColumns = `id, domain, course_id, job_id, access, category_id, prev
 // SaveArchiveRecord records an archive job's outcome. It is idempotent per
 // (domain, course, job): a re-run step replaces its own record.
 func (s *Store) SaveArchiveRecord(ctx context.Context, r ArchiveRecord) (ArchiveRecord, error) {
+	var saved ArchiveRecord
+	err := s.InTx(ctx, "save archive record", func(tx *Tx) error {
+		var err error
+		saved, err = tx.SaveArchiveRecord(ctx, r)
+		return err
+	})
+	return saved, err
+}
+
+// SaveArchiveRecord is Store.SaveArchiveRecord in the transaction: the
+// archive step records it with the course's state, trail and audit entry.
+func (t *Tx) SaveArchiveRecord(ctx context.Context, r ArchiveRecord) (ArchiveRecord, error) {
 	if r.Domain == "" || r.CourseID == 0 || r.PrevState == "" {
 		return r, fmt.Errorf("store: save archive record: %w", &Error{"domain, course and previous state are required"})
 	}
@@ -62,9 +74,9 @@ func (s *Store) SaveArchiveRecord(ctx context.Context, r ArchiveRecord) (Archive
 	}
 	at := r.ArchivedAt
 	if at.IsZero() {
-		at = s.Now()
+		at = t.s.Now()
 	}
-	err := s.upsert(ctx, "save archive record",
+	err := t.s.upsertOn(ctx, t.tx, "save archive record",
 		`INSERT INTO archive_records (domain, course_id, job_id, access, category_id, prev_state, prev_variant, prev_category_id,
 			prev_visible, froze, fallback, offer_snapshot, backup_path, backup_sha256, backup_size, notified, warnings,
 			archived_by, archived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -77,7 +89,7 @@ func (s *Store) SaveArchiveRecord(ctx context.Context, r ArchiveRecord) (Archive
 	if err != nil {
 		return r, err
 	}
-	return scanArchive(s.db.QueryRowContext(ctx, `SELECT `+archiveColumns+` FROM archive_records
+	return scanArchive(t.tx.QueryRowContext(ctx, `SELECT `+archiveColumns+` FROM archive_records
 		WHERE domain = ? AND course_id = ? AND job_id = ?`, r.Domain, r.CourseID, r.JobID))
 }
 
@@ -141,8 +153,14 @@ func (s *Store) ListArchiveRecords(ctx context.Context, domain string, courseID 
 // MarkUnarchived closes a record: its changes were replayed in reverse.
 // Closing an already closed record is a no-op.
 func (s *Store) MarkUnarchived(ctx context.Context, id int64, by string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE archive_records SET unarchived_by = ?, unarchived_at = ? WHERE id = ? AND unarchived_at = 0`,
-		by, millis(s.Now()), id)
+	return s.InTx(ctx, "mark unarchived", func(tx *Tx) error { return tx.MarkUnarchived(ctx, id, by) })
+}
+
+// MarkUnarchived is Store.MarkUnarchived in the transaction: the unarchive
+// step closes the record with the course's state change.
+func (t *Tx) MarkUnarchived(ctx context.Context, id int64, by string) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE archive_records SET unarchived_by = ?, unarchived_at = ? WHERE id = ? AND unarchived_at = 0`,
+		by, t.Now(), id)
 	return wrap("mark unarchived", err)
 }
 

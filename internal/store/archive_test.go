@@ -86,3 +86,78 @@ func TestRecordPurgeForgetsState(t *testing.T) {
 		}
 	})
 }
+
+// The archive record and the unarchive mark are written in the
+// transaction of the course's state change (archive's state step): a
+// change refused or failing inside it leaves neither.
+func TestArchiveRecordAndStateChangeAreOneTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := ctxT(t)
+		rec := store.ArchiveRecord{Domain: "ac-a", CourseID: 7, JobID: 3, Access: "hidden", CategoryID: 30,
+			PrevState: "session_en_cours", PrevCategoryID: 12, ArchivedBy: "alice"}
+		change := func(state, transition string) store.CourseChange {
+			return store.CourseChange{State: store.CourseState{Domain: "ac-a", CourseID: 7, State: state},
+				Trail: store.CourseTransition{Actor: "alice", Transition: transition, JobID: 3},
+				Audit: &store.AuditEntry{Actor: "alice", Domain: "ac-a", Action: "archive." + transition, Target: "course:7", Outcome: state}}
+		}
+		boom := errors.New("boom")
+		err := s.InTx(ctx, "archive", func(tx *store.Tx) error {
+			if _, err := tx.SaveArchiveRecord(ctx, rec); err != nil {
+				return err
+			}
+			if err := tx.ChangeCourse(ctx, change("session_archivee", "archive")); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("err = %v", err)
+		}
+		if _, err := s.ActiveArchiveRecord(ctx, "ac-a", 7); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a rolled back archive kept its record: %v", err)
+		}
+		if _, err := s.GetCourseState(ctx, "ac-a", 7); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a rolled back archive kept its state: %v", err)
+		}
+		var saved store.ArchiveRecord
+		if err := s.InTx(ctx, "archive", func(tx *store.Tx) error {
+			var err error
+			if saved, err = tx.SaveArchiveRecord(ctx, rec); err != nil {
+				return err
+			}
+			return tx.ChangeCourse(ctx, change("session_archivee", "archive"))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// Unarchive: the mark rolls back with its state change.
+		err = s.InTx(ctx, "unarchive", func(tx *store.Tx) error {
+			if err := tx.MarkUnarchived(ctx, saved.ID, "bob"); err != nil {
+				return err
+			}
+			if err := tx.ChangeCourse(ctx, change("session_en_cours", "unarchive")); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("err = %v", err)
+		}
+		if r, err := s.ActiveArchiveRecord(ctx, "ac-a", 7); err != nil || r.ID != saved.ID {
+			t.Fatalf("a rolled back unarchive closed the record: %+v, %v", r, err)
+		}
+		if err := s.InTx(ctx, "unarchive", func(tx *store.Tx) error {
+			if err := tx.MarkUnarchived(ctx, saved.ID, "bob"); err != nil {
+				return err
+			}
+			return tx.ChangeCourse(ctx, change("session_en_cours", "unarchive"))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ActiveArchiveRecord(ctx, "ac-a", 7); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unarchived course still has an active record: %v", err)
+		}
+		if cs, err := s.GetCourseState(ctx, "ac-a", 7); err != nil || cs.State != "session_en_cours" {
+			t.Fatalf("state after unarchive: %+v, %v", cs, err)
+		}
+	})
+}

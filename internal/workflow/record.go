@@ -114,6 +114,15 @@ func (s *Service) Record(ctx context.Context, c Change) error {
 // the checkpoint are one transaction, so a crash never records it twice
 // nor loses it once the step is done. The step's result is the new state.
 func (s *Service) RecordStep(run *jobs.Run, step string, c Change) error {
+	return s.RecordStepWith(run, step, c, nil, nil)
+}
+
+// RecordStepWith is RecordStep with the feature's own record of the
+// change written first in the same transaction (the archive record, the
+// unarchive mark): with, when not nil, returns the step's result, decoded
+// into out (also on a resumed job, from the checkpoint). c.Params may
+// point to what with fills in: they are encoded after it.
+func (s *Service) RecordStepWith(run *jobs.Run, step string, c Change, with func(ctx context.Context, tx *store.Tx) (any, error), out any) error {
 	c.normalise()
 	if c.JobID == 0 {
 		c.JobID = run.ID()
@@ -122,8 +131,16 @@ func (s *Service) RecordStep(run *jobs.Run, step string, c Change) error {
 		return err
 	}
 	return run.StepTx(step, func(ctx context.Context, tx *store.Tx) (any, error) {
-		return c.Next.State, writeChange(ctx, tx, c)
-	}, nil)
+		var result any = c.Next.State
+		if with != nil {
+			v, err := with(ctx, tx)
+			if err != nil {
+				return nil, err
+			}
+			result = v
+		}
+		return result, writeChange(ctx, tx, c)
+	}, out)
 }
 
 // writeChange reads the record in the transaction and writes the change
