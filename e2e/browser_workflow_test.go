@@ -155,6 +155,32 @@ func TestBrowserWorkflow(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 
+	// 4b. Removing the absent keeps the safeguards: a file that would remove half of the participants removes
+	// nobody, and the preview says so.
+	onlyAlice := filepath.Join(t.TempDir(), "seule.csv")
+	os.WriteFile(onlyAlice, []byte("email;nom;prenom\nwf-alice@ac-a.fr;ALICE;Alice\n"), 0o644)
+	b.open(sessionURL)
+	b.act(`document.querySelector('[data-block="bridge_csv"] a[href*="bridge_csv/action.php"]').click()`)
+	b.eval(`document.querySelector('.fp-btn-choose, input.fp-btn-choose, button.fp-btn-choose').click()`, nil)
+	b.waitFor(`[...document.querySelectorAll('.file-picker .fp-repo a')].find(a => /Upload a file|Déposer un fichier/.test(a.innerText))`, "the filepicker's repositories")
+	b.eval(`[...document.querySelectorAll('.file-picker .fp-repo a')].find(a => /Upload a file|Déposer un fichier/.test(a.innerText)).click()`, nil)
+	b.waitFor(`document.querySelector('.file-picker input[type=file][name=repo_upload_file]')`, "the upload input")
+	b.setFile(".file-picker input[type=file][name=repo_upload_file]", onlyAlice)
+	b.eval(`document.querySelector('.file-picker .fp-upload-btn').click()`, nil)
+	b.waitFor(`/seule\.csv/.test((document.querySelector('.filepicker-filename') || {innerText: ''}).innerText)`, "the uploaded file's name")
+	b.eval(`document.querySelector('#id_removeabsent').checked = true`, nil)
+	b.act(`document.querySelector('#id_submitbutton').click()`)
+	p = look("csv-remove-held")
+	if !strings.Contains(p.Text, "1 personne(s) absente(s) du fichier sont conservées") || !strings.Contains(p.Text, "wf-bob@ac-a.fr") {
+		t.Errorf("remove-absent preview does not show the held removal: %s", excerpt(p.Text, 0))
+	}
+	if strings.Contains(p.Text, "absent_from_file") {
+		t.Errorf("the preview shows a raw reason code: %s", excerpt(p.Text, strings.Index(p.Text, "absent_from_file")))
+	}
+	if n := len(e.enrolledIDs(session)); n < 3 {
+		t.Errorf("a preview removed people: %d enrolled", n)
+	}
+
 	// 5. Open the session: the block says what the description lacks (no raw key), the gestionnaire completes it.
 	b.open(sessionURL)
 	if text := b.str(`(() => { const blk = document.querySelector('[data-block="bridge_workflow"]');

@@ -31,11 +31,13 @@ func (s *Server) routesEnrol(mux router) {
 // of JSON.
 type PreviewAnswer struct {
 	*enrol.Report
-	Labels    map[enrol.Status]string `json:"labels"`
-	Page      int                     `json:"page"`
-	PerPage   int                     `json:"per_page"`
-	Pages     int                     `json:"pages"`
-	TotalRows int                     `json:"total_rows"`
+	Labels map[enrol.Status]string `json:"labels"`
+	// Reasons words the rows' reason codes in the caller's language.
+	Reasons   map[string]string `json:"reasons"`
+	Page      int               `json:"page"`
+	PerPage   int               `json:"per_page"`
+	Pages     int               `json:"pages"`
+	TotalRows int               `json:"total_rows"`
 }
 
 // Preview pages: the default and the largest page of rows.
@@ -142,7 +144,10 @@ func uploadedFile(r *http.Request) ([]byte, error) {
 func (s *Server) planOptions(r *http.Request, c Caller, course int64) (enrol.PlanOptions, error) {
 	q := r.URL.Query()
 	o := enrol.PlanOptions{CourseIDs: []int64{course}, Role: q.Get("role"), Group: q.Get("group"),
-		Unknown: q.Get("unknown"), KeepEstablishment: q.Get("keep_establishment") == "1"}
+		Unknown: q.Get("unknown"), KeepEstablishment: q.Get("keep_establishment") == "1",
+		// Removing the absent keeps enrol's safeguards: a block never forces (no remove_force here), so a file
+		// with problem rows, or one that would remove too many, holds the removals (removal_held rows).
+		RemoveAbsent: q.Get("remove_absent") == "1"}
 	for _, v := range strings.Split(q.Get("sessions"), ",") {
 		if v = strings.TrimSpace(v); v == "" {
 			continue
@@ -231,7 +236,13 @@ func (s *Server) enrolPreview(w http.ResponseWriter, r *http.Request) {
 	total := len(rep.Rows)
 	from := min((page-1)*perPage, total)
 	rep.Rows = rep.Rows[from:min(from+perPage, total)]
-	writeJSON(w, http.StatusOK, PreviewAnswer{Report: rep, Labels: labels, Page: page, PerPage: perPage,
+	reasons := map[string]string{}
+	for _, row := range rep.Rows {
+		for _, code := range row.Reasons {
+			reasons[code] = enrol.ReasonMessage(code, lang)
+		}
+	}
+	writeJSON(w, http.StatusOK, PreviewAnswer{Report: rep, Labels: labels, Reasons: reasons, Page: page, PerPage: perPage,
 		Pages: (total + perPage - 1) / perPage, TotalRows: total})
 }
 

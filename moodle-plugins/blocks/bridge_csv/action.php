@@ -43,7 +43,10 @@ $unknown = optional_param('unknown', 'reject', PARAM_ALPHA) === 'create' ? 'crea
 // The role of rows without a Rôle column: participant (default), tuteur or formateur (the bridge's role names).
 $role = optional_param('role', 'participant', PARAM_ALPHA);
 $role = in_array($role, ['participant', 'tuteur', 'formateur'], true) ? $role : 'participant';
-$options = ['group' => $group, 'unknown' => $unknown, 'role' => $role];
+// Unenrol the people with that role who are absent from the file; the bridge holds the removals when the file has
+// problem rows or would remove too many (its safeguards, never forced from here).
+$removeabsent = optional_param('removeabsent', 0, PARAM_BOOL) ? 1 : 0;
+$options = ['group' => $group, 'unknown' => $unknown, 'role' => $role, 'remove_absent' => $removeabsent ? '1' : ''];
 
 /**
  * The uploaded file, read from this user's draft area (the filepicker puts it there).
@@ -73,7 +76,7 @@ if ($step === 'upload') {
     if ($data = $form->get_data()) {
         redirect(new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'preview',
             'draftid' => (int)$data->csvfile, 'group' => trim((string)$data->group), 'unknown' => $data->unknown,
-            'role' => $data->role]));
+            'role' => $data->role, 'removeabsent' => (int)!empty($data->removeabsent)]));
     }
     echo $OUTPUT->header();
     echo $OUTPUT->heading(get_string('pluginname', 'block_bridge_csv'));
@@ -108,7 +111,8 @@ if ($step === 'preview') {
     $problems = optional_param('problems', 0, PARAM_BOOL);
     $perpage = 50;
     $url = new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'preview',
-        'draftid' => $draftid, 'group' => $group, 'unknown' => $unknown, 'role' => $role, 'problems' => (int)$problems]);
+        'draftid' => $draftid, 'group' => $group, 'unknown' => $unknown, 'role' => $role, 'removeabsent' => $removeabsent,
+        'problems' => (int)$problems]);
     $PAGE->set_url($url);
     $preview = block_page::call(function() use ($source, $courseid, $csv, $options) {
         return ['status' => 200] + $source->preview($courseid, $csv, $options);
@@ -128,7 +132,9 @@ if ($step === 'preview') {
         return $r['problem'];
     })) : $preview['rows'];
     $toenrol = 0;
+    $held = 0;
     foreach ($preview['counts'] as $c) {
+        $held += $c['status'] === 'removal_held' ? $c['count'] : 0;
         if (in_array($c['status'], ['will_enrol', 'will_create', 'will_add_groups'], true)) {
             $toenrol += $c['count'];
         }
@@ -141,6 +147,7 @@ if ($step === 'preview') {
         'confirmlabel' => get_string('enrolnumber', 'block_bridge_csv', $toenrol), 'canconfirm' => $toenrol > 0,
         'cancelurl' => $courseurl->out(false), 'courseid' => $courseid, 'draftid' => $draftid, 'unknown' => $unknown,
         'role' => $role, 'rolelabel' => get_string('role_' . $role, 'block_bridge_csv'), 'sesskey' => sesskey(),
+        'removeabsent' => $removeabsent, 'held' => $held > 0 ? get_string('removalheld', 'block_bridge_csv', $held) : '',
         'actionurl' => (new moodle_url('/blocks/bridge_csv/action.php'))->out(false),
     ];
     echo $OUTPUT->render_from_template('block_bridge_csv/preview', $tpl);

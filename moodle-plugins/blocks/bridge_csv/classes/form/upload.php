@@ -57,6 +57,8 @@ class upload extends \moodleform {
             'reject' => get_string('unknown_reject', 'block_bridge_csv'),
             'create' => get_string('unknown_create', 'block_bridge_csv'),
         ]);
+        $mform->addElement('advcheckbox', 'removeabsent', get_string('removeabsent', 'block_bridge_csv'));
+        $mform->addHelpButton('removeabsent', 'removeabsent', 'block_bridge_csv');
         $this->add_action_buttons(true, get_string('preview', 'block_bridge_csv'));
     }
 }

@@ -35,7 +35,7 @@ class data_source {
     public const CAPABILITY_FLAGS = ['canenrol' => 'enrol'];
 
     /** Options the form may pass on to the bridge. */
-    private const OPTIONS = ['role', 'group', 'unknown', 'sessions', 'max_per_session', 'start', 'end'];
+    private const OPTIONS = ['role', 'group', 'unknown', 'sessions', 'max_per_session', 'start', 'end', 'remove_absent'];
 
     /** @var api_session */
     private $api;
@@ -95,14 +95,17 @@ class data_source {
         foreach ($r['data']['rows'] ?? [] as $row) {
             $status = (string)$row['status'];
             $rows[] = [
-                'line' => (int)$row['line'],
+                // Line 0: not a line of the file (someone absent from it, when removing the absent).
+                'line' => (int)$row['line'] > 0 ? (string)(int)$row['line'] : '—',
                 'email' => (string)($row['email'] ?? ''),
                 'name' => trim(($row['firstname'] ?? '') . ' ' . ($row['lastname'] ?? '')),
                 'status' => $status,
                 'label' => (string)($labels[$status] ?? $status),
                 'problem' => !in_array($status, ['will_enrol', 'will_create', 'already_enrolled', 'will_add_groups'], true),
-                // Why a row is a problem, as the bridge words it (its reason codes when it gives no sentence).
-                'detail' => (string)($row['detail'] ?? implode(', ', $row['reasons'] ?? [])),
+                // Why a row is a problem, as the bridge words it (its reasons in the user's language otherwise).
+                'detail' => (string)($row['detail'] ?? implode(', ', array_map(function($code) use ($r) {
+                    return (string)($r['data']['reasons'][$code] ?? $code);
+                }, $row['reasons'] ?? []))),
             ];
             foreach ($row['new_groups'] ?? [] as $g) {
                 $groups[(string)$g] = ($groups[(string)$g] ?? 0) + 1;
