@@ -109,7 +109,7 @@ func TestBrowserWorkflow(t *testing.T) {
 	}
 	b.act(`(() => { const f = document.querySelector('[data-block="bridge_workflow"] form input[name=transition][value="create-sessions"]').form;
 	  f.name.value = 'Écrire au cycle 2 — session de janvier'; f.start.value = '2027-01-11'; f.end.value = '2027-01-29';
-	  f.participants.value = '2'; f.max.value = '25'; f.querySelector('button[type=submit]').click(); })()`)
+	  f.participants.value = '2'; f.max.value = '1'; f.querySelector('button[type=submit]').click(); })()`)
 	look("sessions-plan")
 	b.act(`[...document.querySelectorAll('form button[type=submit]')].find(x => /Créer les sessions/.test(x.innerText)).click()`)
 	look("sessions-submitted")
@@ -140,8 +140,17 @@ func TestBrowserWorkflow(t *testing.T) {
 	if strings.Join(roles, ",") != "participant=Participant,tuteur=Tuteur,formateur=Formateur" {
 		t.Errorf("CSV role choices: %v", roles)
 	}
+	// Split across the two sessions, one participant each.
+	if b.str(`[...document.querySelectorAll('#id_sessions option')].find(o => /groupe 2\/2/.test(o.innerText)) ? 'yes' : ''`) == "" {
+		t.Fatalf("CSV form: the other session of the parcours is not offered: %s", b.str(`(document.querySelector('#id_sessions') || {innerText: 'no list'}).innerText`))
+	}
+	b.eval(`(() => { [...document.querySelectorAll('#id_sessions option')].find(o => /groupe 2\/2/.test(o.innerText)).selected = true;
+	  document.querySelector('#id_maxpersession').value = '1'; })()`, nil)
 	b.act(`document.querySelector('#id_submitbutton').click()`)
 	p = look("csv-preview")
+	if !strings.Contains(p.Text, "(groupe 1/2)") || !strings.Contains(p.Text, "(groupe 2/2)") {
+		t.Errorf("the split preview does not say each row's session: %s", excerpt(p.Text, 0))
+	}
 	if !strings.Contains(p.Text, "Rôle attribué : Participant") {
 		t.Errorf("the CSV preview does not say the role given: %s", excerpt(p.Text, 0))
 	}
@@ -151,14 +160,14 @@ func TestBrowserWorkflow(t *testing.T) {
 		t.Fatalf("CSV enrolment: %v", p.Alerts)
 	}
 	waitEnrolled := time.Now().Add(2 * time.Minute)
-	for len(e.enrolledIDs(session)) < 3 && time.Now().Before(waitEnrolled) {
+	for len(e.enrolledIDs(session)) < 2 && time.Now().Before(waitEnrolled) {
 		time.Sleep(time.Second)
 	}
 
 	// 4b. Removing the absent keeps the safeguards: a file that would remove half of the participants removes
 	// nobody, and the preview says so.
 	onlyAlice := filepath.Join(t.TempDir(), "seule.csv")
-	os.WriteFile(onlyAlice, []byte("email;nom;prenom\nwf-alice@ac-a.fr;ALICE;Alice\n"), 0o644)
+	os.WriteFile(onlyAlice, []byte("email;nom;prenom\nwf-bob@ac-a.fr;BERNARD;Bob\n"), 0o644)
 	b.open(sessionURL)
 	b.act(`document.querySelector('[data-block="bridge_csv"] a[href*="bridge_csv/action.php"]').click()`)
 	b.eval(`document.querySelector('.fp-btn-choose, input.fp-btn-choose, button.fp-btn-choose').click()`, nil)
@@ -171,13 +180,13 @@ func TestBrowserWorkflow(t *testing.T) {
 	b.eval(`document.querySelector('#id_removeabsent').checked = true`, nil)
 	b.act(`document.querySelector('#id_submitbutton').click()`)
 	p = look("csv-remove-held")
-	if !strings.Contains(p.Text, "1 personne(s) absente(s) du fichier sont conservées") || !strings.Contains(p.Text, "wf-bob@ac-a.fr") {
+	if !strings.Contains(p.Text, "1 personne(s) absente(s) du fichier sont conservées") || !strings.Contains(p.Text, "wf-alice@ac-a.fr") {
 		t.Errorf("remove-absent preview does not show the held removal: %s", excerpt(p.Text, 0))
 	}
 	if strings.Contains(p.Text, "absent_from_file") {
 		t.Errorf("the preview shows a raw reason code: %s", excerpt(p.Text, strings.Index(p.Text, "absent_from_file")))
 	}
-	if n := len(e.enrolledIDs(session)); n < 3 {
+	if n := len(e.enrolledIDs(session)); n < 2 {
 		t.Errorf("a preview removed people: %d enrolled", n)
 	}
 

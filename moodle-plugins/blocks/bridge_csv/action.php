@@ -46,7 +46,32 @@ $role = in_array($role, ['participant', 'tuteur', 'formateur'], true) ? $role : 
 // Unenrol the people with that role who are absent from the file; the bridge holds the removals when the file has
 // problem rows or would remove too many (its safeguards, never forced from here).
 $removeabsent = optional_param('removeabsent', 0, PARAM_BOOL) ? 1 : 0;
-$options = ['group' => $group, 'unknown' => $unknown, 'role' => $role, 'remove_absent' => $removeabsent ? '1' : ''];
+// Other sessions the rows are split across (course ids), and the most participants per session (0: evenly).
+// (splitsessions in the URLs: the upload form's own field "sessions" is a multiple select, an array.)
+$sessions = implode(',', array_filter(array_map('intval', explode(',', optional_param('splitsessions', '', PARAM_SEQUENCE)))));
+$maxpersession = max(0, optional_param('maxpersession', 0, PARAM_INT));
+$options = ['group' => $group, 'unknown' => $unknown, 'role' => $role, 'remove_absent' => $removeabsent ? '1' : '',
+    'sessions' => $sessions, 'max_per_session' => $maxpersession ?: ''];
+
+/**
+ * The other courses of the course's category this user may enrol into, newest first (at most 50): where the rows
+ * can be split.
+ *
+ * @param stdClass $course The course.
+ * @return string[] Course id => full name.
+ */
+function block_bridge_csv_siblings(stdClass $course): array {
+    global $DB;
+    $out = [];
+    $others = $DB->get_records_select('course', 'category = ? AND id <> ?', [$course->category, $course->id], 'id DESC',
+        'id, fullname', 0, 50);
+    foreach ($others as $c) {
+        if (has_capability('block/bridge_csv:enrol', context_course::instance($c->id))) {
+            $out[$c->id] = format_string($c->fullname, true, ['context' => context_course::instance($c->id)]);
+        }
+    }
+    return $out;
+}
 
 /**
  * The uploaded file, read from this user's draft area (the filepicker puts it there).
@@ -69,14 +94,16 @@ $PAGE->set_heading($coursename);
 
 if ($step === 'upload') {
     $PAGE->set_url(new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'upload']));
-    $form = new \block_bridge_csv\form\upload(null, ['courseid' => $courseid]);
+    $form = new \block_bridge_csv\form\upload(null, ['courseid' => $courseid, 'sessions' => block_bridge_csv_siblings($course)]);
     if ($form->is_cancelled()) {
         redirect($courseurl);
     }
     if ($data = $form->get_data()) {
         redirect(new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'preview',
             'draftid' => (int)$data->csvfile, 'group' => trim((string)$data->group), 'unknown' => $data->unknown,
-            'role' => $data->role, 'removeabsent' => (int)!empty($data->removeabsent)]));
+            'role' => $data->role, 'removeabsent' => (int)!empty($data->removeabsent),
+            'splitsessions' => implode(',', array_map('intval', (array)($data->sessions ?? []))),
+            'maxpersession' => (int)($data->maxpersession ?? 0)]));
     }
     echo $OUTPUT->header();
     echo $OUTPUT->heading(get_string('pluginname', 'block_bridge_csv'));
@@ -112,7 +139,7 @@ if ($step === 'preview') {
     $perpage = 50;
     $url = new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'preview',
         'draftid' => $draftid, 'group' => $group, 'unknown' => $unknown, 'role' => $role, 'removeabsent' => $removeabsent,
-        'problems' => (int)$problems]);
+        'splitsessions' => $sessions, 'maxpersession' => $maxpersession, 'problems' => (int)$problems]);
     $PAGE->set_url($url);
     $preview = block_page::call(function() use ($source, $courseid, $csv, $options) {
         return ['status' => 200] + $source->preview($courseid, $csv, $options);
@@ -139,6 +166,13 @@ if ($step === 'preview') {
             $toenrol += $c['count'];
         }
     }
+    if ($sessions !== '') {
+        // Split across sessions: each row says which session it goes to.
+        $names = $DB->get_records_list('course', 'id', array_unique(array_column($rows, 'courseid')), '', 'id, fullname');
+        foreach ($rows as $i => $r) {
+            $rows[$i]['session'] = isset($names[$r['courseid']]) ? format_string($names[$r['courseid']]->fullname) : '';
+        }
+    }
     $tpl = [
         'total' => $preview['total'], 'counts' => $preview['counts'], 'groups' => $preview['groups'] ?? [],
         'group' => $group, 'rows' => array_slice($rows, $page * $perpage, $perpage), 'problems' => $problems,
@@ -147,6 +181,7 @@ if ($step === 'preview') {
         'confirmlabel' => get_string('enrolnumber', 'block_bridge_csv', $toenrol), 'canconfirm' => $toenrol > 0,
         'cancelurl' => $courseurl->out(false), 'courseid' => $courseid, 'draftid' => $draftid, 'unknown' => $unknown,
         'role' => $role, 'rolelabel' => get_string('role_' . $role, 'block_bridge_csv'), 'sesskey' => sesskey(),
+        'sessions' => $sessions, 'maxpersession' => $maxpersession, 'split' => $sessions !== '',
         'removeabsent' => $removeabsent, 'held' => $held > 0 ? get_string('removalheld', 'block_bridge_csv', $held) : '',
         'actionurl' => (new moodle_url('/blocks/bridge_csv/action.php'))->out(false),
     ];

@@ -57,6 +57,17 @@ class upload extends \moodleform {
             'reject' => get_string('unknown_reject', 'block_bridge_csv'),
             'create' => get_string('unknown_create', 'block_bridge_csv'),
         ]);
+        // Split across sessions: the other courses of the same category this user may enrol into (the sessions
+        // created together from one parcours sit side by side); the bridge checks each one again.
+        $sessions = $this->_customdata['sessions'] ?? [];
+        if ($sessions) {
+            $select = $mform->addElement('select', 'sessions', get_string('sessions', 'block_bridge_csv'), $sessions);
+            $select->setMultiple(true);
+            $mform->addHelpButton('sessions', 'sessions', 'block_bridge_csv');
+            $mform->addElement('text', 'maxpersession', get_string('maxpersession', 'block_bridge_csv'), ['size' => 6]);
+            $mform->setType('maxpersession', PARAM_INT);
+            $mform->setDefault('maxpersession', 0);
+        }
         $mform->addElement('advcheckbox', 'removeabsent', get_string('removeabsent', 'block_bridge_csv'));
         $mform->addHelpButton('removeabsent', 'removeabsent', 'block_bridge_csv');
         $this->add_action_buttons(true, get_string('preview', 'block_bridge_csv'));

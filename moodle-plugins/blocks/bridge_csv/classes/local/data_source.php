@@ -98,6 +98,7 @@ class data_source {
                 // Line 0: not a line of the file (someone absent from it, when removing the absent).
                 'line' => (int)$row['line'] > 0 ? (string)(int)$row['line'] : '—',
                 'email' => (string)($row['email'] ?? ''),
+                'courseid' => (int)($row['course_id'] ?? 0),
                 'name' => trim(($row['firstname'] ?? '') . ' ' . ($row['lastname'] ?? '')),
                 'status' => $status,
                 'label' => (string)($labels[$status] ?? $status),
