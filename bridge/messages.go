@@ -6,11 +6,14 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/gaia"
+	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
 	"github.com/magistere/bridge/internal/refusal"
 	"github.com/magistere/bridge/internal/store"
+	"github.com/magistere/bridge/internal/tracking"
 )
 
 // say is an error as the operator reads it: one sentence in their
@@ -52,11 +55,73 @@ func (env *cliEnv) say(err error) string {
 		return env.pick(fmt.Sprintf("fichier GAIA %s refusé : %s ; corriger ou remplacer le fichier", ge.File, ge.Problem),
 			fmt.Sprintf("GAIA file %s refused: %s; fix or replace the file", ge.File, ge.Problem))
 	}
+	if fr, ok := serviceFR(err); ok {
+		return env.pick(fr, env.tr(plain(err.Error())))
+	}
 	if errors.Is(err, store.ErrConflict) {
 		return env.pick("l'objet a changé entre-temps (une autre opération est passée avant) : le relire, puis relancer si besoin",
 			"it changed meanwhile (another operation got there first): look at it again, then run the command again if still needed")
 	}
 	return env.tr(plain(err.Error()))
+}
+
+// serviceFR is the French sentence of a service's error that is not a
+// refusal (those carry their own French): a domain the configuration
+// lacks, a job that ended without succeeding, a person the course does
+// not know as formateur, an object not found. English keeps the
+// service's text, package prefixes removed.
+func serviceFR(err error) (string, bool) {
+	var ue *domains.UnknownError
+	if errors.As(err, &ue) {
+		return fmt.Sprintf("domaine « %s » inconnu (configurés : %s) ; vérifier --domain ou la liste domains de la configuration",
+			ue.Name, strings.Join(ue.Known, ", ")), true
+	}
+	if errors.Is(err, domains.ErrNoNational) {
+		return "aucun domaine national n'est configuré (clé national) ; l'ajouter à la configuration", true
+	}
+	var je *jobs.EndedError
+	if errors.As(err, &je) {
+		state := map[store.JobState]string{store.JobFailed: "en échec", store.JobCancelled: "annulée"}[je.State]
+		if state == "" {
+			state = string(je.State)
+		}
+		return fmt.Sprintf("la tâche %d s'est terminée %s : « bridge jobs show %d » dit pourquoi, « bridge jobs retry %d » la relance",
+			je.ID, state, je.ID, je.ID), true
+	}
+	var fe *tracking.ForbiddenError
+	if errors.As(err, &fe) {
+		return fmt.Sprintf("le compte %d n'est ni formateur ni gestionnaire du cours %d sur %s : il ne peut ni voir ni marquer ses participants",
+			fe.UserID, fe.CourseID, fe.Domain), true
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return notFoundFR(plain(err.Error())), true
+	}
+	return "", false
+}
+
+// notFoundNouns are the objects a "not found" names, in French; the
+// longest first ("offer request" before "offer").
+var notFoundNouns = []struct{ en, fr string }{
+	{"offer request", "demande de parcours"}, {"enrolment report", "rapport d'inscription"}, {"report", "rapport"},
+	{"job", "tâche"}, {"offer", "entrée de l'offre"}, {"request", "demande"}, {"session", "session"},
+	{"course", "cours"}, {"user", "compte"},
+}
+
+var notFoundObject = regexp.MustCompile(`(offer request|enrolment report|report|job|offer|request|session|course|user) (\d+)`)
+
+// notFoundFR names the object of an English "… <noun> <id>: not found".
+func notFoundFR(msg string) string {
+	all := notFoundObject.FindAllStringSubmatch(msg, -1)
+	if len(all) == 0 {
+		return "objet introuvable : vérifier le numéro ou le nom donné"
+	}
+	m := all[len(all)-1]
+	for _, n := range notFoundNouns {
+		if n.en == m[1] {
+			return fmt.Sprintf("%s %s introuvable : vérifier le numéro donné", n.fr, m[2])
+		}
+	}
+	return "objet introuvable : vérifier le numéro ou le nom donné"
 }
 
 // internalPrefix is a package's name at the start of a message or of a

@@ -5,6 +5,7 @@ package domains
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -98,8 +99,22 @@ func (f *Fleet) Get(name string) (*Domain, error) {
 	}
 	known := append([]string(nil), f.order...)
 	sort.Strings(known)
-	return nil, fmt.Errorf("unknown domain %q (configured: %v)", name, known)
+	return nil, &UnknownError{Name: name, Known: known}
 }
+
+// UnknownError names a domain the configuration does not have (the CLI
+// says it in the operator's language).
+type UnknownError struct {
+	Name  string
+	Known []string // sorted
+}
+
+func (e *UnknownError) Error() string {
+	return fmt.Sprintf("unknown domain %q (configured: %v)", e.Name, e.Known)
+}
+
+// ErrNoNational: the configuration names no national domain (key national).
+var ErrNoNational = errors.New("no national domain configured (key: national)")
 
 // All returns the domains in configuration order.
 func (f *Fleet) All() []*Domain {
@@ -115,7 +130,7 @@ func (f *Fleet) All() []*Domain {
 // National returns the domain hosting the national offer, if configured.
 func (f *Fleet) National() (*Domain, error) {
 	if f.national == "" {
-		return nil, fmt.Errorf("no national domain configured (key: national)")
+		return nil, ErrNoNational
 	}
 	return f.Get(f.national)
 }

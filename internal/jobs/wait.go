@@ -33,7 +33,7 @@ func Wait(ctx context.Context, st *store.Store, id int64, wake <-chan struct{}, 
 			if j.Refusal != nil { // the refusal itself: callers show its code and reasons
 				return j, fmt.Errorf("job %d %s: %w", j.ID, j.State, j.Refusal)
 			}
-			return j, fmt.Errorf("job %d %s: %s", j.ID, j.State, j.LastError)
+			return j, &EndedError{ID: j.ID, State: j.State, LastError: j.LastError}
 		}
 		select {
 		case <-ctx.Done():
@@ -54,3 +54,13 @@ func ProgressBar(done, total, width int) string {
 	full := done * width / total
 	return fmt.Sprintf("[%s%s] %3d%%", strings.Repeat("#", full), strings.Repeat("-", width-full), done*100/total)
 }
+
+// EndedError is a job Wait saw end failed or cancelled without a refusal:
+// its last error is the worker's text, for the log and `jobs show`.
+type EndedError struct {
+	ID        int64
+	State     store.JobState
+	LastError string
+}
+
+func (e *EndedError) Error() string { return fmt.Sprintf("job %d %s: %s", e.ID, e.State, e.LastError) }
