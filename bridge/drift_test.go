@@ -113,3 +113,34 @@ func TestServicesAreBuiltOnlyByApp(t *testing.T) {
 		}
 	}
 }
+
+// TestFeatureJobKindsAreRegisteredByTheirService: a feature with a
+// service registers its job kinds through the service's Register, so that
+// the daemon, the CLI's inline runs and the demo bind the same handlers;
+// app's handlers file for it only calls Register, never
+// a.Registry.Register with a handler of its own.
+func TestFeatureJobKindsAreRegisteredByTheirService(t *testing.T) {
+	for _, feature := range []string{"workflow", "offer", "archive", "tracking"} {
+		file := "internal/app/handlers_" + feature + ".go"
+		if !callsMethod(t, file, "Register") {
+			t.Errorf("%s: %s's service does not register its kinds", file, feature)
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", file), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			c, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			if sel, ok := c.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Register" {
+				if inner, ok := sel.X.(*ast.SelectorExpr); ok && inner.Sel.Name == "Registry" {
+					t.Errorf("%s registers a %s job kind itself (a.Registry.Register): move it to the service's Register", file, feature)
+				}
+			}
+			return true
+		})
+	}
+}
