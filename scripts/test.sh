@@ -22,14 +22,22 @@ if [ "${CI:-}" = "true" ]; then export BRIDGE_REQUIRE_MYSQL=1; fi
 if [ "${CI:-}" = "true" ] && [ -z "${SHORT:-}" ]; then export BRIDGE_LONG_TESTS=1; fi
 export BRIDGE_TEST_MYSQL_DSN=${BRIDGE_TEST_MYSQL_DSN:-root@tcp(127.0.0.1:3306)/}
 if [ -x scripts/php-deps.sh ]; then scripts/php-deps.sh; fi
-# pdftotext (poppler-utils) checks the certificates' text; installed only when missing.
-if ! command -v pdftotext >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-  sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils >/dev/null 2>&1; then
+# Debian packages the tests drive, installed only when missing:
+#   pdftotext (poppler-utils) checks the certificates' text;
+#   chromium runs the blocks' browser suite on the real sites (e2e);
+#   prometheus and promtool check the shipped alert rules and dashboard.
+need_pkg() { # $1 command, $2 package
+  command -v "$1" >/dev/null 2>&1 && return 0
+  command -v apt-get >/dev/null 2>&1 || return 0
+  local sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null 2>&1; then
     $sudo apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null
   fi
-fi
+}
+need_pkg pdftotext poppler-utils
+need_pkg chromium chromium
+need_pkg prometheus prometheus
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))

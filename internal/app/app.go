@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/magistere/bridge/internal/metrics"
 	"net"
 	"net/http"
 	"time"
@@ -61,6 +62,11 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	a.Queue.SetDefaultMaxAttempts(cfg.Jobs.MaxAttempts)
 	a.buildServices()
 	registerHandlers(a)
+	domainNames := make([]string, 0, len(cfg.Domains))
+	for _, d := range cfg.Domains {
+		domainNames = append(domainNames, d.Name)
+	}
+	metrics.InitJobSeries(a.Registry.Kinds(), domainNames)
 	// Every job's Moodle reads retry transient failures with capped
 	// backoff (moodle.ReadRetry), in the daemon as in the CLI: a 503 on a
 	// lookup costs a second, not one of the job's attempts (each attempt

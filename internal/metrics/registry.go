@@ -156,6 +156,23 @@ func FencedWrite(kind string) {
 		map[string]string{"kind": kind}, 1)
 }
 
+// InitJobSeries creates, at zero, the counters of events that may never
+// happen in a process's life (a failed run, a takeover, a fenced write) for
+// every job kind and domain, so the dashboard shows 0 instead of "No data"
+// and an alert's increase() has a first sample to compare with.
+func InitJobSeries(kinds, domains []string) {
+	for _, kind := range kinds {
+		Default.Add(LeaseTakeovers, "Jobs taken over after another worker's lease expired, by kind.",
+			map[string]string{"kind": kind}, 0)
+		Default.Add(FencedWrites, "Checkpoint, progress or completion writes refused because the lease token no longer held, by kind.",
+			map[string]string{"kind": kind}, 0)
+		for _, domain := range domains {
+			Default.Add(JobRuns, "Job handler runs by kind, domain and outcome.",
+				map[string]string{"kind": kind, "domain": domain, "outcome": OutcomeFailed}, 0)
+		}
+	}
+}
+
 // SetGauge sets a process-wide gauge, e.g. the calendar's last covered
 // date as a Unix time. name must be a valid Prometheus metric name starting
 // with "bridge_".
