@@ -331,11 +331,17 @@ func (s *Service) archiveSteps(ctx context.Context, sp stepper, req Request) (Re
 	// one transaction: a crash cannot leave an archived state without its
 	// record, nor a record of an archiving that was not recorded.
 	who := actor(req.RequestedBy)
-	return res, s.recordChangeWith(sp, next, p.State, workflow.Archive, who, &res, func(ctx context.Context, tx *store.Tx) (any, error) {
+	var done json.RawMessage // the record's id; a state name for a job checkpointed before they were one step
+	err = s.recordChangeWith(sp, next, p.State, workflow.Archive, who, &res, func(ctx context.Context, tx *store.Tx) (any, error) {
 		id, err := recordArchive(ctx, tx, p, res, jobID, who)
 		res.RecordID = id
 		return id, err
-	}, &res.RecordID)
+	}, &done)
+	if err == nil && res.RecordID == 0 && json.Unmarshal(done, &res.RecordID) != nil {
+		// Resumed from an older checkpoint: its "record" step saved the id.
+		_ = sp.step("record", func(ctx context.Context) (any, error) { return nil, nil }, &res.RecordID)
+	}
+	return res, err
 }
 
 func recordArchive(ctx context.Context, tx *store.Tx, p Plan, res Result, jobID int64, who string) (int64, error) {
