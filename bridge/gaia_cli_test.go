@@ -65,7 +65,8 @@ domains:
 	}
 	formations := writeCP1252(t, dir, "Formations_2026.csv",
 		"Identifiant du dispositif|Identifiant du module|N° de groupe|Libellé du module|Date de début|Date de fin|Lieu",
-		"26A0010123|45001|1|Lire et écrire au cycle 2|12/01/2026|13/01/2026|Collège Jean Moulin")
+		"26A0010123|45001|1|Lire et écrire au cycle 2|12/01/2026|13/01/2026|Collège Jean Moulin",
+		"26A0010123|45001|2|Lire et écrire au cycle 2|19/01/2026|20/01/2026|Collège Jean Moulin")
 	intervenants := writeCP1252(t, dir, "Intervenants_2026.csv",
 		"Dispositif|Module|Groupe|NUMEN|Nom|Prénom|Courriel",
 		"26A0010123|45001|1|12E3456789ABC|DAUDÉ|Noël|noel.daude@ac-a.fr")
@@ -95,6 +96,11 @@ domains:
 	r = run("gaia", "link", "--domain", "ac-a", "--course", course, "--session", "26a0010123/45001/1")
 	if r.code != 0 || !strings.Contains(r.stdout, "linked to GAIA session 26A0010123/45001/1 (Lire et écrire au cycle 2, 2026-01-12") {
 		t.Fatalf("link: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Linked already: another session is refused until the operator unlinks.
+	r = run("--lang", "fr", "gaia", "link", "--domain", "ac-a", "--course", course, "--session", "26A0010123/45001/2")
+	if r.code != 1 || !strings.Contains(r.stderr, "est déjà lié à une autre session GAIA : lancer d'abord « bridge gaia unlink » (already_linked)") {
+		t.Fatalf("link to a second session: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
 	r = run("gaia", "sync", "--domain", "ac-a", "--dry-run")

@@ -193,4 +193,8 @@ var frPhrases = []phrase{
 	{regexp.MustCompile(`^(--[a-z-]+): no category "(.*)" on (\S+) .*$`), `$1 : aucune catégorie « $2 » sur $3 (ni id, ni numéro d'identification, ni chemin « Parent / Enfant »)`},
 	{regexp.MustCompile(`^(--[a-z-]+): "(.*)" names (\d+) (courses|accounts|categories) on (\S+): (.*); give the id$`), "$1 : « $2 » désigne $3 objets sur $5 : $6 ; donner l'id"},
 	{regexp.MustCompile(`^(.*) not found$`), "$1 introuvable"},
+	// Services' sentences (package gaia) that are neither refusals nor typed.
+	{regexp.MustCompile(`^(?:.*: )?--session wants dispositif/module/groupe, got "(.*)"$`), "--session attend dispositif/module/groupe, pas « $1 »"},
+	{regexp.MustCompile(`^(?:.*: )?course (\d+) is not linked to a GAIA session$`), "le cours $1 n'est lié à aucune session GAIA : rien à délier"},
+	{regexp.MustCompile(`^(--[a-z-]+) ([A-Z]+) is required$`), "$1 $2 est obligatoire"},
 }

@@ -30,6 +30,9 @@ func TestServiceErrorsSpeakTheOperatorsLanguage(t *testing.T) {
 		{[]string{"jobs", "cancel", "999"}, "tâche 999 introuvable", "job 999: not found"},
 		{[]string{"offer", "approve", "--request", "999"}, "demande de parcours 999 introuvable", "offer request 999: not found"},
 		{[]string{"offer", "reject", "--request", "999", "--reason", "x"}, "demande de parcours 999 introuvable", "offer request 999: not found"},
+		{[]string{"gaia", "unlink", "--domain", "ac-a", "--course", "1"}, "le cours 1 n'est lié à aucune session GAIA", "course 1 is not linked to a GAIA session"},
+		{[]string{"gaia", "link", "--domain", "ac-a", "--course", "1", "--session", "bad"},
+			"--session attend dispositif/module/groupe, pas « bad »", `--session wants dispositif/module/groupe, got "bad"`},
 		{[]string{"tracking", "list", "--domain", "nope", "--course", "1"},
 			"domaine « nope » inconnu (configurés : ac-a) ; vérifier --domain", `unknown domain "nope" (configured: [ac-a])`},
 	}

@@ -77,8 +77,9 @@ func (l *Linker) Link(ctx context.Context, req LinkRequest) (Linked, error) {
 			"no imported GAIA file of %s names session %s: import the files first", req.Domain, key)
 	}
 	err = l.St.LinkGaiaSession(ctx, store.GaiaLink{Domain: req.Domain, CourseID: req.CourseID, SessionKey: key, LinkedBy: req.Actor})
-	if errors.Is(err, store.ErrConflict) {
-		return Linked{}, fmt.Errorf("%v (gaia unlink first)", err)
+	if errors.Is(err, store.ErrConflict) { // linked to another session: the operator unlinks first, on purpose
+		return Linked{}, refusal.New("already_linked", "le cours %d est déjà lié à une autre session GAIA : lancer d'abord « bridge gaia unlink »",
+			"course %d is already linked to another GAIA session: run `bridge gaia unlink` first", req.CourseID)
 	}
 	if err != nil {
 		return Linked{}, err
