@@ -142,6 +142,14 @@ domains:
 		second["status"] != "unknown" || second["problem"] != true {
 		t.Errorf("csv rows: %v", rows)
 	}
+	pp := field("csv_preview_problems")
+	prow, _ := pp["rows"].([]any)
+	groups, _ := pp["groups"].([]any)
+	if pp["ok"] != true || pp["filtered"] != true || pp["totalrows"] != float64(1) || len(prow) != 1 ||
+		prow[0].(map[string]any)["status"] != "unknown" || len(groups) != 1 ||
+		groups[0].(map[string]any)["name"] != "G1" || groups[0].(map[string]any)["count"] != float64(1) {
+		t.Errorf("csv preview, problems only with a group: %v", pp)
+	}
 	if p := field("csv_preview_participant"); p["ok"] != false || p["status"] != float64(403) {
 		t.Errorf("participant preview: %v", p)
 	}

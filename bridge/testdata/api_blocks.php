@@ -66,6 +66,8 @@ $out['workflow_preview'] = $wf->preview_sessions($course, ['name' => 'Lecture', 
 $csv = new block_bridge_csv\local\data_source($client, $formateur, 'en');
 $file = "email;nom;prenom\nalice@ac-a.fr;ALICE;Alice\ninconnu@ac-a.fr;X;Y\n";
 $out['csv_preview'] = $csv->preview($course, $file);
+// The problem rows only, one per page, with a group: the bridge filters and pages, and counts the group's people.
+$out['csv_preview_problems'] = $csv->preview($course, $file, ['group' => 'G1'], 0, 1, true);
 $out['csv_preview_participant'] = (new block_bridge_csv\local\data_source($client, $participant, 'en'))->preview($course, $file);
 $applied = $csv->apply($course, $file);
 $out['csv_apply'] = $applied;

@@ -38,6 +38,18 @@ type PreviewAnswer struct {
 	PerPage   int               `json:"per_page"`
 	Pages     int               `json:"pages"`
 	TotalRows int               `json:"total_rows"`
+	// Groups counts, over the whole file, the people each group will
+	// receive: a page of rows alone would undercount them.
+	Groups map[string]int `json:"groups"`
+	// ProblemsOnly says the rows (and TotalRows, Pages) are those of
+	// ?problems=1: the rows that will not be enrolled as asked.
+	ProblemsOnly bool `json:"problems_only"`
+}
+
+// okStatuses are the rows that go as asked; every other row is a problem
+// the preview's "problems only" filter keeps.
+var okStatuses = map[enrol.Status]bool{
+	enrol.StatusWillEnrol: true, enrol.StatusWillCreate: true, enrol.StatusAlreadyEnrolled: true,
 }
 
 // Preview pages: the default and the largest page of rows.
@@ -233,6 +245,22 @@ func (s *Server) enrolPreview(w http.ResponseWriter, r *http.Request) {
 		labels[st] = enrol.StatusMessage(st, lang)
 	}
 	rep := enrol.NewReport(c.Domain, plan, true)
+	groups := map[string]int{}
+	for _, e := range rep.Rows {
+		for _, g := range e.NewGroups {
+			groups[g]++
+		}
+	}
+	problemsOnly := r.URL.Query().Get("problems") == "1"
+	if problemsOnly {
+		var kept []enrol.Entry
+		for _, e := range rep.Rows {
+			if !okStatuses[e.Status] {
+				kept = append(kept, e)
+			}
+		}
+		rep.Rows = kept
+	}
 	total := len(rep.Rows)
 	from := min((page-1)*perPage, total)
 	rep.Rows = rep.Rows[from:min(from+perPage, total)]
@@ -243,7 +271,7 @@ func (s *Server) enrolPreview(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, PreviewAnswer{Report: rep, Labels: labels, Reasons: reasons, Page: page, PerPage: perPage,
-		Pages: (total + perPage - 1) / perPage, TotalRows: total})
+		Pages: (total + perPage - 1) / perPage, TotalRows: total, Groups: groups, ProblemsOnly: problemsOnly})
 }
 
 func (s *Server) enrolApply(w http.ResponseWriter, r *http.Request) {

@@ -72,3 +72,64 @@ func TestPreviewIsPaged(t *testing.T) {
 		}
 	}
 }
+
+// TestPreviewGroupsAndProblemsCoverTheWholeFile: the people a group will
+// receive are counted over every row, not the page shown, and the
+// "problems only" filter pages through the problem rows of the whole file.
+func TestPreviewGroupsAndProblemsCoverTheWholeFile(t *testing.T) {
+	e := newEnv(t, nil)
+	course := e.course("SESSION-GRP", 1)
+	e.seedUsers(formateurUsername)
+	e.enrol(course, roleEditingTeach, formateurUsername)
+	const known, unknown = 700, 300
+	var names []string
+	for i := 0; i < known; i++ {
+		names = append(names, fmt.Sprintf("p%d", i))
+	}
+	e.seedUsers(names...)
+	var b strings.Builder
+	b.WriteString("email;nom;prenom\n")
+	for i := 0; i < known+unknown; i++ {
+		if i%10 < 7 {
+			fmt.Fprintf(&b, "p%d@ac-a.fr;NOM;Prenom\n", i/10*7+i%10)
+		} else {
+			fmt.Fprintf(&b, "inconnu%d@ac-a.fr;NOM;Prenom\n", i)
+		}
+	}
+	type answer struct {
+		Rows         []map[string]any `json:"rows"`
+		TotalRows    int              `json:"total_rows"`
+		Pages        int              `json:"pages"`
+		Groups       map[string]int   `json:"groups"`
+		ProblemsOnly bool             `json:"problems_only"`
+	}
+	get := func(query string) answer {
+		t.Helper()
+		a := e.call("POST", fmt.Sprintf("/api/v1/courses/%d/enrol/preview?lang=fr&group=G1%s", course, query), "ac-a", secretA,
+			e.users[formateurUsername], "text/csv", []byte(b.String()))
+		if a.status != 200 {
+			t.Fatalf("preview%s: %d %s", query, a.status, a.body)
+		}
+		var out answer
+		if err := json.Unmarshal(a.body, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	all := get("&per_page=100")
+	if len(all.Rows) != 100 || all.TotalRows != known+unknown || all.Groups["G1"] != known || all.ProblemsOnly {
+		t.Fatalf("whole preview: %d rows of %d, groups %v (want G1: %d over the whole file)", len(all.Rows), all.TotalRows, all.Groups, known)
+	}
+	problems := get("&per_page=100&problems=1&page=3")
+	if !problems.ProblemsOnly || problems.TotalRows != unknown || problems.Pages != 3 || len(problems.Rows) != 100 {
+		t.Fatalf("problems only, page 3: %d rows of %d in %d pages", len(problems.Rows), problems.TotalRows, problems.Pages)
+	}
+	for _, r := range problems.Rows {
+		if r["status"] != "unknown" {
+			t.Fatalf("a row that goes as asked in the problems filter: %v", r)
+		}
+	}
+	if problems.Groups["G1"] != known {
+		t.Fatalf("the group count does not depend on the filter: %v", problems.Groups)
+	}
+}

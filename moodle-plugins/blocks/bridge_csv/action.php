@@ -141,8 +141,8 @@ if ($step === 'preview') {
         'draftid' => $draftid, 'group' => $group, 'unknown' => $unknown, 'role' => $role, 'removeabsent' => $removeabsent,
         'splitsessions' => $sessions, 'maxpersession' => $maxpersession, 'problems' => (int)$problems]);
     $PAGE->set_url($url);
-    $preview = block_page::call(function() use ($source, $courseid, $csv, $options) {
-        return ['status' => 200] + $source->preview($courseid, $csv, $options);
+    $preview = block_page::call(function() use ($source, $courseid, $csv, $options, $page, $perpage, $problems) {
+        return ['status' => 200] + $source->preview($courseid, $csv, $options, $page, $perpage, (bool)$problems);
     });
     echo $OUTPUT->header();
     echo $OUTPUT->heading(get_string('previewof', 'block_bridge_csv', $coursename));
@@ -155,7 +155,9 @@ if ($step === 'preview') {
         echo $OUTPUT->footer();
         exit;
     }
-    $rows = $problems ? array_values(array_filter($preview['rows'], function($r) {
+    // One page of rows, paged (and filtered to the problem rows) by the bridge over the whole file; the local filter
+    // only matters for a bridge that does not filter.
+    $rows = $problems && empty($preview['filtered']) ? array_values(array_filter($preview['rows'], function($r) {
         return $r['problem'];
     })) : $preview['rows'];
     $toenrol = 0;
@@ -175,7 +177,7 @@ if ($step === 'preview') {
     }
     $tpl = [
         'total' => $preview['total'], 'counts' => $preview['counts'], 'groups' => $preview['groups'] ?? [],
-        'group' => $group, 'rows' => array_slice($rows, $page * $perpage, $perpage), 'problems' => $problems,
+        'group' => $group, 'rows' => $rows, 'problems' => $problems,
         'allurl' => (new moodle_url($url, ['problems' => 0]))->out(false),
         'problemsurl' => (new moodle_url($url, ['problems' => 1]))->out(false),
         'confirmlabel' => get_string('enrolnumber', 'block_bridge_csv', $toenrol), 'canconfirm' => $toenrol > 0,
@@ -186,7 +188,7 @@ if ($step === 'preview') {
         'actionurl' => (new moodle_url('/blocks/bridge_csv/action.php'))->out(false),
     ];
     echo $OUTPUT->render_from_template('block_bridge_csv/preview', $tpl);
-    echo $OUTPUT->paging_bar(count($rows), $page, $perpage, $url);
+    echo $OUTPUT->paging_bar($preview['totalrows'], $page, $perpage, $url);
     echo $OUTPUT->footer();
     exit;
 }

@@ -84,8 +84,18 @@ class data_source {
      * @return array
      * @throws \local_bridge\bridge_client_exception
      */
-    public function preview(int $courseid, string $csv, array $options = []): array {
-        $r = $this->api->post("/api/v1/courses/$courseid/enrol/preview", $csv, self::options($options));
+    public function preview(int $courseid, string $csv, array $options = [], int $page = 0, int $perpage = 0,
+            bool $problems = false): array {
+        // The bridge pages the rows (and filters the problem rows) over the whole file; without a page size it
+        // answers its first page.
+        $query = self::options($options);
+        if ($perpage > 0) {
+            $query += ['page' => (string)($page + 1), 'per_page' => (string)$perpage];
+        }
+        if ($problems) {
+            $query['problems'] = '1';
+        }
+        $r = $this->api->post("/api/v1/courses/$courseid/enrol/preview", $csv, $query);
         if ($r['status'] !== 200) {
             return ['ok' => false, 'status' => $r['status'], 'message' => (string)($r['data']['message'] ?? '')];
         }
@@ -116,12 +126,19 @@ class data_source {
         foreach ($r['data']['counts']['by_status'] ?? [] as $status => $n) {
             $counts[] = ['status' => $status, 'label' => (string)($labels[$status] ?? $status), 'count' => (int)$n];
         }
+        // The bridge counts each group's people over the whole file (bridges before 0.3 did not: count this page).
+        if (isset($r['data']['groups']) && is_array($r['data']['groups'])) {
+            $groups = $r['data']['groups'];
+        }
         $grouplist = [];
         foreach ($groups as $name => $n) {
             $grouplist[] = ['name' => $name, 'count' => $n];
         }
         return ['ok' => true, 'rows' => $rows, 'counts' => $counts, 'groups' => $grouplist,
-            'total' => (int)($r['data']['counts']['total'] ?? 0)];
+            'total' => (int)($r['data']['counts']['total'] ?? 0),
+            // The rows the pages go through: every row, or the problem rows when filtered.
+            'totalrows' => (int)($r['data']['total_rows'] ?? count($rows)),
+            'filtered' => !empty($r['data']['problems_only'])];
     }
 
     /**
