@@ -201,20 +201,8 @@ func (r *Run) Lease() store.Lease { return r.lease }
 // Steps must be idempotent up to their checkpoint: a crash between fn and
 // the save re-runs fn on the next attempt.
 func (r *Run) Step(name string, fn func(ctx context.Context) (any, error), out any) error {
-	r.stepsMu.Lock()
-	saved, done := r.steps[name]
-	r.stepsMu.Unlock()
-	if done {
-		r.log.Debug().Str("step", name).Msg("step already done, skipped")
-		return decodeStep(name, saved, out)
-	}
-	if err := r.ctx.Err(); err != nil {
-		return fmt.Errorf("jobs: step %s: %w", name, context.Cause(r.ctx))
-	}
-	// A worker whose job was taken over stops here, before the step's
-	// effects.
-	if err := r.CheckLease(r.ctx); err != nil {
-		return fmt.Errorf("jobs: step %s: %w", name, err)
+	if done, err := r.startStep(name, out); done || err != nil {
+		return err
 	}
 	res, err := r.runStep(name, fn)
 	if err != nil {
@@ -234,6 +222,34 @@ func (r *Run) Step(name string, fn func(ctx context.Context) (any, error), out a
 		}
 		return fmt.Errorf("jobs: step %s: checkpoint: %w", name, err)
 	}
+	return r.finishStep(name, raw, out)
+}
+
+// startStep is how Step and StepTx begin: a step an earlier attempt
+// finished is skipped (done, its saved result decoded into out); a
+// cancelled run, or a worker whose job was taken over, stops here, before
+// the step's effects.
+func (r *Run) startStep(name string, out any) (done bool, err error) {
+	r.stepsMu.Lock()
+	saved, ok := r.steps[name]
+	r.stepsMu.Unlock()
+	if ok {
+		r.log.Debug().Str("step", name).Msg("step already done, skipped")
+		return true, decodeStep(name, saved, out)
+	}
+	if err := r.ctx.Err(); err != nil {
+		return false, fmt.Errorf("jobs: step %s: %w", name, context.Cause(r.ctx))
+	}
+	if err := r.CheckLease(r.ctx); err != nil {
+		return false, fmt.Errorf("jobs: step %s: %w", name, err)
+	}
+	return false, nil
+}
+
+// finishStep is how Step and StepTx end once the checkpoint is saved: the
+// result is remembered for this attempt and decoded into out, so a fresh
+// and a skipped step give identical values.
+func (r *Run) finishStep(name string, raw json.RawMessage, out any) error {
 	r.stepsMu.Lock()
 	r.steps[name] = raw
 	r.stepsMu.Unlock()
@@ -249,18 +265,8 @@ func (r *Run) Step(name string, fn func(ctx context.Context) (any, error), out a
 // checkpoint together or neither, so the step happens exactly once. fn
 // must touch the store only through tx (see store.Tx).
 func (r *Run) StepTx(name string, fn func(ctx context.Context, tx *store.Tx) (any, error), out any) error {
-	r.stepsMu.Lock()
-	saved, done := r.steps[name]
-	r.stepsMu.Unlock()
-	if done {
-		r.log.Debug().Str("step", name).Msg("step already done, skipped")
-		return decodeStep(name, saved, out)
-	}
-	if err := r.ctx.Err(); err != nil {
-		return fmt.Errorf("jobs: step %s: %w", name, context.Cause(r.ctx))
-	}
-	if err := r.CheckLease(r.ctx); err != nil {
-		return fmt.Errorf("jobs: step %s: %w", name, err)
+	if done, err := r.startStep(name, out); done || err != nil {
+		return err
 	}
 	var raw json.RawMessage
 	err := r.st.InTx(r.ctx, "step "+name, func(tx *store.Tx) error {
@@ -284,13 +290,7 @@ func (r *Run) StepTx(name string, fn func(ctx context.Context, tx *store.Tx) (an
 		}
 		return fmt.Errorf("jobs: step %s: %w", name, err)
 	}
-	r.stepsMu.Lock()
-	r.steps[name] = raw
-	r.stepsMu.Unlock()
-	if err := r.crash(CrashPoint{Step: name, Saved: true}); err != nil {
-		return fmt.Errorf("jobs: step %s: %w", name, err)
-	}
-	return decodeStep(name, raw, out)
+	return r.finishStep(name, raw, out)
 }
 
 // StepRetry is how a step that failed with a retryable error is run
