@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -146,18 +147,24 @@ func runJobsSubmit(ctx context.Context, env *cliEnv, args []string) error {
 	if !json.Valid([]byte(*payload)) {
 		return usagef("--payload is not valid JSON")
 	}
-	cfg, err := env.loadConfig()
+	// The app knows the kinds its workers handle and the configured
+	// domains: a job nobody can run, or for a domain that does not exist,
+	// would wait in the queue for ever.
+	a, err := env.openApp(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := env.openStore(ctx)
-	if err != nil {
-		return err
+	defer a.Close()
+	if _, ok := a.Registry.Lookup(*kind); !ok {
+		return usagef("--kind %q is no job kind; the kinds are: %s", *kind, strings.Join(a.Registry.Kinds(), ", "))
 	}
-	defer st.Close()
-	q := jobs.NewQueue(st)
-	q.SetDefaultMaxAttempts(cfg.Jobs.MaxAttempts) // as serve's queue does
-	j, created, err := q.Submit(ctx, jobs.Spec{Kind: *kind, Domain: *domain, Payload: json.RawMessage(*payload), Key: *key, RequestedBy: cliActor()})
+	if *domain != "" {
+		if _, err := a.Fleet.Get(*domain); err != nil {
+			return usagef("--domain: %v", err)
+		}
+	}
+	// a.Queue has the configured default attempts, as serve's queue does.
+	j, created, err := a.Queue.Submit(ctx, jobs.Spec{Kind: *kind, Domain: *domain, Payload: json.RawMessage(*payload), Key: *key, RequestedBy: cliActor()})
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,14 @@ func TestJobsCommands(t *testing.T) {
 	if r = run("jobs", "submit", "--kind", "x", "--payload", "{not json"); r.code != 2 {
 		t.Errorf("invalid payload: exit %d, want 2", r.code)
 	}
+	// A kind no worker handles, or a domain not configured, would wait in
+	// the queue for ever: refused, with the kinds listed.
+	if r = run("jobs", "submit", "--kind", "nope.kind"); r.code != 2 || !strings.Contains(r.stderr, "diagnostic.record") {
+		t.Errorf("unknown kind: %+v, want exit 2 listing the kinds", r)
+	}
+	if r = run("jobs", "submit", "--kind", "diagnostic.record", "--domain", "ac-nowhere"); r.code != 2 || !strings.Contains(r.stderr, "ac-nowhere") {
+		t.Errorf("unknown domain: %+v, want exit 2 naming it", r)
+	}
 	r = run("jobs", "list", "--state", "queued")
 	if r.code != 0 || !strings.Contains(r.stdout, "diagnostic.record") || strings.Count(r.stdout, "\n") != 2 {
 		t.Fatalf("list: %+v", r)
