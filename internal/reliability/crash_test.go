@@ -54,6 +54,10 @@ type crashEnv struct {
 	mu    sync.Mutex
 	seen  []jobs.CrashPoint // the watched job's points, in order
 	watch atomic.Int64      // the job whose points are listed or crashed
+	// submitting is set while the measured command submits its job: the
+	// pool may run it before its id is known, and its first points must
+	// not pass unwatched (the crash "was never reached again").
+	submitting atomic.Bool
 	// crashAt is the point to die at (zero: none), crashed is closed then.
 	crashAt jobs.CrashPoint
 	armed   bool
@@ -104,6 +108,9 @@ func newCrashEnv(t *testing.T, crashAt *jobs.CrashPoint) *crashEnv {
 
 // hook lists the watched job's crash points and dies once at crashAt.
 func (e *crashEnv) hook(j store.Job, at jobs.CrashPoint) bool {
+	for e.submitting.Load() && e.watch.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
 	if j.ID != e.watch.Load() {
 		return false
 	}
@@ -151,10 +158,12 @@ func (e *crashEnv) runJob(j store.Job, err error) store.Job {
 // command is the measured job: submitted, watched, run to its end.
 func (e *crashEnv) command(submit func() (store.Job, error)) store.Job {
 	e.t.Helper()
+	e.submitting.Store(true)
 	j, err := submit()
 	if err == nil {
 		e.watch.Store(j.ID)
 	}
+	e.submitting.Store(false)
 	return e.runJob(j, err)
 }
 
