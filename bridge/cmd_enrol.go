@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,7 +14,6 @@ import (
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/fr"
-	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
 )
 
@@ -72,10 +70,7 @@ func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	}
-	if opts.Directory, _, err = enrol.DirectoryFor(d); err != nil {
-		return err
-	}
-	plan, err := enrol.PlanFile(ctx, d.Client, bytes.NewReader(file), opts)
+	plan, err := a.Enrol.Preview(ctx, f.domain, file, opts)
 	if err != nil {
 		var oe *enrol.OptionError
 		if errors.As(err, &oe) {
@@ -94,11 +89,7 @@ func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		return finishEnrol(env, f, rep)
 	}
-	payload, err := enrol.StoredPayload(ctx, a.Store, file, opts)
-	if err != nil {
-		return err
-	}
-	rep, err = applyInProcess(ctx, env, a, f.domain, payload, plan.FileSHA256)
+	rep, err = applyInProcess(ctx, env, a, f.domain, file, opts)
 	if err != nil {
 		return err
 	}
@@ -186,10 +177,9 @@ func parseDay(flagName, v string) (int64, error) {
 
 // applyInProcess submits the job and runs a local pool until it ends, so
 // the command works without a daemon.
-func applyInProcess(ctx context.Context, env *cliEnv, a *app.App, domain string, p enrol.JobPayload, sha string) (*enrol.Report, error) {
+func applyInProcess(ctx context.Context, env *cliEnv, a *app.App, domain string, file []byte, opts enrol.PlanOptions) (*enrol.Report, error) {
 	// A finished job with this key is not reused: this run found work.
-	job, created, err := enrol.SubmitApply(ctx, a.Queue, jobs.Spec{Kind: enrol.KindApply, Domain: domain, Payload: p,
-		Key: enrol.JobKey(domain, sha, p.Options), RequestedBy: "cli:" + os.Getenv("USER")})
+	job, created, err := a.Enrol.Submit(ctx, domain, file, opts, "cli:"+os.Getenv("USER"))
 	if err != nil {
 		return nil, err
 	}

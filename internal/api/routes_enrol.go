@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/fr"
-	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
 )
 
@@ -225,16 +223,7 @@ func (s *Server) enrolPreview(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, err := s.deps.Fleet.Get(c.Domain)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if opts.Directory, _, err = enrol.DirectoryFor(d); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	plan, err := enrol.PlanFile(r.Context(), d.Client, bytes.NewReader(file), opts)
+	plan, err := s.deps.Enrol.Preview(r.Context(), c.Domain, file, opts)
 	if err != nil {
 		s.failEnrol(w, r, err)
 		return
@@ -279,16 +268,9 @@ func (s *Server) enrolApply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sha := enrol.FileSHA256(file)
-	payload, err := enrol.StoredPayload(r.Context(), s.deps.Store, file, opts)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	// The same file again after the first run finished is a new run (Moodle
 	// may have changed since), not the old job's answer.
-	job, created, err := enrol.SubmitApply(r.Context(), s.deps.Queue, jobs.Spec{Kind: enrol.KindApply, Domain: c.Domain,
-		Payload: payload, Key: enrol.JobKey(c.Domain, sha, opts), RequestedBy: actor(c)})
+	job, created, err := s.deps.Enrol.Submit(r.Context(), c.Domain, file, opts, actor(c))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/magistere/bridge/internal/domains"
+	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/logging"
@@ -48,6 +49,7 @@ type Deps struct {
 	Queue    *jobs.Queue
 	Fleet    *domains.Fleet
 	Workflow *workflow.Service
+	Enrol    *enrol.Service
 	Roles    RoleSource // nil: MoodleRoles over Fleet
 	Offer    OfferService
 	Tracking TrackingService

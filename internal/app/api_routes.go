@@ -46,8 +46,8 @@ func (a *App) NewAPI() *api.Server {
 func (a *App) apiDeps() api.Deps {
 	return api.Deps{
 		Store: a.Store, Queue: a.Queue, Fleet: a.Fleet,
-		Workflow: a.Workflow,
-		Offer:    a.apiOffer(), Tracking: a.apiTracking(), Archive: archiveAPI{svc: a.Archive},
+		Workflow: a.Workflow, Enrol: a.Enrol,
+		Offer: a.apiOffer(), Tracking: a.apiTracking(), Archive: archiveAPI{svc: a.Archive},
 	}
 }
 

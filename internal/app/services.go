@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/magistere/bridge/internal/archive"
+	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/offer"
 	"github.com/magistere/bridge/internal/tracking"
 	"github.com/magistere/bridge/internal/workflow"
@@ -19,6 +20,7 @@ type Services struct {
 	Offer    *offer.Service
 	Archive  *archive.Service
 	Tracking *tracking.Service
+	Enrol    *enrol.Service
 }
 
 // buildServices builds each feature's service over the app's store,
@@ -28,6 +30,7 @@ func (a *App) buildServices() {
 	a.Workflow = workflow.New(a.Store, a.Fleet, a.Queue)
 	a.Offer = offer.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)
 	a.Tracking = tracking.New(a.Store, a.Fleet)
+	a.Enrol = enrol.New(a.Store, a.Fleet, a.Queue)
 	a.Archive = archive.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)
 	a.Archive.SetCatalogue(offerCatalogue{StoreCatalogue: archive.StoreCatalogue{St: a.Store}, offers: a.Offer})
 }

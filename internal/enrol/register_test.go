@@ -1,0 +1,20 @@
+package enrol
+
+import (
+	"testing"
+
+	"github.com/magistere/bridge/internal/jobs"
+)
+
+// TestRegisterBindsEnrolApply: the service registers its own job kind
+// (app only calls Register), and nothing else.
+func TestRegisterBindsEnrolApply(t *testing.T) {
+	reg := jobs.NewRegistry()
+	New(nil, nil, nil).Register(reg)
+	if _, ok := reg.Lookup(KindApply); !ok {
+		t.Errorf("Register leaves %s without a handler", KindApply)
+	}
+	if n := len(reg.Kinds()); n != 1 {
+		t.Errorf("Register bound %d kinds (%v), want only %s", n, reg.Kinds(), KindApply)
+	}
+}
