@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,13 +28,7 @@ import (
 func TestAdversarialReruns(t *testing.T) {
 	run(t, "adversarial-reruns", func(e *env) *state {
 		e.needsContextLocking("academie")
-		// A short lease: the restarted serve takes the killed one's job over.
-		f, err := os.OpenFile(e.config, os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		fmt.Fprint(f, "jobs:\n  lease_duration: 2s\n")
-		f.Close()
+		e.shortLease() // the restarted serve takes the killed one's job over
 		client := e.tg.site("academie").client
 		parc := e.parcours("academie", "E2E-ADV")
 		create := []string{"sessions", "create", "--domain", "academie", "--from", parc, "--name", "Adverse",
@@ -176,9 +171,7 @@ func manualWithEnrolments(manual, enrolled *state, s1 string) *state {
 	return out
 }
 
-// archiveKilled queues course's archive, runs `bridge serve` until the job
-// has its first checkpoint, kills it (SIGKILL), and runs another serve
-// until the job succeeds. It reports whether the kill came mid-job.
+// archiveKilled queues course's archive and runs it through killedServe.
 func (e *env) archiveKilled(course string) bool {
 	e.t.Helper()
 	c := e.mustCourse("academie", course)
@@ -188,6 +181,14 @@ func (e *env) archiveKilled(course string) bool {
 		"--payload", payload)), &sub); err != nil || sub.ID == 0 {
 		e.t.Fatalf("[%s] jobs submit: %v", e.tg.kind, err)
 	}
+	return e.killedServe(sub.ID)
+}
+
+// killedServe runs `bridge serve` until the queued job has its first
+// checkpoint, kills it (SIGKILL), and runs another serve until the job
+// succeeds. It reports whether the kill came mid-job.
+func (e *env) killedServe(job int64) bool {
+	e.t.Helper()
 	st, err := store.Open(e.ctx, "", e.dir)
 	if err != nil {
 		e.t.Fatal(err)
@@ -196,11 +197,11 @@ func (e *env) archiveKilled(course string) bool {
 	first := e.startServe("serve1")
 	mid := false
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		j, err := st.GetJob(e.ctx, sub.ID)
+		j, err := st.GetJob(e.ctx, job)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		steps, _ := st.Steps(e.ctx, sub.ID)
+		steps, _ := st.Steps(e.ctx, job)
 		if j.Finished() {
 			break
 		}
@@ -214,7 +215,7 @@ func (e *env) archiveKilled(course string) bool {
 	second := e.startServe("serve2")
 	defer func() { second.Process.Signal(syscall.SIGTERM); second.Wait() }()
 	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		j, err := st.GetJob(e.ctx, sub.ID)
+		j, err := st.GetJob(e.ctx, job)
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -222,11 +223,74 @@ func (e *env) archiveKilled(course string) bool {
 		case store.JobSucceeded:
 			return mid
 		case store.JobFailed, store.JobCancelled:
-			e.t.Fatalf("[%s] the archive job after the kill: %s %s", e.tg.kind, j.State, j.LastError)
+			e.t.Fatalf("[%s] job %d after the kill: %s %s", e.tg.kind, job, j.State, j.LastError)
 		}
 	}
-	e.t.Fatalf("[%s] the archive job did not finish after the restart", e.tg.kind)
+	e.t.Fatalf("[%s] job %d did not finish after the restart", e.tg.kind, job)
 	return false
+}
+
+// shortLease makes a killed serve's jobs taken over after 2 s.
+func (e *env) shortLease() {
+	e.t.Helper()
+	f, err := os.OpenFile(e.config, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer f.Close()
+	fmt.Fprint(f, "jobs:\n  lease_duration: 2s\n")
+}
+
+// TestOfferAdversarial: offer request and approve against what exists
+// (integrity issue, case 2): a shortname held by an unrelated course is
+// refused with that course named, and the course is untouched; the same
+// request twice is refused; a deployment whose `bridge serve` is killed
+// after its first checkpoint ends, after a restart, with one course.
+func TestOfferAdversarial(t *testing.T) {
+	run(t, "offer-adversarial", func(e *env) *state {
+		e.shortLease()
+		orig := e.demoParcours("E2E-OFRADV", "Écrire au cycle 2")
+		_, gab := e.gabarit("academie", nm("E2E-OFRADV-GAB"))
+		offerID := e.shareOffer(orig)
+		before := newState()
+		e.snapCourse(before, "academie", nm("E2E-OFRADV-GAB"))
+		r := e.bridge("offer", "request", "--offer", fmt.Sprint(offerID), "--target", "academie", "--name", "Écrire (académie)",
+			"--shortname", nm("E2E-OFRADV-GAB"))
+		if r.code != 1 || !strings.Contains(r.stderr, "shortname_taken") || !strings.Contains(r.stderr, fmt.Sprint(gab)) {
+			e.t.Errorf("[%s] request for a taken shortname: exit %d\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
+		}
+		after := newState()
+		e.snapCourse(after, "academie", nm("E2E-OFRADV-GAB"))
+		if d := before.diff(after); d != "" {
+			e.t.Errorf("[%s] the refused request changed the gabarit:\n%s", e.tg.kind, d)
+		}
+		short := nm("E2E-OFRADV-AC")
+		req := e.requestOffer(offerID, "academie", "Écrire (académie)", short)
+		r = e.bridge("offer", "request", "--offer", fmt.Sprint(offerID), "--target", "academie", "--name", "Écrire (académie)", "--shortname", short)
+		if r.code != 1 || !(strings.Contains(r.stderr, "already_requested") || strings.Contains(r.stderr, "duplicate_request")) {
+			e.t.Errorf("[%s] the same request again: exit %d\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
+		}
+		out := e.ok("offer", "approve", "--request", req, "--no-wait")
+		m := regexp.MustCompile(`job (\d+) offer.deploy`).FindStringSubmatch(out)
+		if m == nil {
+			e.t.Fatalf("[%s] approve --no-wait: %s", e.tg.kind, out)
+		}
+		var job int64
+		fmt.Sscan(m[1], &job)
+		mid := e.killedServe(job)
+		if e.tg.kind == "real" && !mid {
+			e.t.Error("[real] the deployment ended before the kill: the kill proved nothing")
+		}
+		if n := e.offerCourseCount("academie", short); n != -1 && n != 1 {
+			e.t.Errorf("[real] %d courses %s after a killed deployment", n, short)
+		}
+		st := newState()
+		e.snapCourse(st, "academie", short)
+		e.snapCourse(st, "academie", nm("E2E-OFRADV-GAB"))
+		st.set("state", "%s", e.recordedState("academie", short))
+		st.set("state gabarit", "%s", e.recordedState("academie", nm("E2E-OFRADV-GAB")))
+		return st
+	})
 }
 
 // startServe starts `bridge serve` (its output in the scenario's folder).
