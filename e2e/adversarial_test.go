@@ -112,6 +112,35 @@ func TestAdversarialReruns(t *testing.T) {
 		}
 		same("enrol after a hand unenrolment", enrolled)
 
+		// attendance mark: again is unchanged; with someone unenrolled by
+		// hand in the list, refused and nothing recorded (all or nothing).
+		mark := func(who ...string) result {
+			var mails []string
+			for _, w := range who {
+				mails = append(mails, w+".x@"+dom)
+			}
+			return e.bridge("attendance", "mark", "--domain", "academie", "--course", s1, "--users", strings.Join(mails, ","))
+		}
+		if r := mark("ana", "cle"); r.code != 0 || strings.Count(r.stdout, "-> Formation terminée") != 2 || strings.Contains(r.stdout, "unchanged") {
+			e.t.Errorf("[%s] attendance mark: exit %d\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
+		}
+		if r := mark("ana", "cle"); r.code != 0 || strings.Count(r.stdout, "(unchanged)") != 2 {
+			e.t.Errorf("[%s] attendance mark again: exit %d\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
+		}
+		dan := e.users("academie", "email", "dan.x@"+dom)
+		if err := client.UnenrolUsers(e.ctx, []moodle.Unenrolment{{UserID: moodle.Int(dan[0].ID),
+			CourseID: moodle.Int(e.mustCourse("academie", s1).ID)}}); err != nil {
+			e.t.Fatal(err)
+		}
+		if r := mark("eve", "dan"); r.code != 1 || !strings.Contains(r.stderr, "not_participant") {
+			e.t.Errorf("[%s] attendance mark of someone unenrolled by hand: exit %d\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
+		}
+		if marked := e.attendance(e.mustCourse("academie", s1).ID); marked != 2 {
+			e.t.Errorf("[%s] %d participants marked after a refused mark, want 2 (Ana, Clé)", e.tg.kind, marked)
+		}
+		e.ok(enrol...) // Dan back, as the file says
+		same("enrol after a hand unenrolment, again", enrolled)
+
 		// archive / unarchive of the hand-hidden S2: unarchive gives back
 		// what the hand left (hidden), and again is a no-op.
 		e.ok("archive", "--domain", "academie", "--course", s2)
@@ -228,6 +257,22 @@ func (e *env) killedServe(job int64) bool {
 	}
 	e.t.Fatalf("[%s] job %d did not finish after the restart", e.tg.kind, job)
 	return false
+}
+
+// attendance counts the participants marked "Formation terminée" in the
+// scenario's store.
+func (e *env) attendance(courseID int64) int {
+	e.t.Helper()
+	st, err := store.Open(e.ctx, "", e.dir)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer st.Close()
+	marked, err := st.Attendance(e.ctx, "academie", courseID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(marked)
 }
 
 // shortLease makes a killed serve's jobs taken over after 2 s.
