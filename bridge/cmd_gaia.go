@@ -183,7 +183,7 @@ func runGaiaLink(link bool) func(context.Context, *cliEnv, []string) error {
 			if link {
 				return gaiaLink(ctx, env, a, *domain, *course, *session, store.GaiaLinkOptions{Group: strings.TrimSpace(*group), Override: *override})
 			}
-			if err := a.GaiaLinker().Unlink(ctx, *domain, *course, requestedBy()); err != nil {
+			if err := a.Gaia.Unlink(ctx, *domain, *course, requestedBy()); err != nil {
 				return err
 			}
 			if env.format == "json" {
@@ -196,7 +196,7 @@ func runGaiaLink(link bool) func(context.Context, *cliEnv, []string) error {
 }
 
 func gaiaLink(ctx context.Context, env *cliEnv, a *app.App, domain string, course int64, raw string, opts store.GaiaLinkOptions) error {
-	l, err := a.GaiaLinker().Link(ctx, gaia.LinkRequest{Domain: domain, CourseID: course, Session: raw, Options: opts, Actor: requestedBy()})
+	l, err := a.Gaia.Link(ctx, gaia.LinkRequest{Domain: domain, CourseID: course, Session: raw, Options: opts, Actor: requestedBy()})
 	if err != nil {
 		return err
 	}
@@ -228,12 +228,7 @@ func runGaiaSync(ctx context.Context, env *cliEnv, args []string) error {
 	return withGaiaDomain(ctx, env, *domain, func(a *app.App) error {
 		var res gaia.SyncResult
 		if *dryRun {
-			s, err := a.GaiaSyncer(*domain)
-			if err != nil {
-				return err
-			}
-			s.Override = *override
-			r, err := s.Sync(ctx, enrol.Direct{Ctx: ctx}, true)
+			r, err := a.Gaia.Sync(ctx, *domain, *override, true, enrol.Direct{Ctx: ctx})
 			if err != nil {
 				return err
 			}

@@ -83,7 +83,7 @@ func runGaiaScan(ctx context.Context, env *cliEnv, args []string) error {
 
 func scanOneDomain(ctx context.Context, env *cliEnv, a *app.App, domain string, p gaia.ScanPayload) (*gaia.ScanResult, error) {
 	if p.DryRun {
-		return a.GaiaScan(ctx, domain, p, enrol.Direct{Ctx: ctx})
+		return a.Gaia.Scan(ctx, domain, p, enrol.Direct{Ctx: ctx})
 	}
 	job, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: gaia.KindScan, Domain: domain, Payload: p, RequestedBy: requestedBy()})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/magistere/bridge/internal/archive"
 	"github.com/magistere/bridge/internal/enrol"
+	"github.com/magistere/bridge/internal/gaia"
 	"github.com/magistere/bridge/internal/offer"
 	"github.com/magistere/bridge/internal/tracking"
 	"github.com/magistere/bridge/internal/workflow"
@@ -21,6 +22,7 @@ type Services struct {
 	Archive  *archive.Service
 	Tracking *tracking.Service
 	Enrol    *enrol.Service
+	Gaia     *gaia.Service
 }
 
 // buildServices builds each feature's service over the app's store,
@@ -31,8 +33,20 @@ func (a *App) buildServices() {
 	a.Offer = offer.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)
 	a.Tracking = tracking.New(a.Store, a.Fleet)
 	a.Enrol = enrol.New(a.Store, a.Fleet, a.Queue)
+	a.Gaia = gaia.New(a.Store, a.Fleet, a.Cfg, a.Log, gaia.Lifecycle{State: a.sessionState,
+		SessionStates: []string{workflow.StateSessionPreparation, workflow.StateSessionEnCours}})
 	a.Archive = archive.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)
 	a.Archive.SetCatalogue(offerCatalogue{StoreCatalogue: archive.StoreCatalogue{St: a.Store}, offers: a.Offer})
+}
+
+// sessionState places a course in the lifecycle for GAIA linking; a
+// course the lifecycle cannot place is linked as before.
+func (a *App) sessionState(ctx context.Context, domain string, courseID int64) (string, string, bool) {
+	v, err := a.Workflow.Show(ctx, domain, courseID)
+	if err != nil {
+		return "", "", false
+	}
+	return v.State, v.Label, true
 }
 
 // workers are the pool runs StartWorkers began; Close ends and waits for them.

@@ -70,7 +70,7 @@ func chapterGaia(e *Env) error {
 		return fmt.Errorf("create course: %w", err)
 	}
 	// The same checked, audited link as `bridge gaia link`.
-	if _, err := e.App.GaiaLinker().Link(e.Ctx, gaia.LinkRequest{Domain: AcademyA, CourseID: int64(course.ID),
+	if _, err := e.App.Gaia.Link(e.Ctx, gaia.LinkRequest{Domain: AcademyA, CourseID: int64(course.ID),
 		Session: demoGaiaSession, Actor: "demo"}); err != nil {
 		return err
 	}
