@@ -77,6 +77,9 @@ var walkRoutes = map[string]walkRoute{
 	"POST /api/v1/courses/{course}/workflow/{transition}": {req: postJSON(courseURI("/workflow/open"), fixed(`{}`))},
 	"POST /api/v1/courses/{course}/sessions":              {req: postJSON(courseURI("/sessions"), fixed(`{"name":"S","start":"2027-03-01","participants":1,"max":1}`))},
 	"POST /api/v1/courses/{course}/sessions/preview":      {req: postJSON(courseURI("/sessions/preview"), fixed(`{"start":"2027-03-01","participants":10,"max":5}`))},
+	"GET /api/v1/courses/{course}/enrol/options": {req: func(w walkWorld) (string, string, string, []byte) {
+		return "GET", courseURI("/enrol/options")(w), "", nil
+	}},
 	"POST /api/v1/courses/{course}/enrol/preview": {nominative: true, allowed: formateurLevel,
 		req: func(w walkWorld) (string, string, string, []byte) {
 			return "POST", courseURI("/enrol/preview")(w), "text/csv", []byte(walkCSV)

@@ -17,6 +17,7 @@ import (
 )
 
 func (s *Server) routesEnrol(mux router) {
+	mux.HandleFunc("GET "+Prefix+"courses/{course}/enrol/options", s.enrolOptions)
 	mux.HandleFunc("POST "+Prefix+"courses/{course}/enrol/preview", s.enrolPreview)
 	mux.HandleFunc("POST "+Prefix+"courses/{course}/enrol/apply", s.enrolApply)
 	mux.HandleFunc("GET "+Prefix+"courses/{course}/enrol/reports/{job}", s.enrolReport)
@@ -42,6 +43,37 @@ type PreviewAnswer struct {
 	// ProblemsOnly says the rows (and TotalRows, Pages) are those of
 	// ?problems=1: the rows that will not be enrolled as asked.
 	ProblemsOnly bool `json:"problems_only"`
+	// CreateAuth is the login method the accounts created by this file
+	// get (the request's auth, or the domain's create_auth).
+	CreateAuth string `json:"create_auth"`
+}
+
+// EnrolOptions is what the domain lets a block choose for a CSV upload:
+// whether unknown people may be created, and with which login methods
+// (the first is the default).
+type EnrolOptions struct {
+	CanCreate bool     `json:"can_create"`
+	Auths     []string `json:"auths"`
+}
+
+// enrolOptions answers the choices of the CSV form, so that a block never
+// offers what the upload would refuse.
+func (s *Server) enrolOptions(w http.ResponseWriter, r *http.Request) {
+	course, ok := pathInt(r, "course")
+	if !ok {
+		badRequest(w, "bad_course", "course id must be a positive integer")
+		return
+	}
+	c, ok := s.authorize(w, r, course, AccessFormateur, true)
+	if !ok {
+		return
+	}
+	d, err := s.deps.Fleet.Get(c.Domain)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, EnrolOptions{CanCreate: d.Config.Unknown == "create", Auths: d.Config.AllowedCreateAuths()})
 }
 
 // okStatuses are the rows that go as asked; every other row is a problem
@@ -197,6 +229,17 @@ func (s *Server) planOptions(r *http.Request, c Caller, course int64) (enrol.Pla
 	default:
 		return o, errors.New("unknown must be reject or create")
 	}
+	// The login method of created accounts: one the domain allows, never
+	// another (a block must not create manual accounts where the académie
+	// only wants its SSO).
+	if auth := q.Get("auth"); auth != "" {
+		allowed := d.Config.AllowedCreateAuths()
+		if !slices.Contains(allowed, auth) {
+			return o, fmt.Errorf("auth %q is not a login method this domain gives created accounts: use one of %s",
+				auth, strings.Join(allowed, ", "))
+		}
+		o.CreateAuth = auth
+	}
 	return o.WithDomainDefaults(d.Config), nil
 }
 
@@ -260,7 +303,8 @@ func (s *Server) enrolPreview(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, PreviewAnswer{Report: rep, Labels: labels, Reasons: reasons, Page: page, PerPage: perPage,
-		Pages: (total + perPage - 1) / perPage, TotalRows: total, Groups: groups, ProblemsOnly: problemsOnly})
+		Pages: (total + perPage - 1) / perPage, TotalRows: total, Groups: groups, ProblemsOnly: problemsOnly,
+		CreateAuth: opts.CreateAuth})
 }
 
 func (s *Server) enrolApply(w http.ResponseWriter, r *http.Request) {

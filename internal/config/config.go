@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -246,6 +247,10 @@ type Domain struct {
 	// (circonscriptions, départements…), created by `domains bootstrap`.
 	SubCategories []SubCategory `koanf:"subcategories" json:"subcategories,omitempty"`
 	CreateAuth    string        `koanf:"create_auth" json:"create_auth"`
+	// CreateAuths are the login methods a block (or an API call's auth=)
+	// may choose for the accounts it creates; create_auth is always one of
+	// them and the default. Empty: create_auth only.
+	CreateAuths []string `koanf:"create_auths" json:"create_auths,omitempty"`
 	// ArchiveAfterDays archives a session automatically (job archive.auto)
 	// this many days after its end date; 0 turns automatic archiving off.
 	ArchiveAfterDays int `koanf:"archive_after_days" json:"archive_after_days"`
@@ -452,6 +457,22 @@ func (c *Config) fillDefaults() {
 		}
 		dom.Roles = roles
 	}
+}
+
+// AllowedCreateAuths is the domain's create_auth followed by the other
+// create_auths, without repeats: the login methods created accounts may get.
+func (d Domain) AllowedCreateAuths() []string {
+	first := d.CreateAuth
+	if first == "" {
+		first = "manual"
+	}
+	out := []string{first}
+	for _, a := range d.CreateAuths {
+		if a = strings.TrimSpace(a); a != "" && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Domain returns the domain called name.
