@@ -50,8 +50,10 @@ $removeabsent = optional_param('removeabsent', 0, PARAM_BOOL) ? 1 : 0;
 // (splitsessions in the URLs: the upload form's own field "sessions" is a multiple select, an array.)
 $sessions = implode(',', array_filter(array_map('intval', explode(',', optional_param('splitsessions', '', PARAM_SEQUENCE)))));
 $maxpersession = max(0, optional_param('maxpersession', 0, PARAM_INT));
+// The login method of created accounts (empty: the domain's default); the bridge refuses one it does not allow.
+$auth = $unknown === 'create' ? optional_param('auth', '', PARAM_ALPHANUMEXT) : '';
 $options = ['group' => $group, 'unknown' => $unknown, 'role' => $role, 'remove_absent' => $removeabsent ? '1' : '',
-    'sessions' => $sessions, 'max_per_session' => $maxpersession ?: ''];
+    'sessions' => $sessions, 'max_per_session' => $maxpersession ?: '', 'auth' => $auth];
 
 /**
  * The other courses of the course's category this user may enrol into, newest first (at most 50): where the rows
@@ -94,13 +96,18 @@ $PAGE->set_heading($coursename);
 
 if ($step === 'upload') {
     $PAGE->set_url(new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'upload']));
-    $form = new \block_bridge_csv\form\upload(null, ['courseid' => $courseid, 'sessions' => block_bridge_csv_siblings($course)]);
+    $choices = block_page::call(function() use ($source, $courseid) {
+        return $source->enrol_options($courseid);
+    });
+    $form = new \block_bridge_csv\form\upload(null, ['courseid' => $courseid, 'sessions' => block_bridge_csv_siblings($course),
+        'cancreate' => !empty($choices['cancreate']), 'auths' => $choices['auths'] ?? []]);
     if ($form->is_cancelled()) {
         redirect($courseurl);
     }
     if ($data = $form->get_data()) {
         redirect(new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'preview',
             'draftid' => (int)$data->csvfile, 'group' => trim((string)$data->group), 'unknown' => $data->unknown,
+            'auth' => $data->unknown === 'create' ? (string)($data->auth ?? '') : '',
             'role' => $data->role, 'removeabsent' => (int)!empty($data->removeabsent),
             'splitsessions' => implode(',', array_map('intval', (array)($data->sessions ?? []))),
             'maxpersession' => (int)($data->maxpersession ?? 0)]));
@@ -138,18 +145,28 @@ if ($step === 'preview') {
     $problems = optional_param('problems', 0, PARAM_BOOL);
     $perpage = 50;
     $url = new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid, 'step' => 'preview',
-        'draftid' => $draftid, 'group' => $group, 'unknown' => $unknown, 'role' => $role, 'removeabsent' => $removeabsent,
-        'splitsessions' => $sessions, 'maxpersession' => $maxpersession, 'problems' => (int)$problems]);
+        'draftid' => $draftid, 'group' => $group, 'unknown' => $unknown, 'auth' => $auth, 'role' => $role,
+        'removeabsent' => $removeabsent, 'splitsessions' => $sessions, 'maxpersession' => $maxpersession,
+        'problems' => (int)$problems]);
     $PAGE->set_url($url);
     $preview = block_page::call(function() use ($source, $courseid, $csv, $options, $page, $perpage, $problems) {
         return ['status' => 200] + $source->preview($courseid, $csv, $options, $page, $perpage, (bool)$problems);
     });
     echo $OUTPUT->header();
     echo $OUTPUT->heading(get_string('previewof', 'block_bridge_csv', $coursename));
+    if (empty($preview['ok']) && $auth !== '') {
+        // A login method the domain does not allow (a hand-made URL): said in the user's language, not the bridge's.
+        $choices = block_page::call(function() use ($source, $courseid) {
+            return $source->enrol_options($courseid);
+        });
+        if (!empty($choices['auths']) && !in_array($auth, $choices['auths'], true)) {
+            $preview['badauth'] = get_string('badauth', 'block_bridge_csv', $auth);
+        }
+    }
     if (empty($preview['ok'])) {
         $message = (string)($preview['message'] ?? '');
-        echo $OUTPUT->notification($message !== '' ? get_string('fileproblem', 'block_bridge_csv', $message)
-            : block_page::error_message((int)$preview['status']), notification::NOTIFY_ERROR);
+        echo $OUTPUT->notification($preview['badauth'] ?? ($message !== '' ? get_string('fileproblem', 'block_bridge_csv', $message)
+            : block_page::error_message((int)$preview['status'])), notification::NOTIFY_ERROR);
         echo html_writer::link(new moodle_url('/blocks/bridge_csv/action.php', ['courseid' => $courseid]),
             get_string('again', 'block_bridge_csv'), ['class' => 'btn btn-secondary']);
         echo $OUTPUT->footer();
@@ -162,8 +179,10 @@ if ($step === 'preview') {
     })) : $preview['rows'];
     $toenrol = 0;
     $held = 0;
+    $toremove = 0;
     foreach ($preview['counts'] as $c) {
         $held += $c['status'] === 'removal_held' ? $c['count'] : 0;
+        $toremove += $c['status'] === 'will_unenrol' ? $c['count'] : 0;
         if (in_array($c['status'], ['will_enrol', 'will_create', 'will_add_groups'], true)) {
             $toenrol += $c['count'];
         }
@@ -182,10 +201,17 @@ if ($step === 'preview') {
         'problemsurl' => (new moodle_url($url, ['problems' => 1]))->out(false),
         'confirmlabel' => get_string('enrolnumber', 'block_bridge_csv', $toenrol), 'canconfirm' => $toenrol > 0,
         'cancelurl' => $courseurl->out(false), 'courseid' => $courseid, 'draftid' => $draftid, 'unknown' => $unknown,
+        'auth' => $auth, 'createdwith' => $unknown === 'create' && $preview['createauth'] !== '' ? get_string('createdwith',
+            'block_bridge_csv', \block_bridge_csv\form\upload::auth_label($preview['createauth'])) : '',
         'role' => $role, 'rolelabel' => get_string('role_' . $role, 'block_bridge_csv'), 'sesskey' => sesskey(),
         'sessions' => $sessions, 'maxpersession' => $maxpersession, 'split' => $sessions !== '',
         'removeabsent' => $removeabsent, 'held' => $held > 0 ? get_string('removalheld', 'block_bridge_csv', $held) : '',
         'actionurl' => (new moodle_url('/blocks/bridge_csv/action.php'))->out(false),
+        // Unenrolling people asks again in a modal (local_bridge/confirm); this page is the question without JavaScript.
+        'removeconfirm' => $toremove > 0 ? get_string('removeconfirm', 'block_bridge_csv',
+            (object)['count' => $toremove, 'course' => $coursename]) : '',
+        'removeconfirmtitle' => get_string('removeconfirmtitle', 'block_bridge_csv'),
+        'modalsavecancel' => block_page::modal_save_cancel(),
     ];
     echo $OUTPUT->render_from_template('block_bridge_csv/preview', $tpl);
     echo $OUTPUT->paging_bar($preview['totalrows'], $page, $perpage, $url);

@@ -31,12 +31,19 @@ defined('MOODLE_INTERNAL') || die();
 class block_bridge_workflow extends \local_bridge\bridge_block {
     /**
      * In a frozen (archived) course nobody holds the write capability block/bridge_workflow:manage: who may unarchive
-     * is offered that one option alone.
+     * is offered that one option alone. Destructive transitions get the question their modal asks.
      *
      * @param array $data Template data.
      * @return array
      */
     protected function decorate(array $data): array {
+        // The question of a destructive transition, asked in a modal before the form is sent (local_bridge/confirm).
+        $coursename = format_string($this->page->course->fullname, true, ['context' => $this->context]);
+        foreach ($data['allowed'] ?? [] as $i => $item) {
+            if (!empty($item['confirm'])) {
+                $data['allowed'][$i]['confirmtext'] = get_string($item['key'] . '_confirm', 'block_bridge_workflow', $coursename);
+            }
+        }
         if (empty($data['canmanage']) && !empty($data['canunarchive']) && !empty($data['allowed'])) {
             $data['allowed'] = array_values(array_filter($data['allowed'], function(array $item): bool {
                 return $item['transition'] === 'unarchive';

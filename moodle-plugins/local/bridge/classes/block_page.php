@@ -44,11 +44,23 @@ class block_page {
             'courseid' => $courseid,
             'actionurl' => (new \moodle_url("/blocks/$plugin/action.php"))->out(false),
             'sesskey' => sesskey(),
+            'modalsavecancel' => self::modal_save_cancel(),
         ];
         foreach ($flags as $flag => $cap) {
             $data[$flag] = has_capability("block/$plugin:$cap", $context);
         }
         return $data;
+    }
+
+    /**
+     * Whether this Moodle has core/modal_save_cancel (4.3 and later); older ones have core/modal_factory's SAVE_CANCEL
+     * type, which local_bridge/confirm uses instead.
+     *
+     * @return bool
+     */
+    public static function modal_save_cancel(): bool {
+        global $CFG;
+        return (int)($CFG->branch ?? 0) >= 403;
     }
 
     /**

@@ -53,10 +53,26 @@ class upload extends \moodleform {
         $mform->addHelpButton('role', 'role', 'block_bridge_csv');
         $mform->addElement('text', 'group', get_string('group', 'block_bridge_csv'), ['size' => 30]);
         $mform->setType('group', PARAM_TEXT);
-        $mform->addElement('select', 'unknown', get_string('unknown', 'block_bridge_csv'), [
-            'reject' => get_string('unknown_reject', 'block_bridge_csv'),
-            'create' => get_string('unknown_create', 'block_bridge_csv'),
-        ]);
+        // Creating unknown people, and their login method, only where the domain allows it (the bridge said so).
+        $auths = $this->_customdata['auths'] ?? [];
+        if (!empty($this->_customdata['cancreate']) && $auths) {
+            $mform->addElement('select', 'unknown', get_string('unknown', 'block_bridge_csv'), [
+                'reject' => get_string('unknown_reject', 'block_bridge_csv'),
+                'create' => get_string('unknown_create', 'block_bridge_csv'),
+            ]);
+            $choices = [];
+            foreach ($auths as $auth) {
+                $choices[$auth] = self::auth_label($auth);
+            }
+            $mform->addElement('select', 'auth', get_string('auth', 'block_bridge_csv'), $choices);
+            $mform->addHelpButton('auth', 'auth', 'block_bridge_csv');
+            $mform->hideIf('auth', 'unknown', 'neq', 'create');
+        } else {
+            $mform->addElement('hidden', 'unknown', 'reject');
+            $mform->setType('unknown', PARAM_ALPHA);
+            $mform->addElement('hidden', 'auth', '');
+        }
+        $mform->setType('auth', PARAM_ALPHANUMEXT);
         // Split across sessions: the other courses of the same category this user may enrol into (the sessions
         // created together from one parcours sit side by side); the bridge checks each one again.
         $sessions = $this->_customdata['sessions'] ?? [];
@@ -71,5 +87,23 @@ class upload extends \moodleform {
         $mform->addElement('advcheckbox', 'removeabsent', get_string('removeabsent', 'block_bridge_csv'));
         $mform->addHelpButton('removeabsent', 'removeabsent', 'block_bridge_csv');
         $this->add_action_buttons(true, get_string('preview', 'block_bridge_csv'));
+    }
+
+    /**
+     * A login method's name in the user's language: the block's own words for the usual ones, else the auth
+     * plugin's name, else its code.
+     *
+     * @param string $auth Auth plugin code (manual, shibboleth, cas...).
+     * @return string
+     */
+    public static function auth_label(string $auth): string {
+        $sm = get_string_manager();
+        if ($sm->string_exists('auth_' . $auth, 'block_bridge_csv')) {
+            return get_string('auth_' . $auth, 'block_bridge_csv');
+        }
+        if ($sm->string_exists('pluginname', 'auth_' . $auth)) {
+            return get_string('pluginname', 'auth_' . $auth);
+        }
+        return $auth;
     }
 }

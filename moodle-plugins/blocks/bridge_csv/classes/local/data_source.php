@@ -35,7 +35,7 @@ class data_source {
     public const CAPABILITY_FLAGS = ['canenrol' => 'enrol'];
 
     /** Options the form may pass on to the bridge. */
-    private const OPTIONS = ['role', 'group', 'unknown', 'sessions', 'max_per_session', 'start', 'end', 'remove_absent'];
+    private const OPTIONS = ['role', 'group', 'unknown', 'sessions', 'max_per_session', 'start', 'end', 'remove_absent', 'auth'];
 
     /** @var api_session */
     private $api;
@@ -73,6 +73,23 @@ class data_source {
             $job['hasreport'] = $job['finished'] && !$job['failed'];
         }
         return ['ok' => true, 'canact' => $canact, 'jobs' => $jobs, 'hasjobs' => !empty($jobs)];
+    }
+
+    /**
+     * What the domain lets the form offer: creating unknown people or not, and the login methods of the created
+     * accounts (the first is the domain's default).
+     *
+     * @param int $courseid Course id.
+     * @return array ['cancreate' => bool, 'auths' => string[]]; nothing to create when the bridge does not answer.
+     * @throws \local_bridge\bridge_client_exception
+     */
+    public function enrol_options(int $courseid): array {
+        $r = $this->api->get("/api/v1/courses/$courseid/enrol/options");
+        if ($r['status'] !== 200) {
+            return ['cancreate' => false, 'auths' => []];
+        }
+        return ['cancreate' => !empty($r['data']['can_create']),
+            'auths' => array_values(array_map('strval', (array)($r['data']['auths'] ?? [])))];
     }
 
     /**
@@ -138,7 +155,7 @@ class data_source {
             'total' => (int)($r['data']['counts']['total'] ?? 0),
             // The rows the pages go through: every row, or the problem rows when filtered.
             'totalrows' => (int)($r['data']['total_rows'] ?? count($rows)),
-            'filtered' => !empty($r['data']['problems_only'])];
+            'filtered' => !empty($r['data']['problems_only']), 'createauth' => (string)($r['data']['create_auth'] ?? '')];
     }
 
     /**
