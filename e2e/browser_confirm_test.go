@@ -16,8 +16,10 @@ import (
 // method of the created accounts (its create_auth first, then its
 // create_auths), the preview says which one the accounts get, a method the
 // domain does not allow is refused in one sentence, and the job creates the
-// account with the chosen method. Removing the absent and archiving ask in
-// Moodle's modal first: Cancel changes nothing, confirming acts.
+// account with the chosen method. Removing the absent, trash and archiving
+// ask in Moodle's modal first: Cancel changes nothing, confirming acts
+// (trash is only cancelled here; TestBrowserArchive keeps the no-JavaScript
+// path, the confirmation page).
 func TestBrowserCSVAuthAndModals(t *testing.T) {
 	e := newEnv(t, real, "    unknown_users: create\n    create_auth: shibboleth\n    create_auths: [manual]\n")
 	_, course := e.sessionCourse("academie", nm("E2E-BAUTH"))
@@ -135,8 +137,24 @@ func TestBrowserCSVAuthAndModals(t *testing.T) {
 		t.Errorf("the person absent from the file is still enrolled")
 	}
 
-	// Archiving asks in a modal too; Cancel archives nothing, confirming asks the bridge.
+	// Trash asks in a modal; Cancel sends nothing.
 	b.open(courseURL)
+	trash := `document.querySelector('[data-block="bridge_workflow"] form input[name=transition][value="trash"]').form.querySelector('button[type=submit]')`
+	b.eval(trash+`.click()`, nil)
+	b.waitFor(modal, "the trash modal")
+	b.look("trash-modal")
+	if text := b.str(`document.querySelector('.modal.show').innerText`); !strings.Contains(text, "Mettre « "+fullname+" » à la corbeille ?") ||
+		!strings.Contains(text, "Mettre à la corbeille") {
+		t.Errorf("trash modal: %q", text)
+	}
+	b.eval(`document.querySelector('.modal.show [data-action="cancel"]').click()`, nil)
+	b.waitFor(`!document.querySelector('.modal.show')`, "the modal to close")
+	time.Sleep(time.Second)
+	if u := b.str("location.href"); u != courseURL {
+		t.Errorf("Cancel left the course page: %s", u)
+	}
+
+	// Archiving asks in a modal too; Cancel archives nothing, confirming asks the bridge.
 	archive := `document.querySelector('[data-block="bridge_workflow"] form input[name=transition][value="archive"]').form.querySelector('button[type=submit]')`
 	b.eval(archive+`.click()`, nil)
 	b.waitFor(modal, "the archive modal")

@@ -25,13 +25,14 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_bridge';
-$plugin->version = 2025060206;
+$plugin->version = 2025060207;
 // Moodle 3.7 (2019052000), the oldest release with every API this plugin calls: asynchronous backup and restore
 // (backup::MODE_ASYNC, \core\task\asynchronous_backup_task and asynchronous_restore_task, MDL-28505, 3.7);
 // context freezing (context::set_locked(), is_locked(), moodle/site:managecontextlocks, 3.6); the rest is older:
 // external_api and its legacy class names (2.2; aliases of core_external\* only from 4.2), enrol_plugin
 // add_instance()/get_instance_defaults() (3.1), completion_completion, adhoc tasks (2.7), the privacy null_provider
-// (3.4), mustache templates with {{#str}}, {{#js}} and partials, and AMD modules (2.9/3.0), AJAX_SCRIPT pages. PHP
+// (3.4), mustache templates with {{#str}}, {{#js}} and partials, and AMD modules (2.9/3.0), AJAX_SCRIPT pages,
+// confirmations in core/modal_factory's SAVE_CANCEL modal (3.2; core/modal_save_cancel from 4.3). PHP
 // syntax stays at 7.1 (nullable and void types, multi-catch), which Moodle 3.7 runs on. m@gistère ran 3.5: it needs
 // 3.7 for the bridge (the blocks alone would install on 3.5, see their version.php).
 $plugin->requires = 2019052000;
