@@ -12,7 +12,6 @@ import (
 	"github.com/magistere/bridge/internal/app"
 	"github.com/magistere/bridge/internal/calendar"
 	"github.com/magistere/bridge/internal/domains"
-	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/store"
 	"github.com/magistere/bridge/internal/workflow"
 )
@@ -56,7 +55,7 @@ func runDomainsBootstrap(ctx context.Context, env *cliEnv, args []string) error 
 	for _, d := range list {
 		// One job per domain, run here with its progress: a site that
 		// answers 5xx or times out is retried (bootstrap is idempotent).
-		job, _, err := a.Queue.Submit(ctx, jobs.Spec{Kind: app.KindDomainsBootstrap, Domain: d.Name(), RequestedBy: cliActor()})
+		job, _, err := a.Domains.SubmitBootstrap(ctx, d.Name(), cliActor())
 		if err == nil {
 			job, err = runJobLocally(ctx, env, a, job)
 		}

@@ -79,7 +79,7 @@ func callsMethod(t *testing.T, file, method string) bool {
 // by app.Open (internal/app/services.go), and every entry takes them from
 // App. The one exception reads the catalogue from the store alone.
 func TestServicesAreBuiltOnlyByApp(t *testing.T) {
-	built := map[string]bool{"workflow": true, "offer": true, "tracking": true, "archive": true, "enrol": true, "gaia": true}
+	built := map[string]bool{"workflow": true, "offer": true, "tracking": true, "archive": true, "enrol": true, "gaia": true, "domains": true}
 	allowed := map[string]string{
 		"internal/app/services.go": "*",
 		"bridge/cmd_offer.go":      "offer", // offer search: the catalogue without a site, no app opened
@@ -122,7 +122,7 @@ func TestServicesAreBuiltOnlyByApp(t *testing.T) {
 // app's handlers file for it only calls Register, never
 // a.Registry.Register with a handler of its own.
 func TestFeatureJobKindsAreRegisteredByTheirService(t *testing.T) {
-	for _, feature := range []string{"workflow", "offer", "archive", "tracking", "enrol", "gaia"} {
+	for _, feature := range []string{"workflow", "offer", "archive", "tracking", "enrol", "gaia", "domains"} {
 		file := "internal/app/handlers_" + feature + ".go"
 		if !callsMethod(t, file, "Register") {
 			t.Errorf("%s: %s's service does not register its kinds", file, feature)

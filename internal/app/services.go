@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/magistere/bridge/internal/archive"
+	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/gaia"
 	"github.com/magistere/bridge/internal/offer"
@@ -23,6 +24,7 @@ type Services struct {
 	Tracking *tracking.Service
 	Enrol    *enrol.Service
 	Gaia     *gaia.Service
+	Domains  *domains.Service
 }
 
 // buildServices builds each feature's service over the app's store,
@@ -33,6 +35,7 @@ func (a *App) buildServices() {
 	a.Offer = offer.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)
 	a.Tracking = tracking.New(a.Store, a.Fleet)
 	a.Enrol = enrol.New(a.Store, a.Fleet, a.Queue)
+	a.Domains = domains.New(a.Fleet, a.Store, a.Queue)
 	a.Gaia = gaia.New(a.Store, a.Fleet, a.Cfg, a.Log, gaia.Lifecycle{State: a.sessionState,
 		SessionStates: []string{workflow.StateSessionPreparation, workflow.StateSessionEnCours}})
 	a.Archive = archive.New(a.Store, a.Fleet, a.Queue, a.Cfg.DataDir)

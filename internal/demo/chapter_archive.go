@@ -32,7 +32,7 @@ func chapterArchive(e *Env) error {
 	if err != nil {
 		return err
 	}
-	if _, err := domains.Bootstrap(e.Ctx, d, e.App.Store); err != nil {
+	if _, err := e.App.Domains.Bootstrap(e.Ctx, AcademyA); err != nil {
 		return err
 	}
 	cats, err := e.App.Store.DomainCategories(e.Ctx, AcademyA)

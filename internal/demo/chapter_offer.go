@@ -22,11 +22,7 @@ func chapterOffer(e *Env) error {
 	svc := e.App.Offer
 	cats := map[string]map[string]int64{}
 	for _, dom := range []string{National, AcademyA} {
-		d, err := e.App.Fleet.Get(dom)
-		if err != nil {
-			return err
-		}
-		if _, err := domains.Bootstrap(e.Ctx, d, e.App.Store); err != nil {
+		if _, err := e.App.Domains.Bootstrap(e.Ctx, dom); err != nil {
 			return err
 		}
 		all, err := e.App.Store.DomainCategories(e.Ctx, dom)

@@ -77,7 +77,7 @@ func lifecycleOn(e *Env, dom string) error {
 func (l *lifecycleDemo) bootstrap() (map[string]int64, error) {
 	ctx := l.e.Ctx
 	for i := 1; i <= 2; i++ {
-		rep, err := domains.Bootstrap(ctx, l.d, l.e.App.Store)
+		rep, err := l.e.App.Domains.Bootstrap(ctx, l.dom)
 		if err != nil {
 			return nil, err
 		}
