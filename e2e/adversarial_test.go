@@ -361,3 +361,47 @@ func (e *env) startServe(name string) *exec.Cmd {
 	})
 	return cmd
 }
+
+// TestWorkflowReruns: trash and restore run twice (the second time
+// changes nothing, whether it succeeds as a no-op or refuses), and a
+// transition asked on a session moved by hand in Moodle is refused as
+// drifted, leaving the hand's move alone.
+func TestWorkflowReruns(t *testing.T) {
+	run(t, "workflow-reruns", func(e *env) *state {
+		parc := e.parcours("academie", "E2E-WFRR")
+		e.ok("sessions", "create", "--domain", "academie", "--from", parc, "--name", "Reprise",
+			"--start", "2027-01-11", "--end", "2027-03-12", "--participants", "10", "--max", "25")
+		sess := parc + "-S1"
+		snap := func() *state {
+			st := newState()
+			e.snapCourse(st, "academie", sess)
+			st.set("state", "%s", e.recordedState("academie", sess))
+			return st
+		}
+		for _, tr := range []string{"trash", "restore"} {
+			e.ok("workflow", "run", tr, "--domain", "academie", "--course", sess)
+			done := snap()
+			r := e.bridge("workflow", "run", tr, "--domain", "academie", "--course", sess)
+			if r.code != 0 && r.code != 1 {
+				e.t.Errorf("[%s] %s again: exit %d\n%s%s", e.tg.kind, tr, r.code, r.stdout, r.stderr)
+			}
+			if d := done.diff(snap()); d != "" {
+				e.t.Errorf("[%s] %s again changed the session:\n%s", e.tg.kind, tr, d)
+			}
+		}
+		archive := e.categoryID(e.bootstrap("academie"), "archive")
+		if _, err := e.tg.site("academie").client.UpdateCourses(e.ctx, []moodle.CourseUpdate{{ID: moodle.Int(e.mustCourse("academie", sess).ID),
+			CategoryID: moodle.Int(archive)}}); err != nil {
+			e.t.Fatal(err)
+		}
+		moved := snap()
+		r := e.bridge("workflow", "run", "trash", "--domain", "academie", "--course", sess)
+		if r.code != 1 || !strings.Contains(r.stderr, "drifted") {
+			e.t.Errorf("[%s] trash of a session moved by hand: exit %d\n%s%s", e.tg.kind, r.code, r.stdout, r.stderr)
+		}
+		if d := moved.diff(snap()); d != "" {
+			e.t.Errorf("[%s] a refused trash changed the session:\n%s", e.tg.kind, d)
+		}
+		return moved
+	})
+}

@@ -109,17 +109,26 @@ func (s *Service) Submit(ctx context.Context, req Request) (store.Job, bool, err
 	if _, ok := fromStates[req.Transition]; !ok {
 		return store.Job{}, false, stateGuard(req.Transition, "")
 	}
+	trail, err := s.st.ListTransitions(ctx, req.Domain, req.CourseID)
+	if err != nil {
+		return store.Job{}, false, err
+	}
 	if err := s.Check(ctx, req); err != nil {
 		var ref *Refusal
 		if !errors.As(err, &ref) {
 			return store.Job{}, false, err
 		}
-		if j, jerr := s.st.JobByKey(ctx, req.Key()); jerr == nil {
+		if j, ok := s.lastRunOf(ctx, req, trail); ok {
 			return j, false, nil
 		}
 		return store.Job{}, false, err
 	}
-	job, created, err := s.q.Submit(ctx, jobs.Spec{Kind: Kind(req.Transition), Domain: req.Domain, Key: req.Key(),
+	// The key holds the course's place in its trail: the same request
+	// with nothing done to the course since is the same job, but the same
+	// transition asked again after the course moved on (trash, restore,
+	// trash) is a new one, not the first job's old "succeeded".
+	key := fmt.Sprintf("%s:%d", req.Key(), len(trail))
+	job, created, err := s.q.Submit(ctx, jobs.Spec{Kind: Kind(req.Transition), Domain: req.Domain, Key: key,
 		Payload: payload{CourseID: req.CourseID, Params: req.Params}, RequestedBy: req.RequestedBy})
 	if err != nil {
 		return job, created, err
@@ -128,6 +137,23 @@ func (s *Service) Submit(ctx context.Context, req Request) (store.Job, bool, err
 		job, err = s.q.Retry(ctx, job.ID, actor(req.RequestedBy))
 	}
 	return job, created, err
+}
+
+// lastRunOf finds the job that ran this very request as the course's last
+// change: asking it again is then a no-op answered with that job. A
+// request refused for another reason (the course moved on since, by the
+// bridge or by hand) gets its refusal, never an older job's success.
+func (s *Service) lastRunOf(ctx context.Context, req Request, trail []store.CourseTransition) (store.Job, bool) {
+	if len(trail) == 0 || trail[len(trail)-1].JobID == 0 {
+		return store.Job{}, false
+	}
+	j, err := s.st.GetJob(ctx, trail[len(trail)-1].JobID)
+	if err != nil {
+		return store.Job{}, false
+	}
+	// Keys made before they held the trail's place end at the request.
+	ok := j.IdempotencyKey == fmt.Sprintf("%s:%d", req.Key(), len(trail)-1) || j.IdempotencyKey == req.Key()
+	return j, ok
 }
 
 // Check evaluates the guard of a request now: nil when allowed, a

@@ -248,6 +248,23 @@ func lifecycle(t *testing.T, h *harness, dom string) {
 	if err != nil || len(audit) != 1 || audit[0].Target != "course:"+itoa(s3) {
 		t.Fatalf("audit = %+v, %v", audit, err)
 	}
+	// Trash again after the restore: a new job that trashes the course,
+	// not the first trash's old job; then once more: that same job.
+	retrash := h.run(workflow.Request{Transition: workflow.Trash, Domain: dom, CourseID: s3})
+	h.mustSucceed(retrash)
+	if retrash.ID == trail[1].JobID || int64(h.course(dom, s3).CategoryID) != h.category(dom, domains.CatCorbeille) {
+		t.Fatalf("trash after a restore: job %d (first trash %d), course in %d", retrash.ID, trail[1].JobID, h.course(dom, s3).CategoryID)
+	}
+	twice, created, err := h.svc.Submit(h.ctx, workflow.Request{Transition: workflow.Trash, Domain: dom, CourseID: s3, RequestedBy: "test"})
+	if err != nil || created || twice.ID != retrash.ID {
+		t.Fatalf("trash of a trashed course: job %d created %v, %v; want job %d again", twice.ID, created, err, retrash.ID)
+	}
+	// A restore asked again once the course moved on (trashed anew) is
+	// not answered with the first restore's job either.
+	h.mustSucceed(h.run(workflow.Request{Transition: workflow.Restore, Domain: dom, CourseID: s3}))
+	if st := h.state(dom, s3); st.State != workflow.StateSessionPreparation {
+		t.Fatalf("second restore: state %+v", st)
+	}
 }
 
 func TestOpenSelfEnrolmentNeedsNoParticipant(t *testing.T) {
