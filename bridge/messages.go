@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/magistere/bridge/internal/config"
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/gaia"
@@ -55,6 +56,9 @@ func (env *cliEnv) say(err error) string {
 		return env.pick(fmt.Sprintf("fichier GAIA %s refusé : %s ; corriger ou remplacer le fichier", ge.File, ge.Problem),
 			fmt.Sprintf("GAIA file %s refused: %s; fix or replace the file", ge.File, ge.Problem))
 	}
+	if fr, ok := configFR(err); ok {
+		return env.pick(fr, env.tr(plain(err.Error())))
+	}
 	if fr, ok := serviceFR(err); ok {
 		return env.pick(fr, env.tr(plain(err.Error())))
 	}
@@ -95,6 +99,20 @@ func serviceFR(err error) (string, bool) {
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return notFoundFR(plain(err.Error())), true
+	}
+	return "", false
+}
+
+// configFR is a configuration error in French: every problem found, each
+// naming its key (config.Error.French). English keeps config's text.
+func configFR(err error) (string, bool) {
+	var es config.Errors
+	if errors.As(err, &es) {
+		return es.French(), true
+	}
+	var e *config.Error
+	if errors.As(err, &e) {
+		return "configuration invalide : " + e.French(), true
 	}
 	return "", false
 }

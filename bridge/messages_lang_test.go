@@ -72,3 +72,34 @@ func TestServiceErrorsSpeakTheOperatorsLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigErrorsSpeakTheOperatorsLanguage: a configuration the bridge
+// refuses is listed problem by problem, each naming its key, in French
+// under --lang fr and in English under --lang en (exit 2 both ways).
+func TestConfigErrorsSpeakTheOperatorsLanguage(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "bridge.yaml", "data_dir: "+dir+"\nlog_format: xml\ndomains:\n  - name: ac-a\n    wwwroot: ftp://x\n"+
+		"    token: tok-0123456789abcdef\n    unknown_users: maybe\n    zone: A\n")
+	want := map[string][]string{
+		"fr": {"configuration invalide :", `log_format : doit valoir json ou console, pas "xml"`,
+			`domains[0].wwwroot : doit être une URL http(s), pas "ftp://x"`, `domains[0].unknown_users : doit valoir reject ou create, pas "maybe"`},
+		"en": {"invalid configuration:", `log_format: must be json or console, got "xml"`,
+			`domains[0].wwwroot: must be an http(s) URL, got "ftp://x"`, `domains[0].unknown_users: must be reject or create, got "maybe"`},
+	}
+	for lang, lines := range want {
+		var out, errb bytes.Buffer
+		code := runCLI(context.Background(), []string{"--config", cfg, "--lang", lang, "config", "check"}, &out, &errb, []string{"LANG=C"})
+		got := errb.String()
+		if code != 2 {
+			t.Errorf("config check --lang %s: exit %d, want 2 (stderr %q)", lang, code, got)
+		}
+		for _, l := range lines {
+			if !strings.Contains(got, l) {
+				t.Errorf("config check --lang %s: stderr %q lacks %q", lang, got, l)
+			}
+		}
+		if lang == "fr" && (strings.Contains(got, "must be") || strings.Contains(got, "invalid configuration")) {
+			t.Errorf("config check --lang fr: English left in %q", got)
+		}
+	}
+}

@@ -95,7 +95,8 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	}
 	if err := a.addPrivacySchedule(); err != nil {
 		st.Close()
-		return nil, &config.Error{Key: "privacy.purge_cron", Problem: err.Error()}
+		return nil, &config.Error{Key: "privacy.purge_cron", Problem: err.Error(),
+			FR: fmt.Sprintf("expression cron invalide (%v) ; par exemple « 40 4 * * * »", err)}
 	}
 	a.Health = api.NewHealth()
 	a.addChecks()
@@ -108,7 +109,8 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 func (a *App) addSchedules() error {
 	for _, s := range a.Cfg.Schedules {
 		if _, ok := a.Registry.Lookup(s.Kind); !ok {
-			return &config.Error{Key: "schedules." + s.Name + ".kind", Problem: fmt.Sprintf("no job kind %q (known: %v)", s.Kind, a.Registry.Kinds())}
+			return &config.Error{Key: "schedules." + s.Name + ".kind", Problem: fmt.Sprintf("no job kind %q (known: %v)", s.Kind, a.Registry.Kinds()),
+				FR: fmt.Sprintf("aucune sorte de tâche %q (connues : %v)", s.Kind, a.Registry.Kinds())}
 		}
 		names := []string{s.Domain}
 		if s.Domain == "" {
@@ -122,7 +124,8 @@ func (a *App) addSchedules() error {
 			err := a.Sched.AddEntry(jobs.Entry{Spec: s.Cron, Kind: s.Kind, Domain: domain, KeyPrefix: "cron:" + s.Name + ":" + domain,
 				Payload: func(time.Time) (any, error) { return payload, nil }})
 			if err != nil {
-				return &config.Error{Key: "schedules." + s.Name + ".cron", Problem: err.Error()}
+				return &config.Error{Key: "schedules." + s.Name + ".cron", Problem: err.Error(),
+					FR: fmt.Sprintf("expression cron invalide (%v)", err)}
 			}
 		}
 	}

@@ -321,7 +321,8 @@ func Load(path string, environ []string) (*Config, error) {
 	k := koanf.New(".")
 	if path != "" {
 		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
-			return nil, &Error{Key: "--config", Problem: fmt.Sprintf("cannot read %s: %v", path, err)}
+			return nil, &Error{Key: "--config", Problem: fmt.Sprintf("cannot read %s: %v", path, err),
+				FR: fmt.Sprintf("impossible de lire %s : %v ; vérifier le chemin et la syntaxe YAML", path, err)}
 		}
 	}
 	if err := k.Load(confmap.Provider(envOverrides(environ), "."), nil); err != nil {
@@ -329,7 +330,8 @@ func Load(path string, environ []string) (*Config, error) {
 	}
 	cfg := Defaults()
 	if err := k.UnmarshalWithConf("", &cfg, koanf.UnmarshalConf{Tag: "koanf"}); err != nil {
-		return nil, &Error{Key: "(file)", Problem: err.Error()}
+		return nil, &Error{Key: "(file)", Problem: err.Error(),
+			FR: fmt.Sprintf("une valeur n'a pas le type attendu (%v) ; la corriger dans le fichier", err)}
 	}
 	applyDomainEnv(&cfg, environ)
 	cfg.Deprecated = cfg.applyOldKeys(k)
@@ -399,7 +401,8 @@ func (c *Config) readSecretFiles(base string) error {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			// The path is not a secret; its content is.
-			return &Error{Key: key, Problem: fmt.Sprintf("cannot read secret file %s: %v", path, errors.Unwrap(err))}
+			return &Error{Key: key, Problem: fmt.Sprintf("cannot read secret file %s: %v", path, errors.Unwrap(err)),
+				FR: fmt.Sprintf("impossible de lire le fichier secret %s : %v", path, errors.Unwrap(err))}
 		}
 		*dst = strings.TrimSpace(string(b))
 		return nil
@@ -489,9 +492,20 @@ func (c *Config) Domain(name string) (*Domain, bool) {
 type Error struct {
 	Key     string
 	Problem string
+	// FR is the problem in French (the CLI's --lang fr); empty: Problem.
+	FR string
 }
 
 func (e *Error) Error() string { return e.Key + ": " + e.Problem }
+
+// French is the error as a French sentence: the key, then the problem.
+func (e *Error) French() string {
+	p := e.FR
+	if p == "" {
+		p = e.Problem
+	}
+	return e.Key + " : " + p
+}
 
 // Errors gathers every problem found by Validate.
 type Errors []*Error
@@ -504,56 +518,71 @@ func (es Errors) Error() string {
 	return "invalid configuration:\n  " + strings.Join(parts, "\n  ")
 }
 
+// French is every problem in French, one a line.
+func (es Errors) French() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.French()
+	}
+	return "configuration invalide :\n  " + strings.Join(parts, "\n  ")
+}
+
 // Validate checks every key and returns all problems at once.
 func (c *Config) Validate() error {
 	var errs Errors
-	add := func(key, format string, args ...any) {
-		errs = append(errs, &Error{Key: key, Problem: fmt.Sprintf(format, args...)})
+	// Each problem is written in English and in French, over the same
+	// arguments.
+	add := func(key, en, fr string, args ...any) {
+		errs = append(errs, &Error{Key: key, Problem: fmt.Sprintf(en, args...), FR: fmt.Sprintf(fr, args...)})
 	}
 	if c.DataDir == "" {
-		add("data_dir", "must not be empty")
+		add("data_dir", "must not be empty", "ne doit pas être vide")
 	}
 	if c.Listen == "" || !strings.Contains(c.Listen, ":") {
-		add("listen", "must be host:port, got %q", c.Listen)
+		add("listen", "must be host:port, got %q", "doit être de la forme hôte:port, pas %q", c.Listen)
 	}
 	switch c.LogFormat {
 	case "json", "console":
 	default:
-		add("log_format", "must be json or console, got %q", c.LogFormat)
+		add("log_format", "must be json or console, got %q", "doit valoir json ou console, pas %q", c.LogFormat)
 	}
 	if c.Store.DSN != "" && !strings.Contains(c.Store.DSN, "/") {
-		add("store.dsn", "must be empty (embedded SQLite) or a MySQL DSN like user:pass@tcp(host:3306)/bridge")
+		add("store.dsn", "must be empty (embedded SQLite) or a MySQL DSN like user:pass@tcp(host:3306)/bridge",
+			"doit être vide (SQLite intégré) ou un DSN MySQL comme user:pass@tcp(hôte:3306)/bridge")
 	}
 	if c.API.MaxUploadMB <= 0 {
-		add("api.max_upload_mb", "must be positive")
+		add("api.max_upload_mb", "must be positive", "doit être positif")
 	}
 	if c.API.MaxUploads <= 0 {
-		add("api.max_concurrent_uploads", "must be positive")
+		add("api.max_concurrent_uploads", "must be positive", "doit être positif")
 	}
 	for key, d := range map[string]time.Duration{"read_header_timeout": c.API.ReadHeaderTimeout,
 		"read_timeout": c.API.ReadTimeout, "write_timeout": c.API.WriteTimeout, "idle_timeout": c.API.IdleTimeout} {
 		if d < time.Second {
-			add("api."+key, "must be at least 1s, got %s", d)
+			add("api."+key, "must be at least 1s, got %s", "doit valoir au moins 1s, pas %s", d)
 		}
 	}
 	if c.Jobs.LeaseDuration < time.Second {
-		add("jobs.lease_duration", "must be at least 1s, got %s", c.Jobs.LeaseDuration)
+		add("jobs.lease_duration", "must be at least 1s, got %s", "doit valoir au moins 1s, pas %s", c.Jobs.LeaseDuration)
 	}
 	if c.Jobs.MaxAttempts < 1 {
-		add("jobs.max_attempts", "must be at least 1")
+		add("jobs.max_attempts", "must be at least 1", "doit valoir au moins 1")
 	}
 	cal, err := calendar.Effective(c.CalendarPath())
 	if err != nil {
-		add("calendar_file", "%s: fix the file or remove it to use the embedded copy", strings.TrimPrefix(err.Error(), "calendar_file: "))
+		add("calendar_file", "%s: fix the file or remove it to use the embedded copy",
+			"%s : corriger le fichier, ou le retirer pour utiliser la copie intégrée", strings.TrimPrefix(err.Error(), "calendar_file: "))
 	}
 	if c.Privacy.RetentionDays < 0 {
-		add("privacy.retention_days", "must be 0 (keep everything) or a number of days, got %d", c.Privacy.RetentionDays)
+		add("privacy.retention_days", "must be 0 (keep everything) or a number of days, got %d",
+			"doit valoir 0 (tout garder) ou un nombre de jours, pas %d", c.Privacy.RetentionDays)
 	}
 	if c.Gaia.Grace < 0 {
-		add("gaia.grace", "must not be negative")
+		add("gaia.grace", "must not be negative", "ne doit pas être négatif")
 	}
 	if c.API.Secret != "" {
-		add("api.secret", "is not used: each domain signs with its own domains[].secret (at least %d bytes, distinct per domain); remove api.secret and api.secret_file", MinSecretBytes)
+		add("api.secret", "is not used: each domain signs with its own domains[].secret (at least %d bytes, distinct per domain); remove api.secret and api.secret_file",
+			"ne sert pas : chaque domaine signe avec son propre domains[].secret (au moins %d octets, distinct par domaine) ; retirer api.secret et api.secret_file", MinSecretBytes)
 	}
 	validateSecrets(c.Domains, add)
 	seen := map[string]bool{}
@@ -561,20 +590,21 @@ func (c *Config) Validate() error {
 		key := fmt.Sprintf("domains[%d]", i)
 		validateDomain(key, d, seen, add)
 		if d.GaiaCode != "" && strings.Trim(d.GaiaCode, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != "" {
-			add(key+".gaia_code", "letters, digits and '-' only, got %q", d.GaiaCode)
+			add(key+".gaia_code", "letters, digits and '-' only, got %q", "lettres, chiffres et « - » seulement, pas %q", d.GaiaCode)
 		}
 		if d.GaiaCode != "" && c.GaiaDropDir(d) == "" {
-			add(key+".gaia_code", "needs a drop directory: set gaia.drop_dir, or gaia.drop_dir in this domain")
+			add(key+".gaia_code", "needs a drop directory: set gaia.drop_dir, or gaia.drop_dir in this domain",
+				"demande un dossier de dépôt : renseigner gaia.drop_dir, globalement ou dans ce domaine")
 		}
 		if cal == nil {
 			continue
 		}
 		if _, err := cal.CheckZone(d.Zone); err != nil {
-			add(key+".zone", "%s", strings.TrimPrefix(err.Error(), "calendar: "))
+			add(key+".zone", "%s", "%s", strings.TrimPrefix(err.Error(), "calendar: "))
 		}
 	}
 	if c.National != "" && !seen[c.National] {
-		add("national", "names no configured domain: %q", c.National)
+		add("national", "names no configured domain: %q", "ne nomme aucun domaine configuré : %q", c.National)
 	}
 	if len(errs) > 0 {
 		return errs
@@ -588,7 +618,7 @@ const MinSecretBytes = 32
 
 // validateSecrets: every domain's secret long enough and its own (a secret
 // shared by two domains lets one académie's site sign for the other).
-func validateSecrets(domains []Domain, add func(string, string, ...any)) {
+func validateSecrets(domains []Domain, add func(key, en, fr string, args ...any)) {
 	owner := map[string]int{}
 	for i, d := range domains {
 		if d.Secret == "" {
@@ -597,48 +627,50 @@ func validateSecrets(domains []Domain, add func(string, string, ...any)) {
 		key := fmt.Sprintf("domains[%d].secret", i)
 		if len(d.Secret) < MinSecretBytes {
 			add(key, "must be at least %d bytes, got %d: generate one with `openssl rand -hex 32` and set the same value in local_bridge on %s",
+				"doit compter au moins %d octets, pas %d : en générer un avec `openssl rand -hex 32` et mettre la même valeur dans local_bridge sur %s",
 				MinSecretBytes, len(d.Secret), d.Name)
 		}
 		if j, dup := owner[d.Secret]; dup {
-			add(key, "is the secret of domains[%d] (%s) too: each domain needs its own", j, domains[j].Name)
+			add(key, "is the secret of domains[%d] (%s) too: each domain needs its own",
+				"est aussi le secret de domains[%d] (%s) : chaque domaine doit avoir le sien", j, domains[j].Name)
 			continue
 		}
 		owner[d.Secret] = i
 	}
 }
 
-func validateDomain(key string, d Domain, seen map[string]bool, add func(string, string, ...any)) {
+func validateDomain(key string, d Domain, seen map[string]bool, add func(key, en, fr string, args ...any)) {
 	if d.Name == "" {
-		add(key+".name", "must not be empty")
+		add(key+".name", "must not be empty", "ne doit pas être vide")
 	} else if seen[d.Name] {
-		add(key+".name", "duplicate domain name %q", d.Name)
+		add(key+".name", "duplicate domain name %q", "le nom de domaine %q figure deux fois", d.Name)
 	} else if strings.ContainsAny(d.Name, " /?#") {
-		add(key+".name", "must not contain spaces, '/', '?' or '#': %q", d.Name)
+		add(key+".name", "must not contain spaces, '/', '?' or '#': %q", "ne doit contenir ni espace, ni « / », ni « ? », ni « # » : %q", d.Name)
 	}
 	seen[d.Name] = true
 	if u, err := url.Parse(d.WWWRoot); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		add(key+".wwwroot", "must be an http(s) URL, got %q", d.WWWRoot)
+		add(key+".wwwroot", "must be an http(s) URL, got %q", "doit être une URL http(s), pas %q", d.WWWRoot)
 	}
 	if d.Token == "" {
-		add(key+".token", "is required (or token_file, or BRIDGE_DOMAIN_<NAME>_TOKEN)")
+		add(key+".token", "is required (or token_file, or BRIDGE_DOMAIN_<NAME>_TOKEN)", "est obligatoire (ou token_file, ou BRIDGE_DOMAIN_<NOM>_TOKEN)")
 	}
 	if _, err := calendar.ParseRanges(d.Holidays); err != nil {
-		add(key+".holidays", "%s", strings.TrimPrefix(err.Error(), "calendar: "))
+		add(key+".holidays", "%s", "%s", strings.TrimPrefix(err.Error(), "calendar: "))
 	}
 	if d.Unknown != "reject" && d.Unknown != "create" {
-		add(key+".unknown_users", "must be reject or create, got %q", d.Unknown)
+		add(key+".unknown_users", "must be reject or create, got %q", "doit valoir reject ou create, pas %q", d.Unknown)
 	}
 	for j, sc := range d.SubCategories {
 		k := fmt.Sprintf("%s.subcategories[%d]", key, j)
 		if !contains(SkeletonKeys, sc.Parent) {
-			add(k+".parent", "must be one of %s, got %q", strings.Join(SkeletonKeys, ", "), sc.Parent)
+			add(k+".parent", "must be one of %s, got %q", "doit être l'une de %s, pas %q", strings.Join(SkeletonKeys, ", "), sc.Parent)
 		}
 		if strings.TrimSpace(sc.Name) == "" {
-			add(k+".name", "must not be empty")
+			add(k+".name", "must not be empty", "ne doit pas être vide")
 		}
 	}
 	if d.MaxInputVars < 100 {
-		add(key+".max_input_vars", "must be at least 100, got %d", d.MaxInputVars)
+		add(key+".max_input_vars", "must be at least 100, got %d", "doit valoir au moins 100, pas %d", d.MaxInputVars)
 	}
 }
 
