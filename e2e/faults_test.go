@@ -168,6 +168,10 @@ func TestFaultProxyEnrolSessionsArchive(t *testing.T) {
 // and enrolling a session's people, and a tracking sync, each once through
 // the faults; set-up (the parcours, its share and request, the GAIA files
 // and link, the tracked session) over clean connections.
+// faultPeople is the fault scenario's own set of GAIA people: it runs
+// before the GAIA scenarios on the same real site.
+const faultPeople = "flt"
+
 func TestFaultProxyDeployGaiaTracking(t *testing.T) {
 	run(t, "faults-proxy-deploy", func(e *env) *state {
 		e.needsContextLocking("academie")
@@ -177,7 +181,7 @@ func TestFaultProxyDeployGaiaTracking(t *testing.T) {
 		short := nm("E2E-FLT-OFR-AC")
 		req := e.requestOffer(offerID, "academie", "Écrire au cycle 2 (fautes)", short)
 		gsess := e.gaiaSession("E2E-FLT-GAIA")
-		e.ok(append([]string{"gaia", "import", "--domain", "academie"}, e.gaiaFixtures()...)...)
+		e.ok(append([]string{"gaia", "import", "--domain", "academie"}, e.gaiaFixturesOf(faultPeople)...)...)
 		e.ok("gaia", "link", "--domain", "academie", "--course", gsess, "--session", "26a0010123/45001/1")
 		e.withUnknownUsers("create")
 		ts := e.trackedSession("E2E-FLT-TRK", 2)
@@ -206,12 +210,12 @@ func TestFaultProxyDeployGaiaTracking(t *testing.T) {
 		if n := e.offerCourseCount("academie", short); n != -1 && n != 1 {
 			e.t.Errorf("[real] %d courses %s after a deployment through faults, want 1", n, short)
 		}
-		if got, want := e.gaiaEnrolled(gsess), gaiaPeople(); fmt.Sprint(got) != fmt.Sprint(want) {
+		if got, want := e.gaiaEnrolled(gsess), gaiaPeopleOf(faultPeople); fmt.Sprint(got) != fmt.Sprint(want) {
 			e.t.Errorf("[%s] GAIA session after a sync through faults: %v, want %v", e.tg.kind, got, want)
 		}
 		if db := e.realDB("academie"); db != nil {
-			if n := db.count("SELECT COUNT(*) FROM mdl_user WHERE email LIKE ? AND deleted = 0", "%@"+gaiaMailDomain()); n != len(gaiaPeople()) {
-				e.t.Errorf("[real] %d GAIA accounts, want %d (no duplicate from a retried creation)", n, len(gaiaPeople()))
+			if n := db.count("SELECT COUNT(*) FROM mdl_user WHERE email LIKE ? AND deleted = 0", "%@"+gaiaMailDomainOf(faultPeople)); n != len(gaiaPeopleOf(faultPeople)) {
+				e.t.Errorf("[real] %d GAIA accounts, want %d (no duplicate from a retried creation)", n, len(gaiaPeopleOf(faultPeople)))
 			}
 		}
 		st := newState()

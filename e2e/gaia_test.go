@@ -14,12 +14,22 @@ import (
 
 // gaiaMailDomain replaces the fixtures' @ac-a.fr so the people are new on
 // every run that does not reset the sites.
-func gaiaMailDomain() string { return nm("gaia-ac-a") + ".fr" }
+func gaiaMailDomain() string { return gaiaMailDomainOf("") }
+
+// gaiaMailDomainOf is the mail domain of a set of GAIA people: a scenario
+// that runs before the GAIA ones on the same real site (the sites are reset
+// once per run, not per scenario) uses a set of its own, or the accounts it
+// creates would already exist when gaia-import-link-sync expects none.
+func gaiaMailDomainOf(set string) string { return nm("gaia"+set+"-ac-a") + ".fr" }
 
 // gaiaFixtures copies internal/gaia/testdata's three Windows-1252 files
 // into the scenario's folder with their e-mails and NUMEN rewritten, keeping their
 // names (the kind comes from the name), and returns their paths.
-func (e *env) gaiaFixtures() []string {
+func (e *env) gaiaFixtures() []string { return e.gaiaFixturesOf("") }
+
+// gaiaFixturesOf is gaiaFixtures for a set of people of its own (see
+// gaiaMailDomainOf): other e-mails and other NUMEN.
+func (e *env) gaiaFixturesOf(set string) []string {
 	e.t.Helper()
 	var paths []string
 	for _, name := range []string{"formations_ac-a_2026.csv", "intervenants_ac-a_2026.csv", "stagiaires_ac-a_2026.csv"} {
@@ -27,11 +37,11 @@ func (e *env) gaiaFixtures() []string {
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		raw = bytes.ReplaceAll(raw, []byte("@ac-a.fr"), []byte("@"+gaiaMailDomain()))
+		raw = bytes.ReplaceAll(raw, []byte("@ac-a.fr"), []byte("@"+gaiaMailDomainOf(set)))
 		// The formateurs' NUMEN becomes their account's idnumber, which
 		// the enrolment matches before the e-mail: new ones too.
 		for _, numen := range []string{"12E3456789ABC", "98Z7654321XYZ"} {
-			raw = bytes.ReplaceAll(raw, []byte(numen), []byte(nm(numen)))
+			raw = bytes.ReplaceAll(raw, []byte(numen), []byte(nm(numen)+set))
 		}
 		p := filepath.Join(e.dir, name)
 		if err := os.WriteFile(p, raw, 0o600); err != nil {
@@ -46,8 +56,11 @@ func (e *env) gaiaFixtures() []string {
 // fixtures (lower-cased e-mail → Moodle role): the Stagiaires file's
 // other lines are a duplicate, an invalid e-mail, a short line and a
 // missing module.
-func gaiaPeople() map[string]string {
-	d := "@" + gaiaMailDomain()
+func gaiaPeople() map[string]string { return gaiaPeopleOf("") }
+
+// gaiaPeopleOf is gaiaPeople for a set of people of its own.
+func gaiaPeopleOf(set string) map[string]string {
+	d := "@" + gaiaMailDomainOf(set)
 	return map[string]string{
 		"helene.lefevre" + d:   "student",
 		"francois.muller" + d:  "student",

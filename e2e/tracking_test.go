@@ -600,9 +600,20 @@ func TestTrackingHandChanges(t *testing.T) {
 		if db := e.realDB("academie"); db != nil && e.completedInDB(ts, p[2]) != 0 {
 			e.t.Errorf("mark --mirror on a course without completion completed P3")
 		}
-		// …nor does the bridge record a decision Moodle refused.
-		if after := e.list(ts); !strings.HasSuffix(after["P3"], "terminee=false") {
-			e.t.Errorf("[%s] a refused mark --mirror recorded P3 as attending: %q", e.tg.kind, after["P3"])
+		// …the mark itself stands: attendance is the bridge's record, made
+		// with its audit entry before any call to Moodle, and the refused
+		// mirror is a failed job the operator is told about and can retry
+		// (issue 15: "a failed mirror is retried as a job, and shown").
+		if after := e.list(ts); !strings.HasSuffix(after["P3"], "terminee=true") {
+			e.t.Errorf("[%s] the mark of P3 did not stand after its mirror failed: %q", e.tg.kind, after["P3"])
+		}
+		if !strings.Contains(r.stderr, "jobs retry") {
+			e.t.Errorf("[%s] the refused mirror does not say how to retry it:\n%s", e.tg.kind, r.stderr)
+		}
+		failed := e.ok("jobs", "list", "--state", "failed")
+		st.set("failed mirror job listed", "%v", strings.Contains(failed, "tracking.attendance_mirror"))
+		if !strings.Contains(failed, "tracking.attendance_mirror") {
+			e.t.Errorf("[%s] the failed mirror is not in the failed jobs:\n%s", e.tg.kind, failed)
 		}
 		// By hand: the formateur is unenrolled, and loses access to the
 		// nominative outputs.

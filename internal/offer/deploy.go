@@ -501,10 +501,21 @@ func (s *Service) upload(ctx context.Context, d *domains.Domain, plan deployPlan
 		return deployStep{}, err
 	}
 	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return deployStep{}, failure.Retryable(fmt.Errorf("offer %d: backup file: %w", plan.Offer.ID, err))
+	}
 	name := fmt.Sprintf("offer-%d-v%d.mbz", plan.Offer.ID, plan.Offer.Version)
 	files, err := d.Client.Upload(ctx, 0, moodle.UploadFile{Name: name, Reader: f})
 	if err != nil {
 		return deployStep{}, fmt.Errorf("upload the backup of offer %d to %s: %w", plan.Offer.ID, d.Name(), err)
+	}
+	// The site says how much it stored: a transfer cut short (seen once
+	// through the fault proxy: the restore then failed its prechecks on a
+	// truncated file) is uploaded again rather than restored.
+	if got := int64(files[0].FileSize); got != info.Size() {
+		return deployStep{}, failure.Retryable(fmt.Errorf("upload the backup of offer %d to %s: the site stored %d of its %d bytes",
+			plan.Offer.ID, d.Name(), got, info.Size()))
 	}
 	return deployStep{DraftItem: int64(files[0].ItemID)}, nil
 }
