@@ -29,24 +29,20 @@ func (s *Store) PutJobFile(ctx context.Context, l Lease, name, contentType strin
 	if name == "" || len(name) > 191 {
 		return fmt.Errorf("store: %s: %w", op, &Error{"a file name of 1 to 191 bytes is required"})
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return wrap(op, err)
-	}
-	defer tx.Rollback()
-	now := millis(s.Now())
-	res, err := tx.ExecContext(ctx, "UPDATE jobs SET updated_at = ?"+ownedWhere, append([]any{now}, l.args()...)...)
-	if err != nil {
-		return wrap(op, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap(op, err)
-	} else if n == 0 {
-		_ = tx.Rollback()
-		return s.whyNotOwned(ctx, fmt.Sprintf("put file %q of", name), l)
-	}
+	return s.InTx(ctx, op, func(t *Tx) error {
+		now := t.Now()
+		if err := t.ownedUpdate(ctx, fmt.Sprintf("put file %q of", name), l, "updated_at = ?", now); err != nil {
+			return err
+		}
+		return t.s.writeJobFile(ctx, t.tx, l.JobID, name, contentType, data, now)
+	})
+}
+
+// writeJobFile replaces a job's file inside tx, in chunks.
+func (s *Store) writeJobFile(ctx context.Context, tx *sql.Tx, jobID int64, name, contentType string, data []byte, now int64) error {
+	op := fmt.Sprintf("put file %q of job %d", name, jobID)
 	for _, q := range []string{`DELETE FROM job_file_chunks WHERE job_id = ? AND name = ?`, `DELETE FROM job_files WHERE job_id = ? AND name = ?`} {
-		if _, err := tx.ExecContext(ctx, q, l.JobID, name); err != nil {
+		if _, err := tx.ExecContext(ctx, q, jobID, name); err != nil {
 			return wrap(op, err)
 		}
 	}
@@ -54,17 +50,17 @@ func (s *Store) PutJobFile(ctx context.Context, l Lease, name, contentType strin
 	for off := 0; off < len(data) || chunks == 0; off += UploadChunkSize {
 		part := append([]byte{}, data[off:min(off+UploadChunkSize, len(data))]...)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO job_file_chunks (job_id, name, seq, data) VALUES (?, ?, ?, ?)`,
-			l.JobID, name, chunks, part); err != nil {
+			jobID, name, chunks, part); err != nil {
 			return wrap(op, err)
 		}
 		chunks++
 	}
 	sum := sha256.Sum256(data)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO job_files (job_id, name, content_type, size, sha256, chunks, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, l.JobID, name, contentType, len(data), hex.EncodeToString(sum[:]), chunks, now); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, jobID, name, contentType, len(data), hex.EncodeToString(sum[:]), chunks, now); err != nil {
 		return wrap(op, err)
 	}
-	return wrap(op, tx.Commit())
+	return nil
 }
 
 // JobFiles lists a job's result files (without their data), by name.

@@ -319,27 +319,9 @@ func (s *Store) transition(ctx context.Context, op string, id int64, set, from s
 // and writes nothing, and the new holder, which reads the steps after its
 // lease, sees every checkpoint written before it.
 func (s *Store) SaveStep(ctx context.Context, l Lease, name string, result json.RawMessage) error {
-	op := fmt.Sprintf("save step %q of job %d", name, l.JobID)
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return wrap(op, err)
-	}
-	defer tx.Rollback()
-	now := millis(s.Now())
-	res, err := tx.ExecContext(ctx, "UPDATE jobs SET updated_at = ?"+ownedWhere, append([]any{now}, l.args()...)...)
-	if err != nil {
-		return wrap(op, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap(op, err)
-	} else if n == 0 {
-		_ = tx.Rollback()
-		return s.whyNotOwned(ctx, fmt.Sprintf("save step %q of", name), l)
-	}
-	if err := s.upsertStep(ctx, tx, l.JobID, name, result, now); err != nil {
-		return wrap(op, err)
-	}
-	return wrap(op, tx.Commit())
+	return s.InTx(ctx, fmt.Sprintf("save step %q of job %d", name, l.JobID), func(tx *Tx) error {
+		return tx.SaveStep(ctx, l, name, result)
+	})
 }
 
 // SeedStep writes a checkpoint for a job that is not running, as a crashed
