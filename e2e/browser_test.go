@@ -297,18 +297,7 @@ func TestBrowserBlocks(t *testing.T) {
 	if !strings.Contains(strings.Join(p.Alerts, " "), "Enregistré") {
 		t.Errorf("mark: alerts %v", p.Alerts)
 	}
-	var pdf struct {
-		Type string `json:"type"`
-		Data string `json:"data"`
-	}
-	b.eval(fmt.Sprintf(`(async () => {
-	  const f = document.querySelector('button[name=step][value=certificates]').form;
-	  const fd = new FormData(f); fd.append('step', 'certificates'); fd.append('userids[]', '%d');
-	  const r = await fetch(f.action, {method: 'POST', body: fd, credentials: 'same-origin'});
-	  const buf = new Uint8Array(await r.arrayBuffer()); let s = '';
-	  for (let i = 0; i < buf.length; i++) s += String.fromCharCode(buf[i]);
-	  return {type: r.headers.get('content-type') || '', data: btoa(s)};
-	})()`, student), &pdf)
+	pdf := b.certificateDownload(int64(student))
 	if !strings.HasPrefix(pdf.Type, "application/pdf") {
 		t.Errorf("certificate download: content type %q", pdf.Type)
 	} else if raw, err := base64.StdEncoding.DecodeString(pdf.Data); err != nil || !bytes.HasPrefix(raw, []byte("%PDF")) {
@@ -398,4 +387,27 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// certificatePDF is a certificate as the tracking page's form downloads it:
+// its content type and its bytes in base64.
+type certificatePDF struct {
+	Type string `json:"type"`
+	Data string `json:"data"`
+}
+
+// certificateDownload posts the tracking page's certificate form for one
+// person from inside the page (the browser's session and sesskey), as the
+// button does, and returns the answer.
+func (b *browser) certificateDownload(userID int64) certificatePDF {
+	var pdf certificatePDF
+	b.eval(fmt.Sprintf(`(async () => {
+	  const f = document.querySelector('button[name=step][value=certificates]').form;
+	  const fd = new FormData(f); fd.append('step', 'certificates'); fd.append('userids[]', '%d');
+	  const r = await fetch(f.action, {method: 'POST', body: fd, credentials: 'same-origin'});
+	  const buf = new Uint8Array(await r.arrayBuffer()); let s = '';
+	  for (let i = 0; i < buf.length; i++) s += String.fromCharCode(buf[i]);
+	  return {type: r.headers.get('content-type') || '', data: btoa(s)};
+	})()`, userID), &pdf)
+	return pdf
 }

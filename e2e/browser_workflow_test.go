@@ -245,18 +245,7 @@ func TestBrowserWorkflow(t *testing.T) {
 	if !strings.Contains(strings.Join(p.Alerts, " "), "Enregistré") {
 		t.Errorf("mark: %v", p.Alerts)
 	}
-	var pdf struct {
-		Type string `json:"type"`
-		Data string `json:"data"`
-	}
-	b.eval(fmt.Sprintf(`(async () => {
-	  const f = document.querySelector('button[name=step][value=certificates]').form;
-	  const fd = new FormData(f); fd.append('step', 'certificates'); fd.append('userids[]', '%d');
-	  const r = await fetch(f.action, {method: 'POST', body: fd, credentials: 'same-origin'});
-	  const buf = new Uint8Array(await r.arrayBuffer()); let s = '';
-	  for (let i = 0; i < buf.length; i++) s += String.fromCharCode(buf[i]);
-	  return {type: r.headers.get('content-type') || '', data: btoa(s)};
-	})()`, alice), &pdf)
+	pdf := b.certificateDownload(int64(alice))
 	if text := pdfText(t, b.shots, pdf.Type, pdf.Data); text != "" {
 		for _, want := range []string{"Académie de test", "Délégation académique à la formation", "Alice ALICE",
 			"Je soussigné(e), Marie DUPONT", "Fait à Rennes, le", "du 11/01/2027 au 29/01/2027"} {
