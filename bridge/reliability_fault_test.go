@@ -53,7 +53,7 @@ func (e *relEnv) createSessionsOnce(site string, n int) []int64 {
 }
 
 // TestFaultyMoodleCSVEnrolment: with 20% HTTP 503, 10% hangs and 10%
-// "committed, then HTTP 500" answers, a 300-row enrolment into a session
+// "committed, then HTTP 500" answers, a 500-row enrolment into a session (at most 500 per session)
 // still completes: every person exists once and is enrolled once. Then the serve and moodlesim
 // logs of the faulty run are searched for the token.
 func TestFaultyMoodleCSVEnrolment(t *testing.T) {
@@ -64,7 +64,10 @@ func TestFaultyMoodleCSVEnrolment(t *testing.T) {
 	for _, seed := range seeds {
 		t.Run("seed="+seed, func(t *testing.T) {
 			e := newRelEnv(t, "--faults", "5xx=0.2,timeout=0.1,after_commit=0.1,timeout_max=2s,seed="+seed)
-			file, emails := relCSV(300)
+			// 500 rows make about 12 calls (chunks of 100): with 300, about 6
+			// calls, one run drew no fault at all during the job, and the log
+			// check below failed for want of an error path to search.
+			file, emails := relCSV(500)
 			sessions := e.createSessionsOnce("ac-a", 1)
 			e.startServe()
 			j := e.waitJob(e.submitEnrol("ac-a", file, sessions, 200), 4*time.Minute)
