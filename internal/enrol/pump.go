@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/magistere/bridge/internal/moodle"
 )
 
 // chunkTask is one bulk call's rows: a chunk of accounts to create, or of
@@ -172,7 +170,7 @@ func (a *applier) runTask(ctx context.Context, t chunkTask) (phaseResult, error)
 		// context's retry policy): a creation looks its accounts up before
 		// creating again, an enrolment is idempotent. A job attempt is
 		// spent only when the site stays unreachable.
-		err = moodle.RetryTransient(ctx, func(int) error {
+		err = a.c.RetryTransient(ctx, t.name, func(int) error {
 			var err error
 			if t.phase == PhaseCreate {
 				r, err = a.createPart(ctx, t.rows, a.sentBefore(t.name))

@@ -70,14 +70,16 @@ func (c *Client) Call(ctx context.Context, function string, params Params, out a
 	if _, ok := ctx.Value(readRetryKey{}).(ReadRetry); !ok || !IsRepeatable(function) {
 		return c.callOnce(ctx, function, params, out)
 	}
-	return RetryTransient(ctx, func(attempt int) error {
-		err := c.callOnce(ctx, function, params, out)
-		if err != nil && failure.IsRetryable(err) {
-			// Operators see a site failing even when the retry hides it.
-			c.log.Warn().Str("function", function).Int("attempt", attempt).Str("error", c.redact(err.Error())).
-				Msg("moodle call failed, sending it again")
-		}
-		return err
+	return c.RetryTransient(ctx, function, func(int) error { return c.callOnce(ctx, function, params, out) })
+}
+
+// RetryTransient is the package's RetryTransient, with a warning logged
+// before each repetition: operators see a site failing even when the
+// retry hides it. what names the work (a function, a chunk).
+func (c *Client) RetryTransient(ctx context.Context, what string, fn func(attempt int) error) error {
+	return retryTransient(ctx, fn, func(attempt int, err error) {
+		c.log.Warn().Str("function", what).Int("attempt", attempt).Str("error", c.redact(err.Error())).
+			Msg("moodle call failed, sending it again")
 	})
 }
 
@@ -87,6 +89,12 @@ func (c *Client) Call(ctx context.Context, function string, params Params, out a
 // ctx's WithReadRetry policy; without one, once. fn receives its attempt
 // number (1 the first time). The last error is returned.
 func RetryTransient(ctx context.Context, fn func(attempt int) error) error {
+	return retryTransient(ctx, fn, nil)
+}
+
+// retryTransient is RetryTransient calling again(attempt, err), when not
+// nil, before each repetition.
+func retryTransient(ctx context.Context, fn func(attempt int) error, again func(attempt int, err error)) error {
 	r, ok := ctx.Value(readRetryKey{}).(ReadRetry)
 	if !ok {
 		return fn(1)
@@ -95,6 +103,9 @@ func RetryTransient(ctx context.Context, fn func(attempt int) error) error {
 		err := fn(attempt)
 		if err == nil || !failure.IsRetryable(err) || attempt >= r.Attempts || ctx.Err() != nil {
 			return err
+		}
+		if again != nil {
+			again(attempt, err)
 		}
 		timer := time.NewTimer(failure.Backoff(attempt, r.Base, r.Max, r.Rand))
 		select {

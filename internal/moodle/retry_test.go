@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -93,5 +94,41 @@ func TestIsRead(t *testing.T) {
 		if IsRead(fn) != want {
 			t.Errorf("IsRead(%s) = %v", fn, !want)
 		}
+	}
+}
+
+// TestRetryTransientLogsEachRepetition: a unit of work repeated after a
+// transient failure (an account-creation chunk) leaves one warning per
+// repetition, naming the work and the site, and none after its last try:
+// operators see a failing site even when the retry hides it.
+func TestRetryTransientLogsEachRepetition(t *testing.T) {
+	var logs strings.Builder
+	site := &flakySite{fail: 2, answer: `[]`, calls: map[string]int{}}
+	srv := httptest.NewServer(site)
+	t.Cleanup(srv.Close)
+	c, err := New(Site{Name: "ac-a", WWWRoot: srv.URL, Token: testToken}, Options{Logger: zerolog.New(&logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := WithReadRetry(context.Background(), fastRetry)
+	err = c.RetryTransient(ctx, "create/chunk-0001", func(int) error { return c.Call(ctx, fnCreateCourses, nil, nil) })
+	if err != nil {
+		t.Fatalf("after two 503s: %v", err)
+	}
+	out := logs.String()
+	if n := strings.Count(out, `"function":"create/chunk-0001"`); n != 2 {
+		t.Fatalf("%d warnings naming the chunk, want 2 (one per repetition):\n%s", n, out)
+	}
+	if !strings.Contains(out, "moodle site ac-a: ") || strings.Contains(out, testToken) {
+		t.Fatalf("warnings must name the site and never hold the token:\n%s", out)
+	}
+
+	logs.Reset()
+	site.mu.Lock()
+	site.fail, site.calls = 100, map[string]int{}
+	site.mu.Unlock()
+	_ = c.RetryTransient(ctx, "create/chunk-0002", func(int) error { return c.Call(ctx, fnCreateCourses, nil, nil) })
+	if n := strings.Count(logs.String(), `"function":"create/chunk-0002"`); n != fastRetry.Attempts-1 {
+		t.Fatalf("%d warnings for %d tries, want %d (none after the last)", n, fastRetry.Attempts, fastRetry.Attempts-1)
 	}
 }
