@@ -2,12 +2,14 @@ package enrol
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -183,12 +185,15 @@ func PlanFile(ctx context.Context, c *moodle.Client, file io.Reader, opts PlanOp
 	if _, err := io.Copy(h, file); err != nil { // whatever the reader left unread
 		return nil, fmt.Errorf("enrol: plan: hash file: %w", &FileError{Code: FileReadError, Err: err})
 	}
+	// The reader's last use: its map of the file's identities (a few MB
+	// for 100,000 rows) is not kept through the look-ups.
+	notices := rd.Notices()
 	p, err := pl.run(ctx)
 	if err != nil {
 		return nil, err
 	}
 	p.FileSHA256 = hex.EncodeToString(h.Sum(nil))
-	p.Notices = rd.Notices()
+	p.Notices = notices
 	return p, nil
 }
 
@@ -229,13 +234,14 @@ type planner struct {
 	dir     Directory
 	opts    PlanOptions
 	plan    *Plan
-	byEmail map[string][]account
+	byEmail *emailIndex // nil until lookupEmails
 	byName  map[string]account
 	asked   map[string]bool // usernames already looked up, found or not
 	byIDNum map[string][]account
-	// firstOf: a person's identity (identityKey) -> their first entry with
-	// a role, to find one person given two roles (conflictingRoles).
-	firstOf map[identity]int
+	// role0 is the first role of an entry, mixedRoles whether another one
+	// followed: one person given two roles (conflictingRoles) needs two.
+	role0      string
+	mixedRoles bool
 	// enrolled: course -> user id -> enrolled user (roles, groups)
 	enrolled map[int64]map[int64]moodle.User
 	roleIDs  map[string]int64
@@ -261,16 +267,23 @@ type identity struct {
 	value string
 }
 
-func identityOf(row *Row) identity {
+func identityOf(e *Entry) identity {
 	switch {
-	case row.Email != "":
-		return identity{'e', row.Email}
-	case row.Username != "":
-		return identity{'u', row.Username}
-	case row.IDNumber != "":
-		return identity{'i', row.IDNumber}
+	case e.Email != "":
+		return identity{'e', e.Email}
+	case e.Username != "":
+		return identity{'u', e.Username}
+	case e.IDNumber != "":
+		return identity{'i', e.IDNumber}
 	}
 	return identity{}
+}
+
+func compareIdentity(a, b identity) int {
+	if c := cmp.Compare(a.kind, b.kind); c != 0 {
+		return c
+	}
+	return strings.Compare(a.value, b.value)
 }
 
 // lookupBatch bounds the values of one Directory look-up, so that a large
@@ -297,19 +310,27 @@ func newPlanner(c *moodle.Client, opts PlanOptions) (*planner, error) {
 		opts.Directory = WebServices{Client: c}
 	}
 	return &planner{c: c, dir: opts.Directory, opts: opts, plan: &Plan{Options: opts},
-		byEmail: map[string][]account{}, byName: map[string]account{}, asked: map[string]bool{},
-		byIDNum: map[string][]account{}, firstOf: map[identity]int{}}, nil
+		byName: map[string]account{}, asked: map[string]bool{},
+		byIDNum: map[string][]account{}}, nil
 }
 
 // addRow turns a row into the plan's next entry.
 func (pl *planner) addRow(row *Row) {
 	pl.plan.Entries = append(pl.plan.Entries, pl.entryOf(*row))
-	pl.conflictingRole(row, len(pl.plan.Entries)-1)
+	switch role := pl.plan.Entries[len(pl.plan.Entries)-1].Role; {
+	case role == "":
+	case pl.role0 == "":
+		pl.role0 = role
+	case role != pl.role0:
+		pl.mixedRoles = true
+	}
 }
 
 // run plans the entries added: look-ups, matching, creations, removals.
 func (pl *planner) run(ctx context.Context) (*Plan, error) {
-	pl.firstOf = nil // every row is in: nothing left to compare (a map of 100,000 people, freed before the look-ups)
+	if pl.mixedRoles {
+		pl.conflictingRoles()
+	}
 	if err := pl.assignCourses(); err != nil {
 		return nil, err
 	}
@@ -432,31 +453,40 @@ func (pl *planner) entryOf(row Row) Entry {
 	return e
 }
 
-// conflictingRole makes an error of one person given two roles in one
+// conflictingRoles makes an error of one person given two roles in one
 // file (participant on one line, formateur on another): which one is meant
 // cannot be guessed, and keeping the first would silently drop the other.
-// Both lines are reported, and the person is left as they are.
-func (pl *planner) conflictingRole(row *Row, i int) {
-	key := identityOf(row)
-	if key.kind == 0 || pl.plan.Entries[i].Role == "" {
-		return
+// Both lines are reported, and the person is left as they are. A person's
+// lines are compared with their first line with a role. Entries are sorted
+// by identity (an index each) rather than held in a map of every person:
+// and a file giving everyone one role never gets here.
+func (pl *planner) conflictingRoles() {
+	es := pl.plan.Entries
+	idx := make([]int32, 0, len(es))
+	for i := range es {
+		if es[i].Role != "" && identityOf(&es[i]).kind != 0 {
+			idx = append(idx, int32(i))
+		}
 	}
-	j, seen := pl.firstOf[key]
-	if !seen {
-		pl.firstOf[key] = i
-		return
+	slices.SortStableFunc(idx, func(a, b int32) int { return compareIdentity(identityOf(&es[a]), identityOf(&es[b])) })
+	for start := 0; start < len(idx); {
+		a, key := &es[idx[start]], identityOf(&es[idx[start]])
+		end := start + 1
+		for ; end < len(idx) && identityOf(&es[idx[end]]) == key; end++ {
+			if b := &es[idx[end]]; a.Role != b.Role {
+				markConflict(a, b)
+				markConflict(b, a)
+			}
+		}
+		start = end
 	}
-	a, b := &pl.plan.Entries[j], &pl.plan.Entries[i]
-	if a.Role == b.Role || a.Role == "" {
-		return
-	}
-	for _, pair := range [][2]*Entry{{a, b}, {b, a}} {
-		e, other := pair[0], pair[1]
-		e.Status = StatusInvalid
-		e.Detail = fmt.Sprintf("same person as line %d with another role (%s here, %s there): keep one line per person", other.Line, e.Role, other.Role)
-		e.NewGroups = nil
-		e.addReason(ReasonConflictingRoles)
-	}
+}
+
+func markConflict(e, other *Entry) {
+	e.Status = StatusInvalid
+	e.Detail = fmt.Sprintf("same person as line %d with another role (%s here, %s there): keep one line per person", other.Line, e.Role, other.Role)
+	e.NewGroups = nil
+	e.addReason(ReasonConflictingRoles)
 }
 
 func firstError(row Row) string {
@@ -548,24 +578,19 @@ func firstNonEmpty(vals ...string) string {
 
 func (pl *planner) lookupEmails(ctx context.Context) error {
 	cands := pl.candidates()
+	idx := newEmailIndex(len(cands))
 	emails := make([]string, 0, len(cands))
-	seen := make(map[string]bool, len(cands))
 	for _, i := range cands {
-		if e := pl.plan.Entries[i].Email; e != "" && !seen[e] {
-			seen[e] = true
+		if e := pl.plan.Entries[i].Email; e != "" && idx.want(e) {
 			emails = append(emails, e)
 		}
 	}
 	if len(emails) == 0 {
 		return nil
 	}
-	seen = nil // the look-up's answers take its place
-	if len(pl.byEmail) == 0 {
-		pl.byEmail = make(map[string][]account, len(emails))
-	}
+	pl.byEmail = idx
 	err := pl.usersBy(ctx, "email", emails, func(email string, a account) {
-		k := NormalizeEmail(email)
-		pl.byEmail[k] = append(pl.byEmail[k], a)
+		idx.add(NormalizeEmail(email), a)
 	})
 	if err != nil {
 		return fmt.Errorf("look up e-mails: %w", err)
@@ -579,7 +604,7 @@ func (pl *planner) lookupOthers(ctx context.Context) error {
 	var names, idnums []string
 	for _, i := range pl.candidates() {
 		e := pl.plan.Entries[i]
-		if e.Email != "" && len(pl.byEmail[e.Email]) > 0 {
+		if e.Email != "" && len(pl.byEmail.get(e.Email)) > 0 {
 			continue
 		}
 		if e.Username != "" {
@@ -802,7 +827,7 @@ func (pl *planner) matchAll() {
 // match finds the accounts of a row: by e-mail, else username, else idnumber.
 func (pl *planner) match(e *Entry) ([]account, string) {
 	if e.Email != "" {
-		if us := pl.byEmail[e.Email]; len(us) > 0 {
+		if us := pl.byEmail.get(e.Email); len(us) > 0 {
 			return us, ""
 		}
 	}
