@@ -2,6 +2,7 @@ package gaia
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/magistere/bridge/internal/fr"
@@ -32,10 +33,10 @@ var colNames = map[string]string{
 }
 
 // aliases maps a normalised header to a column: the spellings seen in
-// GAIA exports and the académies' re-exports.
-var aliases = map[string]string{}
-
-func init() {
+// GAIA exports and the académies' re-exports. Built on first use, not at
+// start-up: every bridge command links this package, few read GAIA files.
+var aliases = sync.OnceValue(func() map[string]string {
+	aliases := map[string]string{}
 	add := func(col string, names ...string) {
 		for _, n := range names {
 			aliases[normalize(n)] = col
@@ -59,7 +60,8 @@ func init() {
 		"identifiant gaia", "identifiant agent", "numen ou identifiant")
 	add(colEstablishment, "établissement", "etab", "rne", "uai", "rne/uai", "uai/rne", "code rne", "code uai",
 		"établissement d'exercice", "rne d'exercice", "uai d'exercice", "affectation", "établissement (rne)")
-}
+	return aliases
+})
 
 var ligatures = strings.NewReplacer("œ", "oe", "æ", "ae")
 
@@ -110,7 +112,7 @@ func (c columns) header(col string) string {
 // columnOf maps one normalised header, by alias then by the words it holds
 // ("Courriel professionnel", "Date de début du module").
 func columnOf(key string) string {
-	if col, ok := aliases[key]; ok {
+	if col, ok := aliases()[key]; ok {
 		return col
 	}
 	has := func(w string) bool { return strings.Contains(key, w) }

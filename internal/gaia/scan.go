@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/magistere/bridge/internal/failure"
@@ -98,7 +99,9 @@ type Scanner struct {
 	Progress func(done, total int, msg string)
 }
 
-var dropFile = regexp.MustCompile(`(?i)^([A-Za-z0-9-]+)_(formations|intervenants|stagiaires)_(\d{8})\.(csv|txt)$`)
+var dropFile = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^([A-Za-z0-9-]+)_(formations|intervenants|stagiaires)_(\d{8})\.(csv|txt)$`)
+})
 
 // NewestDrop returns the newest dated (YYYYMMDD) subdirectory of dir, ""
 // when there is none.
@@ -152,7 +155,7 @@ func (sc *Scanner) Scan(ctx context.Context, dryRun bool) (*ScanResult, map[stri
 	var all []*dropEntry
 	own := map[string]*dropEntry{}
 	for _, e := range ents {
-		m := dropFile.FindStringSubmatch(e.Name())
+		m := dropFile().FindStringSubmatch(e.Name())
 		if e.IsDir() || m == nil {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"sort"
 	"strings"
+	"sync"
 )
 
 //go:embed functions/*.txt
@@ -113,9 +114,10 @@ type releaseInfo struct {
 	exists                         map[string]bool
 }
 
-var releases = map[string]*releaseInfo{}
-
-func init() {
+// releases is built on first use: every bridge command links the
+// simulator, few run it.
+var releases = sync.OnceValue(func() map[string]*releaseInfo {
+	releases := map[string]*releaseInfo{}
 	l45 := readList("functions/4.5.txt")
 	l35 := readList("functions/3.5.txt")
 	l29 := map[string]bool{}
@@ -132,7 +134,8 @@ func init() {
 	releases["4.5"] = &releaseInfo{"4.5.5+ (Build: 20250613)", "2024100705.01", "2024100700", l45}
 	releases["3.5"] = &releaseInfo{"3.5.5+ (Build: 20190411)", "2018051705.05", "2018051400", l35}
 	releases["2.9"] = &releaseInfo{"2.9.9 (Build: 20161114)", "2015051109", "2015051100", l29}
-}
+	return releases
+})
 
 func removedIn29(name string) bool {
 	if addedAfter29[name] {
@@ -183,7 +186,7 @@ func (r *releaseInfo) callable() []string {
 
 // Functions lists every function name the release profile knows, sorted.
 func Functions(release string) []string {
-	r, ok := releases[release]
+	r, ok := releases()[release]
 	if !ok {
 		return nil
 	}

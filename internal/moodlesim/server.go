@@ -51,10 +51,10 @@ func New(opts Options) *Server {
 	if len(opts.Sites) == 0 {
 		opts.Sites = []string{"moodle"}
 	}
-	if _, ok := releases[opts.Release]; !ok {
+	if _, ok := releases()[opts.Release]; !ok {
 		opts.Release = "4.5"
 	}
-	srv := &Server{opts: opts, release: releases[opts.Release], sites: map[string]*Site{}, debug: opts.Debug}
+	srv := &Server{opts: opts, release: releases()[opts.Release], sites: map[string]*Site{}, debug: opts.Debug}
 	srv.faults = newFaultInjector(opts.Faults)
 	for i, name := range opts.Sites {
 		if _, dup := srv.sites[name]; dup {
