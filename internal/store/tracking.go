@@ -55,18 +55,63 @@ func (s *Store) PutTrackingSnapshot(ctx context.Context, snap TrackingSnapshot, 
 	if _, err := tx.ExecContext(ctx, `DELETE FROM tracking_snapshots WHERE domain = ? AND course_id = ?`, snap.Domain, snap.CourseID); err != nil {
 		return wrap("put tracking snapshot: delete", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM tracking_progress WHERE domain = ? AND course_id = ?`, snap.Domain, snap.CourseID); err != nil {
-		return wrap("put tracking snapshot: delete rows", err)
-	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO tracking_snapshots (domain, course_id, synced_at, source, monitored, enrolled,
 		connected, completed, buckets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, snap.Domain, snap.CourseID, millis(s.Now()), snap.Source,
 		snap.Monitored, snap.Enrolled, snap.Connected, snap.Completed, string(buckets)); err != nil {
 		return wrap("put tracking snapshot: insert", err)
 	}
-	if err := insertProgressRows(ctx, tx, snap, rows); err != nil {
+	// A sync that finds nothing changed (most of a cron's runs) rewrites
+	// only the snapshot line: deleting and inserting 500 unchanged rows
+	// was most of the store's share of a `tracking sync` from the database.
+	same, err := sameProgressRows(ctx, tx, snap, rows)
+	if err != nil {
 		return err
 	}
+	if !same {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tracking_progress WHERE domain = ? AND course_id = ?`, snap.Domain, snap.CourseID); err != nil {
+			return wrap("put tracking snapshot: delete rows", err)
+		}
+		if err := insertProgressRows(ctx, tx, snap, rows); err != nil {
+			return err
+		}
+	}
 	return wrap("put tracking snapshot: commit", tx.Commit())
+}
+
+// sameProgressRows reports whether the stored rows of the snapshot's
+// course are exactly rows (in any order).
+func sameProgressRows(ctx context.Context, tx *sql.Tx, snap TrackingSnapshot, rows []ProgressRow) (bool, error) {
+	want := make(map[int64]ProgressRow, len(rows))
+	for _, r := range rows {
+		want[r.UserID] = r
+	}
+	if len(want) != len(rows) {
+		return false, nil // a user twice: let the insert report it
+	}
+	q, err := tx.QueryContext(ctx, `SELECT user_id, done, monitored, completed, last_access FROM tracking_progress
+		WHERE domain = ? AND course_id = ?`, snap.Domain, snap.CourseID)
+	if err != nil {
+		return false, wrap("put tracking snapshot: read rows", err)
+	}
+	defer q.Close()
+	n := 0
+	same := true
+	for q.Next() {
+		var r ProgressRow
+		var completed int
+		if err := q.Scan(&r.UserID, &r.Done, &r.Monitored, &completed, &r.LastAccess); err != nil {
+			return false, wrap("put tracking snapshot: read rows", err)
+		}
+		r.Completed = completed != 0
+		if w, ok := want[r.UserID]; !ok || w != r {
+			same = false
+		}
+		n++
+	}
+	if err := q.Err(); err != nil {
+		return false, wrap("put tracking snapshot: read rows", err)
+	}
+	return same && n == len(rows), nil
 }
 
 // insertProgressRows writes rows 200 at a time (multi-row INSERTs).

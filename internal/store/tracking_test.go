@@ -64,3 +64,58 @@ func TestTrackingSnapshotAttendanceCertificates(t *testing.T) {
 		}
 	})
 }
+
+// TestTrackingSnapshotRowsRewrittenOnlyWhenChanged: a sync that finds the
+// same rows keeps them (only the snapshot line is rewritten), and any
+// change of any field, a row more or a row less is stored: the fast path
+// must never keep stale progress.
+func TestTrackingSnapshotRowsRewrittenOnlyWhenChanged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		snap := store.TrackingSnapshot{Domain: "ac-a", CourseID: 9, Source: "db", Monitored: 4, Enrolled: 2}
+		base := []store.ProgressRow{{UserID: 3, Done: 4, Monitored: 4, Completed: true, LastAccess: 99}, {UserID: 2, Monitored: 4}}
+		put := func(snap store.TrackingSnapshot, rows []store.ProgressRow) {
+			t.Helper()
+			if err := s.PutTrackingSnapshot(ctx, snap, rows); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.ProgressRows(ctx, "ac-a", 9)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[int64]store.ProgressRow{}
+			for _, r := range rows {
+				want[r.UserID] = r
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d rows stored, want %d: %+v", len(got), len(want), got)
+			}
+			for _, r := range got {
+				if want[r.UserID] != r {
+					t.Fatalf("row of user %d = %+v, want %+v", r.UserID, r, want[r.UserID])
+				}
+			}
+		}
+		put(snap, base)
+		// The same rows in another order, with another snapshot line.
+		snap.Connected = 1
+		put(snap, []store.ProgressRow{base[1], base[0]})
+		if got, _ := s.TrackingSnapshots(ctx, "ac-a", 9); len(got) != 1 || got[0].Connected != 1 {
+			t.Fatalf("snapshot line not rewritten: %+v", got)
+		}
+		for _, change := range []func(r *store.ProgressRow){
+			func(r *store.ProgressRow) { r.Done = 3 },
+			func(r *store.ProgressRow) { r.Monitored = 5 },
+			func(r *store.ProgressRow) { r.Completed = false },
+			func(r *store.ProgressRow) { r.LastAccess = 100 },
+		} {
+			rows := append([]store.ProgressRow(nil), base...)
+			change(&rows[0])
+			put(snap, rows)
+			put(snap, base)
+		}
+		put(snap, base[:1])                                                                        // one participant fewer
+		put(snap, append(append([]store.ProgressRow(nil), base...), store.ProgressRow{UserID: 7})) // one more
+		put(snap, nil)                                                                             // nobody left
+	})
+}
