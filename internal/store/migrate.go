@@ -59,7 +59,16 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
 		return wrap("migrate: create schema_migrations", err)
 	}
+	// An up-to-date store (every command's start) is told by one read,
+	// not by a write transaction per migration.
+	applied, err := appliedVersions(ctx, conn)
+	if err != nil {
+		return err
+	}
 	for _, m := range migrations {
+		if applied[m.Version] {
+			continue
+		}
 		if err := s.apply(ctx, conn, m); err != nil {
 			return err
 		}
@@ -129,4 +138,22 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v sql.NullInt64
 	err := s.rdb.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v)
 	return int(v.Int64), wrap("schema version", err)
+}
+
+// appliedVersions reads the versions recorded in schema_migrations.
+func appliedVersions(ctx context.Context, conn *sql.Conn) (map[int]bool, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, wrap("migrate: read applied versions", err)
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, wrap("migrate: read applied versions", err)
+		}
+		out[v] = true
+	}
+	return out, wrap("migrate: read applied versions", rows.Err())
 }
