@@ -25,7 +25,7 @@
 defined('MOODLE_INTERNAL') || die();
 
 $plugin->component = 'local_bridge';
-$plugin->version = 2025060207;
+$plugin->version = 2025060208;
 // Moodle 3.7 (2019052000), the oldest release with every API this plugin calls: asynchronous backup and restore
 // (backup::MODE_ASYNC, \core\task\asynchronous_backup_task and asynchronous_restore_task, MDL-28505, 3.7);
 // context freezing (context::set_locked(), is_locked(), moodle/site:managecontextlocks, 3.6); the rest is older:

@@ -85,6 +85,13 @@ $functions = [
         'type' => 'read',
         'capabilities' => 'local/bridge:use, moodle/course:viewparticipants',
     ],
+    'local_bridge_create_enrol_users' => [
+        'classname' => 'local_bridge\external\create_enrol_users',
+        'description' => 'Create the missing accounts of a chunk of people (user_create_user) and enrol them all through the '
+            . 'course\'s manual instance (enrol_user), with core\'s checks, refusals per row, idempotent by username.',
+        'type' => 'write',
+        'capabilities' => 'local/bridge:use, moodle/user:create, enrol/manual:enrol',
+    ],
 ];
 
 // A ready-made service for the bridge's token; the bridge also needs core functions,
