@@ -54,6 +54,7 @@ var Needs = []Need{
 	{Function: "local_bridge_named_enrolment", Feature: "GAIA-managed enrolment (own instance, override)", Plugin: true},
 	{Function: "local_bridge_find_users", Feature: "fast CSV enrolment look-ups", Fallback: "core_user_get_users_by_field", Plugin: true},
 	{Function: "local_bridge_get_participants", Feature: "fast participant lists", Fallback: "core_enrol_get_enrolled_users", Plugin: true},
+	{Function: "local_bridge_create_enrol_users", Feature: "fast account creation and enrolment", Fallback: "core_user_create_users", Plugin: true},
 }
 
 // Missing is a needed function the site's token does not offer.

@@ -40,6 +40,7 @@ const (
 	fnMarkCourseComplete       = "local_bridge_mark_course_complete"
 	FnFindUsers                = "local_bridge_find_users"
 	FnGetParticipants          = "local_bridge_get_participants"
+	FnCreateEnrolUsers         = "local_bridge_create_enrol_users"
 )
 
 // CoreFunctions are the core functions the bridge calls; pass them to

@@ -54,8 +54,10 @@ func IsRead(function string) bool {
 // idempotentWrites are the writes Moodle itself makes idempotent: sending
 // one again after an answer was lost (a 500 after the commit, a reset)
 // changes nothing more. Enrolling someone already enrolled the same way
-// updates nothing; adding a member again is a no-op (groups.go).
-var idempotentWrites = map[string]bool{fnEnrolUsers: true, fnAddGroupMembers: true}
+// updates nothing; adding a member again is a no-op (groups.go);
+// local_bridge_create_enrol_users finds the accounts it made by username
+// and leaves their enrolments alone (bulk.go).
+var idempotentWrites = map[string]bool{fnEnrolUsers: true, fnAddGroupMembers: true, FnCreateEnrolUsers: true}
 
 // IsRepeatable reports whether a function may be sent again after a
 // transient failure without a look-up first: a read, or an idempotent

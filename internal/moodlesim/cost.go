@@ -94,6 +94,15 @@ func (m CostModel) of(function string, params P) time.Duration {
 		}
 	case "enrol_manual_enrol_users":
 		d += time.Duration(len(params.List("enrolments"))) * m.PerEnrolRow
+	case "local_bridge_create_enrol_users": // an account and an enrolment per row, one call
+		for _, up := range params.List("users") {
+			if up.Bool("createpassword") {
+				d += m.PerUserPassword
+			} else {
+				d += m.PerUser
+			}
+			d += m.PerEnrolRow
+		}
 	}
 	return d
 }

@@ -55,7 +55,7 @@ var pluginFunctions = []string{
 	"local_bridge_backup_course", "local_bridge_get_backup_status", "local_bridge_restore_course",
 	"local_bridge_get_restore_status", "local_bridge_enable_self_enrolment",
 	"local_bridge_freeze_context", "local_bridge_mark_course_complete", "local_bridge_named_enrolment",
-	"local_bridge_find_users", "local_bridge_get_participants",
+	"local_bridge_find_users", "local_bridge_get_participants", "local_bridge_create_enrol_users",
 }
 
 // serviceFunctions is the one place that says what the token may call.
