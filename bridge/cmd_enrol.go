@@ -210,6 +210,9 @@ func finishEnrol(env *cliEnv, f *enrolFlags, rep *enrol.Report) error {
 			title = "dry run"
 		}
 		fmt.Fprintf(env.stdout, "%s (%s):\n%s", title, filepath.Base(f.csv), rep.Counts.Table(env.tableLang()))
+		if rep.EnrolPath != "" { // bulk: local_bridge_create_enrol_users; core: core's functions
+			fmt.Fprintf(env.stdout, "%-18s %s\n", "path", rep.EnrolPath)
+		}
 	}
 	if n := rep.Counts.Problems(); n > 0 {
 		return &rowsNeedAttention{n}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/jobs"
 	"github.com/magistere/bridge/internal/moodle"
@@ -53,7 +54,8 @@ func (e *relEnv) createSessionsOnce(site string, n int) []int64 {
 }
 
 // TestFaultyMoodleCSVEnrolment: with 20% HTTP 503, 10% hangs and 10%
-// "committed, then HTTP 500" answers, a 500-row enrolment into a session (at most 500 per session)
+// "committed, then HTTP 500" answers, a 500-row enrolment into a session (at most 500 per session;
+// 1,000 rows into two on the bulk path)
 // still completes: every person exists once and is enrolled once. Then the serve and moodlesim
 // logs of the faulty run are searched for the token.
 func TestFaultyMoodleCSVEnrolment(t *testing.T) {
@@ -62,42 +64,56 @@ func TestFaultyMoodleCSVEnrolment(t *testing.T) {
 		seeds = append(seeds, "102", "103")
 	}
 	for _, seed := range seeds {
-		t.Run("seed="+seed, func(t *testing.T) {
-			e := newRelEnv(t, "--faults", "5xx=0.2,timeout=0.1,after_commit=0.1,timeout_max=2s,seed="+seed)
-			// 500 rows make about 12 calls (chunks of 100): with 300, about 6
-			// calls, one run drew no fault at all during the job, and the log
-			// check below failed for want of an error path to search.
-			file, emails := relCSV(500)
-			sessions := e.createSessionsOnce("ac-a", 1)
-			e.startServe()
-			j := e.waitJob(e.submitEnrol("ac-a", file, sessions, 200), 4*time.Minute)
-			e.stopServe()
-			t.Logf("job succeeded after %d attempt(s)", j.Attempts)
-
-			e.checkUsersOnceRetry("ac-a", emails)
-			where := map[string]string{}
-			for _, sn := range shortnames("S", 1) {
-				state := retryRead(t, "state of "+sn, func() (siteState, error) { return e.tryCourseState("ac-a", sn) })
-				if len(state[sn]) != len(emails) {
-					t.Fatalf("session %s holds %d participants, want %d", sn, len(state[sn]), len(emails))
-				}
-				for _, m := range state[sn] {
-					if where[m] != "" {
-						t.Fatalf("%s enrolled in %s and %s", m, where[m], sn)
-					}
-					where[m] = sn
-				}
-			}
-			if len(where) != len(emails) {
-				t.Fatalf("%d people enrolled, want %d", len(where), len(emails))
-			}
-			// The secrets check must cover error paths: the log holds them.
-			if logs := strings.Join(e.logs, ""); !strings.Contains(logs, "moodle site ac-a: ") {
-				t.Fatalf("the serve log records no failed Moodle call; the token check would prove little:\n%s", tail(logs, 2000))
-			}
-			e.checkNoSecrets()
-		})
+		for _, path := range []string{enrol.PathCore, enrol.PathBulk} {
+			t.Run("seed="+seed+"/"+path, func(t *testing.T) { faultyEnrolment(t, seed, path) })
+		}
 	}
+}
+
+// faultyEnrolment is one run of TestFaultyMoodleCSVEnrolment through
+// core's functions or local_bridge_create_enrol_users.
+func faultyEnrolment(t *testing.T, seed, path string) {
+	e := newRelEnv(t, "--faults", "5xx=0.2,timeout=0.1,after_commit=0.1,timeout_max=2s,seed="+seed)
+	// 500 rows make about 12 calls (chunks of 100) on core's path: with
+	// 300, about 6 calls, one run drew no fault at all during the job,
+	// and the log check below failed for want of an error path to
+	// search. The bulk path makes one call per chunk where core makes
+	// two: 1,000 rows into two sessions for as many calls.
+	rows, nsessions, want := 500, 1, ""
+	if path == enrol.PathBulk {
+		rows, nsessions = 1000, 2
+	} else {
+		want = enrol.PathCore
+	}
+	file, emails := relCSV(rows)
+	sessions := e.createSessionsOnce("ac-a", nsessions)
+	e.startServe()
+	j := e.waitJob(e.submitEnrolPath("ac-a", file, sessions, 200, want), 4*time.Minute)
+	e.stopServe()
+	t.Logf("job succeeded after %d attempt(s)", j.Attempts)
+
+	e.checkUsersOnceRetry("ac-a", emails)
+	where := map[string]string{}
+	for _, sn := range shortnames("S", nsessions) {
+		state := retryRead(t, "state of "+sn, func() (siteState, error) { return e.tryCourseState("ac-a", sn) })
+		if len(state[sn]) != len(emails)/nsessions {
+			t.Fatalf("session %s holds %d participants, want %d", sn, len(state[sn]), len(emails)/nsessions)
+		}
+		for _, m := range state[sn] {
+			if where[m] != "" {
+				t.Fatalf("%s enrolled in %s and %s", m, where[m], sn)
+			}
+			where[m] = sn
+		}
+	}
+	if len(where) != len(emails) {
+		t.Fatalf("%d people enrolled, want %d", len(where), len(emails))
+	}
+	// The secrets check must cover error paths: the log holds them.
+	if logs := strings.Join(e.logs, ""); !strings.Contains(logs, "moodle site ac-a: ") {
+		t.Fatalf("the serve log records no failed Moodle call; the token check would prove little:\n%s", tail(logs, 2000))
+	}
+	e.checkNoSecrets()
 }
 
 func (e *relEnv) checkUsersOnceRetry(site string, emails []string) {

@@ -51,7 +51,14 @@ func (e *relEnv) createSessions(site string, n int) []int64 {
 // which bounds how many daemon crashes one job survives.
 func (e *relEnv) submitEnrol(site string, file []byte, sessions []int64, maxAttempts int) int64 {
 	e.t.Helper()
-	p := enrol.JobPayload{File: file, Options: enrol.PlanOptions{CourseIDs: sessions, MaxPerSession: 500}}
+	return e.submitEnrolPath(site, file, sessions, maxAttempts, "")
+}
+
+// submitEnrolPath is submitEnrol through the given enrolment path
+// (enrol.PathCore, or "" for the domain's).
+func (e *relEnv) submitEnrolPath(site string, file []byte, sessions []int64, maxAttempts int, path string) int64 {
+	e.t.Helper()
+	p := enrol.JobPayload{File: file, Options: enrol.PlanOptions{CourseIDs: sessions, MaxPerSession: 500, EnrolPath: path}}
 	j, _, err := jobs.NewQueue(e.st).Submit(context.Background(), jobs.Spec{Kind: enrol.KindApply, Domain: site, Payload: p,
 		Key: enrol.JobKey(site, enrol.FileSHA256(file), p.Options), RequestedBy: "reliability", MaxAttempts: maxAttempts})
 	if err != nil {

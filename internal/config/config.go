@@ -251,6 +251,12 @@ type Domain struct {
 	// may choose for the accounts it creates; create_auth is always one of
 	// them and the default. Empty: create_auth only.
 	CreateAuths []string `koanf:"create_auths" json:"create_auths,omitempty"`
+	// EnrolPath is how accounts are created and enrolled: "auto" (default)
+	// uses local_bridge_create_enrol_users where the site offers it (one
+	// call per chunk, e-mails checked with one indexed query), core's
+	// functions otherwise; "core" always uses core_user_create_users and
+	// enrol_manual_enrol_users.
+	EnrolPath string `koanf:"enrol_path" json:"enrol_path"`
 	// ArchiveAfterDays archives a session automatically (job archive.auto)
 	// this many days after its end date; 0 turns automatic archiving off.
 	ArchiveAfterDays int `koanf:"archive_after_days" json:"archive_after_days"`
@@ -450,6 +456,9 @@ func (c *Config) fillDefaults() {
 		}
 		if dom.CreateAuth == "" {
 			dom.CreateAuth = "manual"
+		}
+		if dom.EnrolPath == "" {
+			dom.EnrolPath = "auto"
 		}
 		roles := map[string]string{}
 		for k, v := range DefaultRoles {
@@ -659,6 +668,9 @@ func validateDomain(key string, d Domain, seen map[string]bool, add func(key, en
 	}
 	if d.Unknown != "reject" && d.Unknown != "create" {
 		add(key+".unknown_users", "must be reject or create, got %q", "doit valoir reject ou create, pas %q", d.Unknown)
+	}
+	if d.EnrolPath != "" && d.EnrolPath != "auto" && d.EnrolPath != "core" {
+		add(key+".enrol_path", "must be auto or core, got %q", "doit valoir auto ou core, pas %q", d.EnrolPath)
 	}
 	for j, sc := range d.SubCategories {
 		k := fmt.Sprintf("%s.subcategories[%d]", key, j)

@@ -51,7 +51,7 @@ func TestValidateNamesEveryKey(t *testing.T) {
 	}
 	msg := err.Error()
 	for _, key := range []string{"data_dir", "listen", "domains[0].wwwroot", "domains[0].token",
-		"domains[1].name", "domains[1].zone", "domains[1].unknown_users", "national"} {
+		"domains[1].name", "domains[1].zone", "domains[1].unknown_users", "domains[1].enrol_path", "national"} {
 		if !strings.Contains(msg, key+":") {
 			t.Errorf("error does not name %s:\n%s", key, msg)
 		}

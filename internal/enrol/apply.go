@@ -63,7 +63,12 @@ type phaseResult struct {
 	Failed map[int]string   `json:"failed,omitempty"`
 	Groups map[string]int64 `json:"groups,omitempty"` // "course/name" -> id
 	Done   int              `json:"done"`
-	calls  int              // web-service calls made (not checkpointed)
+	// Enrolled are the created rows the same call enrolled (the bulk
+	// path): no enrolment follows for them.
+	Enrolled []int `json:"enrolled,omitempty"`
+	// Paths are the paths (PathBulk, PathCore) the calls took.
+	Paths []string `json:"paths,omitempty"`
+	calls int      // web-service calls made (not checkpointed)
 }
 
 // Apply carries out a plan: create accounts, create groups, enrol, add
@@ -106,6 +111,7 @@ func ApplyWith(c *moodle.Client, p *Plan, cp Checkpointer, enroller Enroller) er
 	}
 	cp.Progress(len(phases), len(phases), "done")
 	a.settle()
+	p.EnrolPath = PathText(pathsOf(a.created.Paths, a.enrolled.Paths))
 	return nil
 }
 
@@ -122,6 +128,9 @@ type applier struct {
 
 	sentMu sync.Mutex
 	sent   map[string]bool // chunks sent at least once in this process (sentBefore)
+
+	bulkOnce sync.Once
+	bulk     bool // accounts are created and enrolled by local_bridge_create_enrol_users (bulkPath)
 }
 
 func (a *applier) indexes(keep func(e *Entry) bool) []int {
@@ -159,7 +168,9 @@ func (a *applier) createUsers(ctx context.Context) (any, error) {
 		for i, msg := range done.Failed {
 			res.Failed[i] = msg
 		}
-		if next, ok := a.newEnrolTask(t, done.IDs); ok {
+		res.Enrolled = append(res.Enrolled, done.Enrolled...)
+		res.Paths = pathsOf(res.Paths, done.Paths)
+		if next, ok := a.newEnrolTask(t, toEnrol(done)); ok {
 			return []chunkTask{next}
 		}
 		return nil
@@ -167,6 +178,7 @@ func (a *applier) createUsers(ctx context.Context) (any, error) {
 	if err := a.pump(ctx, tasks, merge); err != nil {
 		return nil, err
 	}
+	sort.Ints(res.Enrolled)
 	res.Done = len(res.IDs)
 	return res, nil
 }
@@ -176,7 +188,7 @@ func (a *applier) createUsers(ctx context.Context) (any, error) {
 // attempt (the only case where no earlier attempt can have made them),
 // unless this process sent the chunk before (again: a retry in place).
 func (a *applier) createPart(ctx context.Context, idx []int, again bool) (phaseResult, error) {
-	res := phaseResult{IDs: map[int]int64{}, Failed: map[int]string{}}
+	res := phaseResult{IDs: map[int]int64{}, Failed: map[int]string{}, Paths: []string{PathCore}}
 	users := make([]moodle.UserInput, len(idx))
 	for k, i := range idx {
 		users[k] = a.userInput(&a.p.Entries[i])
@@ -320,10 +332,14 @@ func sortedNames(m map[string]bool) []string {
 // of createUsers, or checkpointed by an earlier attempt) and runs the rest.
 func (a *applier) enrol(ctx context.Context) (any, error) {
 	tasks := a.existingEnrolTasks()
+	enrolled := map[int]bool{}
+	for _, i := range a.created.Enrolled {
+		enrolled[i] = true
+	}
 	for k, t := range a.createTasks(a.indexes(func(e *Entry) bool { return e.Status == StatusWillCreate })) {
 		ids := map[int]int64{}
 		for _, i := range t.rows {
-			if id := a.created.IDs[i]; id != 0 {
+			if id := a.created.IDs[i]; id != 0 && !enrolled[i] {
 				ids[i] = id
 			}
 		}
@@ -343,6 +359,7 @@ func (a *applier) enrol(ctx context.Context) (any, error) {
 		for i, msg := range done.Failed {
 			res.Failed[i] = msg
 		}
+		res.Paths = pathsOf(res.Paths, done.Paths)
 		return nil
 	}
 	if err := a.pump(ctx, tasks, merge); err != nil {
@@ -379,6 +396,7 @@ func (a *applier) enrolPart(ctx context.Context, idx []int, users []int64) (phas
 		res.Done = len(idx) - len(res.Failed)
 		return res, nil
 	}
+	res.Paths = []string{PathCore}
 	out, err := a.c.EnrolUsersBatch(ctx, rows)
 	res.calls = out.Calls
 	if err != nil && len(out.Pending()) > 0 {
@@ -462,4 +480,23 @@ func errText(err error) string {
 		s = s[:300] + "…"
 	}
 	return strings.TrimSpace(s)
+}
+
+// toEnrol is the accounts a creation chunk made that its call did not
+// enrol (all of them on the core path, none on the bulk path).
+func toEnrol(done phaseResult) map[int]int64 {
+	if len(done.Enrolled) == 0 {
+		return done.IDs
+	}
+	skip := make(map[int]bool, len(done.Enrolled))
+	for _, i := range done.Enrolled {
+		skip[i] = true
+	}
+	out := map[int]int64{}
+	for i, id := range done.IDs {
+		if !skip[i] {
+			out[i] = id
+		}
+	}
+	return out
 }

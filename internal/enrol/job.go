@@ -63,6 +63,10 @@ type JobRun interface {
 type JobResult struct {
 	ReportID int64  `json:"report_id"`
 	Counts   Counts `json:"counts"`
+	// EnrolPath is the path the writes took: bulk
+	// (local_bridge_create_enrol_users), core, bulk+core; "" when nothing
+	// was written.
+	EnrolPath string `json:"enrol_path,omitempty"`
 }
 
 // WithDomainDefaults fills what the run left unset from the domain's
@@ -76,6 +80,9 @@ func (o PlanOptions) WithDomainDefaults(d config.Domain) PlanOptions {
 	}
 	if o.CreateAuth == "" {
 		o.CreateAuth = d.CreateAuth
+	}
+	if o.EnrolPath == "" && d.EnrolPath != PathAuto {
+		o.EnrolPath = d.EnrolPath
 	}
 	return o
 }
@@ -148,7 +155,7 @@ func RunApplyJob(ctx context.Context, c *moodle.Client, st *store.Store, run Job
 	if err != nil {
 		return nil, err
 	}
-	return &JobResult{ReportID: id, Counts: rep.Counts}, nil
+	return &JobResult{ReportID: id, Counts: rep.Counts, EnrolPath: rep.EnrolPath}, nil
 }
 
 // SaveReport keeps a report in the store, one row per line.
@@ -198,5 +205,12 @@ func LoadReport(ctx context.Context, st *store.Store, jobID int64) (*Report, err
 		}
 	}
 	r.Counts = CountEntries(r.Rows)
+	// The path is in the job's result (the report's table predates it).
+	if job, err := st.GetJob(ctx, jobID); err == nil && len(job.Result) > 0 {
+		var res JobResult
+		if json.Unmarshal(job.Result, &res) == nil {
+			r.EnrolPath = res.EnrolPath
+		}
+	}
 	return r, nil
 }

@@ -36,6 +36,9 @@ type PlanOptions struct {
 	CreateAuth string `json:"create_auth,omitempty"` // manual (default), shibboleth, cas...
 	TimeStart  int64  `json:"timestart,omitempty"`   // unix seconds, 0 = now
 	TimeEnd    int64  `json:"timeend,omitempty"`     // unix seconds, 0 = none
+	// EnrolPath is PathAuto ("" too) or PathCore: core's functions even
+	// where local_bridge_create_enrol_users is offered (config enrol_path).
+	EnrolPath string `json:"enrol_path,omitempty"`
 	// RemoveAbsent unenrols people holding only the imported role and absent
 	// from the file. Callers must have the operator's confirmation.
 	RemoveAbsent bool `json:"remove_absent,omitempty"`
@@ -139,6 +142,9 @@ type Plan struct {
 	// RemovalRefusal says why --remove-absent removes nobody this time
 	// (entries removal_held); empty when removals go ahead.
 	RemovalRefusal string `json:"removal_refusal,omitempty"`
+	// EnrolPath is the path Apply's writes took (PathText): "bulk",
+	// "core", "bulk+core"; empty before Apply or when nothing was written.
+	EnrolPath string `json:"enrol_path,omitempty"`
 }
 
 // Counts counts entries by status; Total is their sum.

@@ -24,6 +24,7 @@ type chunkTask struct {
 const (
 	kindCreate = "core_user_create_users"
 	kindEnrol  = "enrol"
+	// kindBulk (bulk.go): local_bridge_create_enrol_users
 )
 
 // createTasks cuts the accounts to create into chunks of ChunkRows.
@@ -133,7 +134,7 @@ func (a *applier) pump(ctx context.Context, queue []chunkTask, then func(chunkTa
 			continue
 		}
 		a.chunks[o.task.name] = o.res
-		a.finished(o.task)
+		a.finished(o.task, o.res)
 		queue = append(a.follow(then(o.task, o.res)), queue...)
 	}
 }
@@ -172,9 +173,20 @@ func (a *applier) runTask(ctx context.Context, t chunkTask) (phaseResult, error)
 		// spent only when the site stays unreachable.
 		err = a.c.RetryTransient(ctx, t.name, func(int) error {
 			var err error
-			if t.phase == PhaseCreate {
+			switch {
+			case t.phase == PhaseCreate && a.bulkPath(ctx):
+				kind = kindBulk
+				r, err = a.createEnrolPart(ctx, t.rows)
+				if err != nil && bulkRefusedWhole(err) {
+					// Core's functions isolate the bad row by bisection; an
+					// earlier try of the chunk may have committed: look up first.
+					kind = kindCreate
+					a.sentBefore(t.name)
+					r, err = a.createPart(ctx, t.rows, true)
+				}
+			case t.phase == PhaseCreate:
 				r, err = a.createPart(ctx, t.rows, a.sentBefore(t.name))
-			} else {
+			default:
 				kind = kindEnrol
 				r, err = a.enrolPart(ctx, t.rows, t.users)
 			}
@@ -234,10 +246,11 @@ func (a *applier) tally(tasks []chunkTask) {
 
 // finished reports a finished task: "create-users: …" while accounts
 // are being made, "enrol: …" once only enrolments are left.
-func (a *applier) finished(t chunkTask) {
+func (a *applier) finished(t chunkTask, res phaseResult) {
 	p := &a.progress
 	if t.phase == PhaseCreate {
 		p.accountsDone += len(t.rows)
+		p.enrolmentsDone += len(res.Enrolled) // the bulk path enrolled them in the same call
 	} else {
 		p.enrolmentsDone += len(t.rows)
 	}

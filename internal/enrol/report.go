@@ -58,12 +58,15 @@ type Report struct {
 	Counts     Counts    `json:"counts"`
 	Rows       []Entry   `json:"rows"`
 	Notices    []Problem `json:"notices,omitempty"`
+	// EnrolPath is the path the writes took (bulk, core, bulk+core; see
+	// PathText); empty for a dry run or when nothing was written.
+	EnrolPath string `json:"enrol_path,omitempty"`
 }
 
 // NewReport builds the report of a plan (dry run) or of an applied plan.
 func NewReport(domain string, p *Plan, dryRun bool) *Report {
 	return &Report{Domain: domain, CourseIDs: p.Options.CourseIDs, FileSHA256: p.FileSHA256, DryRun: dryRun,
-		Counts: p.Counts(), Rows: p.Entries, Notices: p.Notices}
+		Counts: p.Counts(), Rows: p.Entries, Notices: p.Notices, EnrolPath: p.EnrolPath}
 }
 
 // ReportColumns are the CSV report's columns.
