@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/magistere/bridge/internal/app"
@@ -50,10 +54,11 @@ func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	file, err := os.ReadFile(f.csv)
+	in, err := openCSV(f.csv)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", f.csv, err)
+		return err
 	}
+	defer in.close()
 	a, err := env.openApp(ctx)
 	if err != nil {
 		return err
@@ -70,7 +75,7 @@ func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	}
-	plan, err := a.Enrol.Preview(ctx, f.domain, file, opts)
+	plan, err := a.Enrol.Preview(ctx, f.domain, in.reader(), opts)
 	if err != nil {
 		var oe *enrol.OptionError
 		if errors.As(err, &oe) {
@@ -89,11 +94,71 @@ func runEnrol(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		return finishEnrol(env, f, rep)
 	}
+	file, err := in.whole(plan.FileSHA256)
+	if err != nil {
+		return err
+	}
 	rep, err = applyInProcess(ctx, env, a, f.domain, file, opts)
 	if err != nil {
 		return err
 	}
 	return finishEnrol(env, f, rep)
+}
+
+// csvFile is the enrolment file. A regular file is read as it is planned
+// (an *os.File), so a 100,000-row dry run does not hold it whole besides
+// its plan (issue 14's 64 MB), and read whole only to be applied; a pipe
+// (--csv <(...)) is read whole at once, as it cannot be read twice.
+type csvFile struct {
+	path string
+	f    *os.File
+	data []byte // the pipe's bytes; nil for a regular file
+}
+
+func openCSV(path string) (*csvFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	c := &csvFile{path: path, f: f}
+	fi, err := f.Stat()
+	switch {
+	case err == nil && fi.IsDir():
+		err = &fs.PathError{Op: "read", Path: path, Err: syscall.EISDIR}
+	case err == nil && !fi.Mode().IsRegular():
+		c.data, err = io.ReadAll(f)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return c, nil
+}
+
+func (c *csvFile) close() { c.f.Close() }
+
+// reader is what the plan reads.
+func (c *csvFile) reader() io.Reader {
+	if c.data != nil {
+		return bytes.NewReader(c.data)
+	}
+	return c.f
+}
+
+// whole is the file's bytes for the job's stored upload; the file must
+// still be the one planned (sha256 of the plan).
+func (c *csvFile) whole(planned string) ([]byte, error) {
+	if c.data != nil {
+		return c.data, nil
+	}
+	data, err := os.ReadFile(c.path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", c.path, err)
+	}
+	if enrol.FileSHA256(data) != planned {
+		return nil, fmt.Errorf("%s changed while it was planned: run the command again", c.path)
+	}
+	return data, nil
 }
 
 func parseEnrolFlags(env *cliEnv, args []string) (*enrolFlags, error) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -266,7 +267,7 @@ func (s *Server) enrolPreview(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	plan, err := s.deps.Enrol.Preview(r.Context(), c.Domain, file, opts)
+	plan, err := s.deps.Enrol.Preview(r.Context(), c.Domain, bytes.NewReader(file), opts)
 	if err != nil {
 		s.failEnrol(w, r, err)
 		return

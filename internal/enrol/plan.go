@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"sort"
 	"strconv"
@@ -203,21 +204,33 @@ func PlanFile(ctx context.Context, c *moodle.Client, file io.Reader, opts PlanOp
 	return p, nil
 }
 
-// lineHint counts the lines of a file held in memory (a bytes.Reader or
-// strings.Reader, as the CLI and the job pass it), 0 otherwise: the
-// entries are then allocated once. Grown by append, a 100,000-entry slice
-// was copied over and over (a quarter of the plan's allocations).
+// lineHint counts the lines of a file that can be read again from the
+// start: held in memory (a bytes.Reader or strings.Reader, as the job
+// passes it) or on disk (an *os.File, as the CLI's dry run passes it); 0
+// otherwise. The entries are then allocated once. Grown by append, a
+// 100,000-entry slice was copied over and over (a quarter of the plan's
+// allocations).
 func lineHint(file io.Reader) int {
-	ra, ok := file.(interface {
-		io.ReaderAt
-		Size() int64
-	})
+	ra, ok := file.(io.ReaderAt)
 	if !ok {
+		return 0
+	}
+	var size int64
+	switch f := file.(type) {
+	case interface{ Size() int64 }:
+		size = f.Size()
+	case interface{ Stat() (fs.FileInfo, error) }:
+		fi, err := f.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			return 0
+		}
+		size = fi.Size()
+	default:
 		return 0
 	}
 	buf := make([]byte, 64<<10)
 	lines := 0
-	for off := int64(0); off < ra.Size(); {
+	for off := int64(0); off < size; {
 		n, err := ra.ReadAt(buf, off)
 		lines += bytes.Count(buf[:n], []byte{'\n'})
 		off += int64(n)
@@ -240,7 +253,7 @@ type planner struct {
 	dir     Directory
 	opts    PlanOptions
 	plan    *Plan
-	byEmail *emailIndex // nil until lookupEmails
+	byEmail *emailAccounts // by entry; nil until lookupEmails
 	byName  map[string]account
 	asked   map[string]bool // usernames already looked up, found or not
 	byIDNum map[string][]account
@@ -582,26 +595,51 @@ func firstNonEmpty(vals ...string) string {
 	return ""
 }
 
+// lookupEmails looks the candidates' e-mails up a batch at a time and
+// keeps the accounts found by entry (emailAccounts): only one batch's
+// e-mails are ever listed or indexed at once.
 func (pl *planner) lookupEmails(ctx context.Context) error {
-	cands := pl.candidates()
-	idx := newEmailIndex(len(cands))
-	emails := make([]string, 0, len(cands))
-	for _, i := range cands {
-		if e := pl.plan.Entries[i].Email; e != "" && idx.want(e) {
-			emails = append(emails, e)
+	found := newEmailAccounts(len(pl.plan.Entries))
+	pl.byEmail = found
+	batch := make([]string, 0, lookupBatch)
+	at := make(map[string]int32, lookupBatch) // e-mail of the batch -> its entry
+	var same [][2]int32                       // (entry, earlier entry of the batch with its e-mail)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
 		}
-	}
-	if len(emails) == 0 {
+		err := pl.usersBy(ctx, "email", batch, func(email string, a account) {
+			if i, ok := at[NormalizeEmail(email)]; ok {
+				found.add(i, a)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("look up e-mails: %w", err)
+		}
+		for _, p := range same {
+			found.copyTo(p[0], p[1])
+		}
+		batch, same = batch[:0], same[:0]
+		clear(at)
 		return nil
 	}
-	pl.byEmail = idx
-	err := pl.usersBy(ctx, "email", emails, func(email string, a account) {
-		idx.add(NormalizeEmail(email), a)
-	})
-	if err != nil {
-		return fmt.Errorf("look up e-mails: %w", err)
+	for _, i := range pl.candidates() {
+		e := pl.plan.Entries[i].Email
+		if e == "" {
+			continue
+		}
+		if j, ok := at[e]; ok {
+			same = append(same, [2]int32{int32(i), j})
+			continue
+		}
+		at[e] = int32(i)
+		if batch = append(batch, e); len(batch) == lookupBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
-	return nil
+	return flush()
 }
 
 // lookupOthers looks up by username and idnumber the rows the e-mail did
@@ -610,7 +648,7 @@ func (pl *planner) lookupOthers(ctx context.Context) error {
 	var names, idnums []string
 	for _, i := range pl.candidates() {
 		e := pl.plan.Entries[i]
-		if e.Email != "" && len(pl.byEmail.get(e.Email)) > 0 {
+		if e.Email != "" && len(pl.byEmail.get(i)) > 0 {
 			continue
 		}
 		if e.Username != "" {
@@ -709,7 +747,7 @@ func (pl *planner) keepPlaced(context.Context) error {
 	var rest []int
 	for _, i := range idx {
 		e := &pl.plan.Entries[i]
-		c := pl.placedIn(e)
+		c := pl.placedIn(i)
 		if c == 0 {
 			rest = append(rest, i)
 			continue
@@ -752,8 +790,8 @@ func (pl *planner) keepPlaced(context.Context) error {
 
 // placedIn is the session of CourseIDs the entry's only account is
 // enrolled in already, 0 when none.
-func (pl *planner) placedIn(e *Entry) int64 {
-	users, _ := pl.match(e)
+func (pl *planner) placedIn(i int) int64 {
+	users, _ := pl.match(i)
 	if len(users) != 1 {
 		return 0
 	}
@@ -799,7 +837,7 @@ func (pl *planner) matchAll() {
 	seenUser := make(map[courseUser]int, len(cands)) // -> line
 	for _, i := range cands {
 		e := &pl.plan.Entries[i]
-		users, how := pl.match(e)
+		users, how := pl.match(i)
 		switch {
 		case len(users) > 1:
 			e.Status = StatusAmbiguous
@@ -830,10 +868,11 @@ func (pl *planner) matchAll() {
 	}
 }
 
-// match finds the accounts of a row: by e-mail, else username, else idnumber.
-func (pl *planner) match(e *Entry) ([]account, string) {
+// match finds the accounts of entry i: by e-mail, else username, else idnumber.
+func (pl *planner) match(i int) ([]account, string) {
+	e := &pl.plan.Entries[i]
 	if e.Email != "" {
-		if us := pl.byEmail.get(e.Email); len(us) > 0 {
+		if us := pl.byEmail.get(i); len(us) > 0 {
 			return us, ""
 		}
 	}

@@ -1,9 +1,9 @@
 package enrol
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/failure"
@@ -28,8 +28,12 @@ func New(st *store.Store, fleet *domains.Fleet, q Submitter) *Service {
 }
 
 // Preview plans file against the domain's Moodle and changes nothing: the
-// dry run of the CLI and the API's preview.
-func (s *Service) Preview(ctx context.Context, domain string, file []byte, opts PlanOptions) (*Plan, error) {
+// dry run of the CLI and the API's preview. The file is read as it is
+// planned: the CLI passes the file on disk, so a 100,000-row file is not
+// held whole in memory besides its plan. A reader with ReadAt and Size (a
+// bytes.Reader) or Stat (an *os.File) is read twice, to count its lines
+// first.
+func (s *Service) Preview(ctx context.Context, domain string, file io.Reader, opts PlanOptions) (*Plan, error) {
 	d, err := s.fleet.Get(domain)
 	if err != nil {
 		return nil, err
@@ -37,7 +41,7 @@ func (s *Service) Preview(ctx context.Context, domain string, file []byte, opts 
 	if opts.Directory, _, err = DirectoryFor(d); err != nil {
 		return nil, err
 	}
-	return PlanFile(ctx, d.Client, bytes.NewReader(file), opts)
+	return PlanFile(ctx, d.Client, file, opts)
 }
 
 // Submit keeps the file in the store and queues its enrol.apply job under
