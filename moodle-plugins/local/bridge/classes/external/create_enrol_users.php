@@ -203,13 +203,27 @@ class create_enrol_users extends external_api {
         if (empty($langs[$row['lang']])) {
             return self::refuse($row, 'invalidlang', 'Invalid language code: ' . $row['lang']);
         }
-        if (get_auth_plugin($row['auth'])->is_internal() && empty($row['createpassword'])) {
+        if (self::is_internal($row['auth']) && empty($row['createpassword'])) {
             return self::refuse($row, 'passwordneeded', 'Invalid password: you must provide a password, or set createpassword.');
         }
         if (!validate_email($row['email'])) {
             return self::refuse($row, 'invalidemail', 'Email address is invalid: ' . $row['email']);
         }
         return $row;
+    }
+
+    /**
+     * Whether an auth plugin keeps passwords in Moodle (get_auth_plugin() builds a new object each time: once a call).
+     *
+     * @param string $auth Auth plugin name, known to exist.
+     * @return bool
+     */
+    protected static function is_internal(string $auth): bool {
+        static $internal = [];
+        if (!isset($internal[$auth])) {
+            $internal[$auth] = get_auth_plugin($auth)->is_internal();
+        }
+        return $internal[$auth];
     }
 
     /**
@@ -394,7 +408,7 @@ class create_enrol_users extends external_api {
             $out['userid'] = self::create_account($row);
             $out['created'] = true;
         }
-        $out['enrolled'] = self::enrol($out['userid'], $row, $plugin, $instance, $roleid, $context);
+        $out['enrolled'] = self::enrol($out['userid'], !$out['created'], $row, $plugin, $instance, $roleid, $context);
         return $out;
     }
 
@@ -419,7 +433,7 @@ class create_enrol_users extends external_api {
         }
         // Core: an internal account with createpassword gets '' (a password is generated and mailed below);
         // an external one never holds a password.
-        $user['password'] = get_auth_plugin($row['auth'])->is_internal() ? '' : AUTH_PASSWORD_NOT_CACHED;
+        $user['password'] = self::is_internal($row['auth']) ? '' : AUTH_PASSWORD_NOT_CACHED;
         $user['id'] = user_create_user($user, false, false);
         $userobject = (object)$user;
         if ($createpassword) {
@@ -435,6 +449,7 @@ class create_enrol_users extends external_api {
      * Enrols as enrol_manual_enrol_users does, unless the enrolment and the role are there already.
      *
      * @param int $userid Account.
+     * @param bool $existed Whether the account existed before this call (a new one has no enrolment yet).
      * @param array $row Checked row (timestart, timeend).
      * @param \enrol_plugin $plugin Manual enrolment.
      * @param \stdClass $instance Its instance.
@@ -442,10 +457,10 @@ class create_enrol_users extends external_api {
      * @param \context_course $context Course context.
      * @return bool whether this call enrolled or added the role
      */
-    protected static function enrol(int $userid, array $row, \enrol_plugin $plugin, \stdClass $instance, int $roleid,
-            \context_course $context): bool {
+    protected static function enrol(int $userid, bool $existed, array $row, \enrol_plugin $plugin, \stdClass $instance,
+            int $roleid, \context_course $context): bool {
         global $DB;
-        if ($DB->record_exists('user_enrolments', ['enrolid' => $instance->id, 'userid' => $userid])
+        if ($existed && $DB->record_exists('user_enrolments', ['enrolid' => $instance->id, 'userid' => $userid])
                 && user_has_role_assignment($userid, $roleid, $context->id)) {
             return false; // Sent again: left alone, no second welcome message.
         }
