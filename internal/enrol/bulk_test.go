@@ -173,3 +173,34 @@ func TestBulkRefusesRowsOneByOne(t *testing.T) {
 		})
 	}
 }
+
+// TestBulkRefusedWholeFallsBackToCore: a bulk call refused whole (here a
+// frozen course: the plugin's capability check fails) sends the chunk
+// through core's functions, whose bisection gives each row its own
+// error; nothing is reported as written by the bulk path.
+func TestBulkRefusedWholeFallsBackToCore(t *testing.T) {
+	env := newSimEnv(t)
+	p := env.plan(t, usersCSV(5), PlanOptions{Unknown: "create", CreateAuth: "shibboleth"})
+	if _, err := env.client.FreezeContext(context.Background(), moodle.Int(env.course), true); err != nil {
+		t.Fatal(err)
+	}
+	before := env.site.CallCounts()
+	env.apply(t, p)
+	if n := callsSince(env, before, moodle.FnCreateEnrolUsers); n != 1 {
+		t.Fatalf("%d bulk calls, want 1 (refused whole)", n)
+	}
+	if callsSince(env, before, "core_user_create_users") == 0 {
+		t.Fatal("the chunk did not go through core_user_create_users after the bulk call's refusal")
+	}
+	if c := p.Counts().ByStatus; c[StatusFailed] != 5 {
+		t.Fatalf("statuses %v, want 5 failed (the course is frozen)", c)
+	}
+	for _, e := range p.Entries {
+		if !strings.Contains(e.Detail, "enrol_manual_enrol_users") {
+			t.Fatalf("row %d: %q, want enrol_manual_enrol_users' refusal", e.Line, e.Detail)
+		}
+	}
+	if p.EnrolPath != PathCore {
+		t.Fatalf("path %q, want core (the bulk call wrote nothing)", p.EnrolPath)
+	}
+}
