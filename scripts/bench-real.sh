@@ -17,7 +17,11 @@
 #     against admin/tool/uploaduser/cli/uploaduser.php (course1/role1), both
 #     followed by \core\task\send_new_user_passwords_task (both leave the
 #     create_password preference); SSO accounts (auth shibboleth, no password);
-#     the same file again (nothing to do), with and without db_dsn.
+#     the same file again (nothing to do), with and without db_dsn. Manual
+#     accounts go through core web services only (enrol_path: core), as the
+#     target says; SSO accounts through local_bridge_create_enrol_users (the
+#     bulk path) and through core's functions, side by side; manual accounts
+#     on the bulk path are measured too, as an extra (BENCH_MANUAL_BULK=0: not).
 #  2. progress of BENCH_PARTICIPANTS participants: `bridge tracking sync`
 #     through web services and through the database, against a loop of one
 #     core_completion_get_activities_completion_status call per person and
@@ -120,6 +124,9 @@ reset_sites() {
   die "could not reset the academie site"
 }
 
+# path_is FILE PATH: the enrolment's output names the path that ran (bulk, core).
+path_is() { grep -qE "^path +$2\$" "$1" || die "$1: the enrolment did not run the $2 path: $(grep -E '^path' "$1" || echo 'no path line')"; }
+
 # config DIR [extra domain keys]: a fresh bridge configuration and store.
 config() {
   local dir=$1 extra=${2:-}
@@ -208,10 +215,11 @@ want enrol && for run in $(seq 1 "$RUNS"); do
   reset_sites
   cid=$(new_course BENCH-ENROL)
   people "$tmp/people.csv" bridge
-  cfg=$(config "$tmp/a")
+  cfg=$(config "$tmp/a" "    enrol_path: core")
   cpu_begin; t0=$(now)
   br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/a.out" 2>&1 || die "bridge enrol: $(tail -5 "$tmp/a.out")"
   rec enrol_bridge "$(since "$t0")"; cpu_end enrol_bridge
+  path_is "$tmp/a.out" core
   cpu_begin; t0=$(now); password_task; rec enrol_bridge_task "$(since "$t0")"; cpu_end enrol_bridge_task
   expect "bridge enrol (manual)" "$(state "$cid")" "$manual_end"
   # (d) the same file again: nothing to do; without then with db_dsn.
@@ -223,6 +231,19 @@ want enrol && for run in $(seq 1 "$RUNS"); do
   br "$cfgdb" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/d2.out" 2>&1 || die "bridge enrol again (db_dsn): $(tail -5 "$tmp/d2.out")"
   rec rerun_bridge_db "$(since "$t0")"; cpu_end rerun_bridge_db
   expect "bridge enrol again" "$(state "$cid")" "$manual_end"
+
+  # (a') extra: manual accounts on the bulk path (local_bridge_create_enrol_users).
+  if [ "${BENCH_MANUAL_BULK:-1}" = 1 ]; then
+    reset_sites
+    cid=$(new_course BENCH-ENROL)
+    cfg=$(config "$tmp/a2")
+    cpu_begin; t0=$(now)
+    br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/a2.out" 2>&1 || die "bridge enrol (bulk): $(tail -5 "$tmp/a2.out")"
+    rec enrol_bridge_bulk "$(since "$t0")"; cpu_end enrol_bridge_bulk
+    path_is "$tmp/a2.out" bulk
+    cpu_begin; t0=$(now); password_task; rec enrol_bridge_bulk_task "$(since "$t0")"; cpu_end enrol_bridge_bulk_task
+    expect "bridge enrol (manual, bulk path)" "$(state "$cid")" "$manual_end"
+  fi
 
   # (b) uploaduser with course1/role1, then the deferred passwords.
   reset_sites
@@ -247,7 +268,17 @@ want enrol && for run in $(seq 1 "$RUNS"); do
   cpu_begin; t0=$(now)
   br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create --auth shibboleth >"$tmp/c.out" 2>&1 || die "bridge enrol sso: $(tail -5 "$tmp/c.out")"
   rec sso_bridge "$(since "$t0")"; cpu_end sso_bridge
+  path_is "$tmp/c.out" bulk
   expect "bridge enrol (shibboleth)" "$(state "$cid")" "$sso_end"
+  # The same through core's functions only.
+  reset_sites
+  cid=$(new_course BENCH-ENROL)
+  cfg=$(config "$tmp/c3" "    enrol_path: core")
+  cpu_begin; t0=$(now)
+  br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create --auth shibboleth >"$tmp/c3.out" 2>&1 || die "bridge enrol sso (core): $(tail -5 "$tmp/c3.out")"
+  rec sso_bridge_core "$(since "$t0")"; cpu_end sso_bridge_core
+  path_is "$tmp/c3.out" core
+  expect "bridge enrol (shibboleth, core path)" "$(state "$cid")" "$sso_end"
   reset_sites
   cid=$(new_course BENCH-ENROL)
   people "$tmp/upload-sso.csv" upload-sso BENCH-ENROL
@@ -338,8 +369,12 @@ table="$tmp/table.md"
 {
   echo "| Measure (median of $RUNS) | Bridge | Moodle's own tool | Ratio |"
   echo "|---|---|---|---|"
-  echo "| Enrolment of $PEOPLE new people (manual accounts) into one course, then the deferred passwords | \`bridge enrol --unknown create\`: $eb s + password task $ebt s = **$(sum "$eb" "$ebt") s** | \`uploaduser.php\` (course1/role1): $em s + password task $emt s = **$(sum "$em" "$emt") s** | $(ratio "$(sum "$eb" "$ebt")" "$(sum "$em" "$emt")") |"
-  echo "| Enrolment of $PEOPLE new people, SSO accounts (auth shibboleth, no password) | $(median sso_bridge) s | \`uploaduser.php\` with an auth column: $(median sso_moodle) s | $(ratio "$(median sso_bridge)" "$(median sso_moodle)") |"
+  echo "| Enrolment of $PEOPLE new people (manual accounts) into one course, then the deferred passwords; core web services only (\`enrol_path: core\`) | \`bridge enrol --unknown create\`: $eb s + password task $ebt s = **$(sum "$eb" "$ebt") s** | \`uploaduser.php\` (course1/role1): $em s + password task $emt s = **$(sum "$em" "$emt") s** | $(ratio "$(sum "$eb" "$ebt")" "$(sum "$em" "$emt")") |"
+  if [ -n "$(median enrol_bridge_bulk)" ]; then
+    ebb=$(median enrol_bridge_bulk); ebbt=$(median enrol_bridge_bulk_task)
+    echo "| (extra) the same manual accounts on the bulk path (local_bridge_create_enrol_users) | $ebb s + password task $ebbt s = **$(sum "$ebb" "$ebbt") s** | as above | $(ratio "$(sum "$ebb" "$ebbt")" "$(sum "$em" "$emt")") |"
+  fi
+  echo "| Enrolment of $PEOPLE new people, SSO accounts (auth shibboleth, no password) | bulk path (local_bridge_create_enrol_users): **$(median sso_bridge) s**; core web services only: $(median sso_bridge_core) s | \`uploaduser.php\` with an auth column: $(median sso_moodle) s | $(ratio "$(median sso_bridge)" "$(median sso_moodle)") (bulk), $(ratio "$(median sso_bridge_core)" "$(median sso_moodle)") (core) |"
   echo "| The same file again (nothing to do) | web services only: $(median rerun_bridge_ws) s; with db_dsn: $(median rerun_bridge_db) s | \`uploaduser.php --uutype=2 --uuupdatetype=0\`: $(median rerun_moodle) s | $(ratio "$(median rerun_bridge_ws)" "$(median rerun_moodle)") (web services) |"
   echo "| Progress of $PARTICIPANTS participants, $ACTIVITIES tracked activities | \`tracking sync\` through web services (1 + 2 calls per person): $(median prog_bridge_ws) s; with db_dsn: $(median prog_bridge_db) s (fresh store), $(median prog_bridge_db_store) s (existing store) | a loop of one \`core_completion_get_activities_completion_status\` call per person (curl): $(median prog_ws_loop) s; one SQL query (mariadb client): $(median prog_sql) s | database $(ratio "$(median prog_bridge_db)" "$(median prog_bridge_ws)" | sed 's/bridge //; s/Moodle tool /web services /') than web services (existing store: $(ratio "$(median prog_bridge_db_store)" "$(median prog_bridge_ws)" | sed 's/bridge //; s/ faster//; s/Moodle tool /web services /')) |"
   echo "| Copy of a course with $ACTIVITIES activities on the same site | \`workflow run duplicate\` (core_course_duplicate_course): $(median copy_bridge) s | \`backup.php\` + \`restore_backup.php\`: $(median copy_moodle) s | $(ratio "$(median copy_bridge)" "$(median copy_moodle)") |"
@@ -350,7 +385,10 @@ table="$tmp/table.md"
   echo "| Measure | Bridge | Moodle's own tool |"
   echo "|---|---|---|"
   echo "| Enrolment of $PEOPLE new people (manual accounts), then the deferred passwords | $(sum "$(cmedian enrol_bridge)" "$(cmedian enrol_bridge_task)") s | $(sum "$(cmedian enrol_moodle)" "$(cmedian enrol_moodle_task)") s |"
-  echo "| Enrolment of $PEOPLE new people, SSO accounts | $(cmedian sso_bridge) s | $(cmedian sso_moodle) s |"
+  if [ -n "$(median enrol_bridge_bulk)" ]; then
+    echo "| (extra) manual accounts on the bulk path, then the deferred passwords | $(sum "$(cmedian enrol_bridge_bulk)" "$(cmedian enrol_bridge_bulk_task)") s | |"
+  fi
+  echo "| Enrolment of $PEOPLE new people, SSO accounts | bulk path: $(cmedian sso_bridge) s; core path: $(cmedian sso_bridge_core) s | $(cmedian sso_moodle) s |"
   echo "| The same file again | web services only: $(cmedian rerun_bridge_ws) s; with db_dsn: $(cmedian rerun_bridge_db) s | $(cmedian rerun_moodle) s |"
   echo "| Progress of $PARTICIPANTS participants | web services: $(cmedian prog_bridge_ws) s; with db_dsn: $(cmedian prog_bridge_db) s (fresh store), $(cmedian prog_bridge_db_store) s (existing store) | |"
   echo "| Copy of a course | $(cmedian copy_bridge) s | $(cmedian copy_moodle) s |"
