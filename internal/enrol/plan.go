@@ -601,6 +601,15 @@ func firstNonEmpty(vals ...string) string {
 func (pl *planner) lookupEmails(ctx context.Context) error {
 	found := newEmailAccounts(len(pl.plan.Entries))
 	pl.byEmail = found
+	if us, ok := pl.dir.(userScanner); ok {
+		scan, err := pl.scanPays(ctx, us)
+		if err != nil {
+			return fmt.Errorf("look up e-mails: %w", err)
+		}
+		if scan {
+			return pl.scanEmails(ctx, us, found)
+		}
+	}
 	batch := make([]string, 0, lookupBatch)
 	at := make(map[string]int32, lookupBatch) // e-mail of the batch -> its entry
 	var same [][2]int32                       // (entry, earlier entry of the batch with its e-mail)
@@ -640,6 +649,71 @@ func (pl *planner) lookupEmails(ctx context.Context) error {
 		}
 	}
 	return flush()
+}
+
+// userScanner is a Directory that can also read every account in one
+// pass (moodledb.DB).
+type userScanner interface {
+	MaxUserID(ctx context.Context) (int64, error)
+	EachUser(ctx context.Context, field string, fn func(id int64, key []byte, suspended bool)) error
+}
+
+// scanMinEmails and scanMaxAccountsPerEmail decide between looking the
+// file's e-mails up by lists and reading every account once: the reading
+// pays when the file names at least 1,000 e-mails and the site has at most
+// 4 accounts (by its largest id) per e-mail of the file. A value looked up
+// costs the database about 7 times an account read (MariaDB 10.11: 1 s
+// against 0.15 s for 100,000).
+var (
+	scanMinEmails           = 1000
+	scanMaxAccountsPerEmail = int64(4)
+)
+
+func (pl *planner) scanPays(ctx context.Context, us userScanner) (bool, error) {
+	n := 0
+	for _, i := range pl.candidates() {
+		if pl.plan.Entries[i].Email != "" {
+			n++
+		}
+	}
+	if n < scanMinEmails {
+		return false, nil
+	}
+	top, err := us.MaxUserID(ctx)
+	return top <= scanMaxAccountsPerEmail*int64(n), err
+}
+
+// scanEmails reads every account once and keeps those whose e-mail is a
+// candidate's, found by binary search among the candidates sorted by
+// e-mail (an int32 each, not a map of every e-mail). An account is kept
+// only when a look-up of the e-mail would have found it and kept it: its
+// e-mail, normalised, is the entry's (what lookupEmails checks of the
+// answers) and equals it but for case and trailing spaces (the column's
+// collation).
+func (pl *planner) scanEmails(ctx context.Context, us userScanner, found *emailAccounts) error {
+	es := pl.plan.Entries
+	order := make([]int32, 0, len(pl.candidates()))
+	for _, i := range pl.candidates() {
+		if es[i].Email != "" {
+			order = append(order, int32(i))
+		}
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		return cmp.Or(strings.Compare(es[a].Email, es[b].Email), cmp.Compare(a, b))
+	})
+	err := us.EachUser(ctx, "email", func(id int64, key []byte, suspended bool) {
+		k := NormalizeEmail(string(key))
+		j, _ := slices.BinarySearchFunc(order, k, func(i int32, k string) int { return strings.Compare(es[i].Email, k) })
+		for ; j < len(order) && es[order[j]].Email == k; j++ {
+			if strings.EqualFold(strings.TrimRight(string(key), " "), k) {
+				found.add(order[j], account{ID: id, Suspended: suspended})
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("look up e-mails: %w", err)
+	}
+	return nil
 }
 
 // lookupOthers looks up by username and idnumber the rows the e-mail did

@@ -97,29 +97,37 @@ func planFile(n int) string {
 
 // seedMoodleDB makes a fresh database with the tables the bridge reads and
 // n accounts, as bench-plan.sh does.
-func seedMoodleDB(b *testing.B, n int) *moodledb.DB {
-	b.Helper()
-	dsn := storetest.MySQLDSN(b) + "?multiStatements=true"
-	raw, err := sql.Open("mysql", dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { raw.Close() })
-	ddl, err := os.ReadFile("../moodledb/testdata/schema.sql")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := raw.Exec(string(ddl)); err != nil {
-		b.Fatalf("schema: %v", err)
-	}
+func seedMoodleDB(tb testing.TB, n int) *moodledb.DB {
+	tb.Helper()
+	raw, db := emptyMoodleDB(tb)
 	if _, err := raw.Exec(fmt.Sprintf(`INSERT INTO mdl_user (username, firstname, lastname, email, auth, confirmed, mnethostid)
 		SELECT CONCAT('u', LPAD(seq, 7, '0')), 'Prénom', CONCAT('NOM', seq), CONCAT('user', LPAD(seq, 7, '0'), '@ac-a.fr'),
 		'shibboleth', 1, 1 FROM seq_1_to_%d`, n)); err != nil {
-		b.Fatalf("seed: %v", err)
+		tb.Fatalf("seed: %v", err)
+	}
+	return db
+}
+
+// emptyMoodleDB makes a fresh database with the tables the bridge reads
+// and no rows: the handle to fill it, and moodledb's view of it.
+func emptyMoodleDB(tb testing.TB) (*sql.DB, *moodledb.DB) {
+	tb.Helper()
+	dsn := storetest.MySQLDSN(tb) + "?multiStatements=true"
+	raw, err := sql.Open("mysql", dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { raw.Close() })
+	ddl, err := os.ReadFile("../moodledb/testdata/schema.sql")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := raw.Exec(string(ddl)); err != nil {
+		tb.Fatalf("schema: %v", err)
 	}
 	db, err := moodledb.New(raw, "mdl_")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	return db
+	return raw, db
 }

@@ -87,6 +87,44 @@ func (d *DB) EachUserKey(ctx context.Context, field string, values []string, fn 
 	return nil
 }
 
+// MaxUserID is the largest account id (deleted accounts included), 0 for
+// none: a bound on the rows a scan of the user table reads, from the
+// primary key without counting.
+func (d *DB) MaxUserID(ctx context.Context) (int64, error) {
+	var top sql.NullInt64
+	err := d.query(ctx, "largest user id", `SELECT MAX(id) FROM `+d.t("user"), nil, func(r *sql.Rows) error {
+		return r.Scan(&top)
+	})
+	return top.Int64, err
+}
+
+// EachUser is EachUserKey for every live account, in one pass over the
+// user table (in id order): for a file naming most of a site's accounts
+// this is several times cheaper for the database than 1,000-value IN
+// lists (for 100,000 accounts on MariaDB 10.11: 0.15 s against about 1 s).
+// fn's key is only valid during the call; the caller compares it as the
+// column's collation would.
+func (d *DB) EachUser(ctx context.Context, field string, fn func(id int64, key []byte, suspended bool)) error {
+	switch field {
+	case "email", "username", "idnumber":
+	default:
+		return failure(fmt.Errorf("moodledb: users by %q: not a lookup field", field), false)
+	}
+	q := `SELECT id, ` + field + `, suspended FROM ` + d.t("user") + ` WHERE deleted = 0 ORDER BY id`
+	return d.query(ctx, "every user's "+field, q, nil, func(r *sql.Rows) error {
+		var (
+			id        int64
+			key       sql.RawBytes
+			suspended int
+		)
+		if err := r.Scan(&id, &key, &suspended); err != nil {
+			return err
+		}
+		fn(id, key, suspended == 1)
+		return nil
+	})
+}
+
 // CoursesByName finds the courses whose shortname or idnumber is name,
 // as core_course_get_courses_by_field does with each field (the column's
 // collation decides case: callers compare exactly). Only id, shortname
