@@ -70,6 +70,30 @@ func TestPlanAmbiguousEmail(t *testing.T) {
 	}
 }
 
+// TestSameAccountTwice: a second row matched to the account of an earlier
+// row in the same course is a duplicate of it, whichever way it matched;
+// in another course it is not.
+func TestSameAccountTwice(t *testing.T) {
+	byEmail := newEmailAccounts(4)
+	byEmail.add(0, account{ID: 10})
+	byEmail.add(2, account{ID: 11})
+	byEmail.add(3, account{ID: 10})
+	pl := &planner{opts: PlanOptions{Unknown: "reject"}, plan: &Plan{Entries: []Entry{
+		{Line: 2, Email: "a@x.fr", Role: "student", CourseID: 5}, {Line: 3, Username: "ua", Role: "student", CourseID: 5},
+		{Line: 4, Email: "b@x.fr", Role: "student", CourseID: 5}, {Line: 5, Email: "c@x.fr", Role: "student", CourseID: 6}}},
+		byEmail: byEmail, byName: map[string]account{"ua": {ID: 10}}, roleIDs: stockRoleIDs}
+	pl.matchAll()
+	want := []Status{StatusWillEnrol, StatusDuplicate, StatusWillEnrol, StatusWillEnrol}
+	for i, e := range pl.plan.Entries {
+		if e.Status != want[i] || e.UserID == 0 {
+			t.Errorf("line %d: %s (user %d), want %s", e.Line, e.Status, e.UserID, want[i])
+		}
+	}
+	if d := pl.plan.Entries[1].Detail; d != "same account as line 2" {
+		t.Errorf("detail %q", d)
+	}
+}
+
 func TestUsernameAndNamesFromEmail(t *testing.T) {
 	if got := UsernameFromEmail(" Jean+Test@AC-A.fr "); got != "jean_test@ac-a.fr" {
 		t.Fatalf("username %q", got)
