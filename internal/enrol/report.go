@@ -1,6 +1,8 @@
 package enrol
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -127,12 +129,52 @@ func escapeAll(cells []string) []string {
 	return cells
 }
 
-// WriteJSON writes the report as one JSON document.
+// WriteJSON writes the report as one JSON document, indented by one
+// space. The rows are encoded one at a time: encoding the whole report at
+// once held the document (about 250 bytes a row, more for its buffer's
+// growth) besides the plan.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(r); err != nil {
+	if err := r.writeJSON(w); err != nil {
 		return fmt.Errorf("enrol: write report: %w", err)
 	}
 	return nil
+}
+
+func (r *Report) writeJSON(w io.Writer) error {
+	if len(r.Rows) == 0 { // "rows": null or [] as encoding/json writes them
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(r)
+	}
+	// The document without its rows, cut where they go.
+	head := *r
+	head.Rows = []Entry{}
+	doc, err := json.MarshalIndent(&head, "", " ")
+	if err != nil {
+		return err
+	}
+	const empty = `"rows": []`
+	at := bytes.Index(doc, []byte(empty))
+	if at < 0 {
+		return fmt.Errorf("no rows key in %.40q", doc)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(doc[:at])
+	bw.WriteString("\"rows\": [\n")
+	for i := range r.Rows {
+		row, err := json.MarshalIndent(&r.Rows[i], "  ", " ")
+		if err != nil {
+			return err
+		}
+		bw.WriteString("  ")
+		bw.Write(row)
+		if i < len(r.Rows)-1 {
+			bw.WriteByte(',')
+		}
+		bw.WriteByte('\n')
+	}
+	bw.WriteString(" ]")
+	bw.Write(doc[at+len(empty):])
+	bw.WriteByte('\n')
+	return bw.Flush()
 }
