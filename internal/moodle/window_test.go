@@ -176,3 +176,18 @@ func TestWindowHalvesOnRetryableErrors(t *testing.T) {
 		t.Fatal("the window's start is not kept within [1, max]")
 	}
 }
+
+// TestWindowShrinksByOne: three calls in flight that each took 2.6 times
+// a call's time alone (a real 2-core site: two run, and both run slower
+// for sharing one MariaDB) take the window to two calls, not to one
+// (3/2.6 rounded): one call at a time would leave a core idle.
+func TestWindowShrinksByOne(t *testing.T) {
+	w := NewWindow(3, 4)
+	w.Observe("create", 100, time.Second, nil) // sets the base
+	for i := 0; i < 3 && w.Limit() == 3; i++ {
+		w.Observe("create", 100, 2600*time.Millisecond, nil)
+	}
+	if w.Limit() != 2 {
+		t.Fatalf("limit %d after calls 2.6 times slower than alone at 3 in flight, want 2", w.Limit())
+	}
+}
