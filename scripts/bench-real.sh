@@ -104,6 +104,20 @@ ws() { # function key=value...: JSON answer
   curl -fsS "$URL/webservice/rest/server.php" --data-urlencode "wstoken=$TOKEN" --data-urlencode "wsfunction=$fn" \
     --data-urlencode "moodlewsrestformat=json" "${args[@]}"
 }
+# settle: wait until no ad hoc task is due or running on the site (the
+# site's task loop runs them): a task running beside a measured command
+# takes a core from it. Snapshots made before install format 2 held
+# build_installed_themes_task (13-16 s of one core) and distorted every
+# measurement that followed a reset.
+settle() {
+  local i n
+  for i in $(seq 1 60); do
+    n=$(sql "SELECT COUNT(*) FROM mdl_task_adhoc WHERE nextruntime <= UNIX_TIMESTAMP() OR timestarted IS NOT NULL")
+    [ "$n" = 0 ] && return 0
+    sleep 1
+  done
+  die "the site still has $n ad hoc task(s) due after 60 s"
+}
 # reset_sites: the academie site back to its fresh snapshot. This is what
 # `scripts/real-moodle.sh reset` does for every site, done here for the one
 # site measured: on a loaded 2-core machine the full reset of both sites
@@ -117,6 +131,7 @@ reset_sites() {
       mariadb --no-defaults -uroot --socket="$RM_WORK/mysql/mysqld.sock" "$DB" <"$dir/snapshot.sql" >>"$tmp/reset.log" 2>&1; then
       rm -rf "$dir/data.old"; mv "$dir/data" "$dir/data.old"; cp -a "$dir/snapshot-data" "$dir/data"; rm -rf "$dir/data.old" 2>/dev/null || true
       say "  (site reset in $(since "$t0") s)"
+      settle
       return 0
     fi
     say "reset attempt $i failed: $(tail -2 "$tmp/reset.log")"
