@@ -75,28 +75,14 @@ func (c *Client) Call(ctx context.Context, function string, params Params, out a
 	return c.RetryTransient(ctx, function, func(int) error { return c.callOnce(ctx, function, params, out) })
 }
 
-// RetryTransient is the package's RetryTransient, with a warning logged
-// before each repetition: operators see a site failing even when the
-// retry hides it. what names the work (a function, a chunk).
-func (c *Client) RetryTransient(ctx context.Context, what string, fn func(attempt int) error) error {
-	return retryTransient(ctx, fn, func(attempt int, err error) {
-		c.log.Warn().Str("function", what).Int("attempt", attempt).Str("error", c.redact(err.Error())).
-			Msg("moodle call failed, sending it again")
-	})
-}
-
 // RetryTransient runs fn, a unit of work safe to repeat (a read, an
 // idempotent write, a creation that looks its objects up by natural key
 // before making the missing ones), again after a transient failure, under
 // ctx's WithReadRetry policy; without one, once. fn receives its attempt
-// number (1 the first time). The last error is returned.
-func RetryTransient(ctx context.Context, fn func(attempt int) error) error {
-	return retryTransient(ctx, fn, nil)
-}
-
-// retryTransient is RetryTransient calling again(attempt, err), when not
-// nil, before each repetition.
-func retryTransient(ctx context.Context, fn func(attempt int) error, again func(attempt int, err error)) error {
+// number (1 the first time); the last error is returned. Each repetition
+// is logged as a warning naming what (a function, a chunk): operators see
+// a site failing even when the retry hides it.
+func (c *Client) RetryTransient(ctx context.Context, what string, fn func(attempt int) error) error {
 	r, ok := ctx.Value(readRetryKey{}).(ReadRetry)
 	if !ok {
 		return fn(1)
@@ -106,9 +92,8 @@ func retryTransient(ctx context.Context, fn func(attempt int) error, again func(
 		if err == nil || !failure.IsRetryable(err) || attempt >= r.Attempts || ctx.Err() != nil {
 			return err
 		}
-		if again != nil {
-			again(attempt, err)
-		}
+		c.log.Warn().Str("function", what).Int("attempt", attempt).Str("error", c.redact(err.Error())).
+			Msg("moodle call failed, sending it again")
 		timer := time.NewTimer(failure.Backoff(attempt, r.Base, r.Max, r.Rand))
 		select {
 		case <-ctx.Done():
