@@ -20,6 +20,7 @@ import (
 	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/fr"
 	"github.com/magistere/bridge/internal/moodle"
+	"github.com/magistere/bridge/internal/refusal"
 )
 
 func init() {
@@ -170,7 +171,8 @@ func (c *csvFile) whole(planned string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", c.path, err)
 	}
 	if enrol.FileSHA256(data) != planned {
-		return nil, fmt.Errorf("%s changed while it was planned: run the command again", c.path)
+		return nil, refusal.New("file_changed", "%s a changé pendant sa préparation : relancer la commande",
+			"%s changed while it was planned: run the command again", c.path)
 	}
 	return data, nil
 }
