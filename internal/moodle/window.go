@@ -27,6 +27,7 @@ type Window struct {
 	mu       sync.Mutex
 	limit    int
 	max      int
+	floor    int                // the least the limit goes down to, 1 unless KeepAtLeast raised it
 	base     map[string]float64 // seconds per row
 	biggest  map[string]int     // largest call (rows) seen per kind
 	good     int                // calls without queueing since the last change
@@ -38,7 +39,19 @@ type Window struct {
 // NewWindow starts at start calls in flight, bounded by [1, hi].
 func NewWindow(start, hi int) *Window {
 	hi = max(1, hi)
-	return &Window{limit: min(max(1, start), hi), max: hi, base: map[string]float64{}, biggest: map[string]int{}}
+	return &Window{limit: min(max(1, start), hi), max: hi, floor: 1, base: map[string]float64{}, biggest: map[string]int{}}
+}
+
+// KeepAtLeast stops the limit from going below n (at most Max): for a
+// caller that holds one call open on purpose while others must run, as a
+// test does to finish chunks out of order. Left alone, the floor is 1.
+func (w *Window) KeepAtLeast(n int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.floor = min(max(1, n), w.max)
+	if w.limit < w.floor {
+		w.set(w.floor)
+	}
 }
 
 // Limit is the number of calls to keep in flight now.
@@ -75,7 +88,7 @@ func (w *Window) Observe(kind string, rows int, took time.Duration, err error) {
 	defer w.mu.Unlock()
 	if err != nil {
 		if failure.IsRetryable(err) {
-			w.set(max(1, w.limit/2))
+			w.set(max(w.floor, w.limit/2))
 		}
 		return
 	}
@@ -117,7 +130,7 @@ func (w *Window) Observe(kind string, rows int, took time.Duration, err error) {
 		// once; on the real 2-core site that estimate took 3 calls in
 		// flight down to 1 and left a core idle for most of a run.
 		w.queueing = true
-		w.set(max(1, w.limit-1))
+		w.set(max(w.floor, w.limit-1))
 	case queued >= 0.3:
 		// about right: hold
 	case w.good+1 < w.limit:

@@ -191,3 +191,25 @@ func TestWindowShrinksByOne(t *testing.T) {
 		t.Fatalf("limit %d after calls 2.6 times slower than alone at 3 in flight, want 2", w.Limit())
 	}
 }
+
+// TestWindowKeepsItsFloor: a window told to keep two calls in flight
+// neither shrinks nor halves below two, and rises to it at once.
+func TestWindowKeepsItsFloor(t *testing.T) {
+	w := NewWindow(1, 4)
+	w.KeepAtLeast(2)
+	if w.Limit() != 2 {
+		t.Fatalf("limit %d after KeepAtLeast(2), want 2", w.Limit())
+	}
+	w.Observe("create", 100, time.Second, nil)
+	for i := 0; i < 10; i++ {
+		w.Observe("create", 100, 5*time.Second, nil)
+		w.Observe("create", 100, time.Second, failure.Retryable(errors.New("503")))
+	}
+	if w.Limit() != 2 {
+		t.Fatalf("limit %d after slow calls and 5xx, want the floor 2", w.Limit())
+	}
+	w.KeepAtLeast(9)
+	if w.Limit() != 4 {
+		t.Fatalf("limit %d with a floor above Max 4, want 4", w.Limit())
+	}
+}
