@@ -42,10 +42,13 @@ import (
 //     replica reaches the simulator under its own path, so the test knows
 //     who sent what), and logged that it was fenced.
 //
-// (A replica frozen after its last lease check and before its request
-// left would still send that one request on waking: the window is a few
-// microseconds per request, and the request is idempotent by natural key;
-// the ledger above would still show one effect.)
+// The lease is checked before each call and again at each read of the
+// request's body (moodle.fencedTransport), so a replica frozen after its
+// first check sends a body cut short on waking, which no server runs. (A
+// replica frozen between its last check and the flush of its last bytes
+// would still send that request: a window of microseconds, and the
+// request is idempotent by natural key; the ledger above would still show
+// one effect.)
 func TestPausedReplicaIsFenced(t *testing.T) {
 	for _, replicas := range []int{2, 3} {
 		t.Run("replicas="+strconv.Itoa(replicas), func(t *testing.T) { runPausedReplicas(t, replicas) })
@@ -253,7 +256,14 @@ type replicaRouter struct {
 
 func (rr *replicaRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	body, _ := io.ReadAll(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		// A body cut short (its sender stopped on a lost lease) is no
+		// request: a web server runs nothing for it, so neither does this
+		// router, nor does it count it.
+		http.Error(w, "incomplete request body", http.StatusBadRequest)
+		return
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	fn := r.URL.Query().Get("wsfunction")
 	if form, err := url.ParseQuery(string(body)); err == nil && form.Get("wsfunction") != "" {

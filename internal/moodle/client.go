@@ -113,6 +113,11 @@ func New(site Site, opts Options) (*Client, error) {
 	// another host, or an object store behind pluginfile.php) would carry
 	// it away, so none is followed; a 3xx is an answer like any other.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	hc.Transport = fencedTransport{next: next}
 	rc := resty.NewWithClient(hc).SetRetryCount(0).SetLogger(discardLogger{}).SetDisableWarn(true)
 	return &Client{
 		site:    site,
@@ -186,14 +191,18 @@ func (c *Client) post(ctx context.Context, function, body string) (int, string, 
 		SetBody(body).
 		Post(c.site.WWWRoot + "/webservice/rest/server.php")
 	if err != nil {
+		if err, ok := c.notSent(function, err); ok {
+			return 0, "", nil, err
+		}
 		return 0, "", nil, &TransportError{Site: c.site.Name, Function: function, Err: c.redactErr(err)}
 	}
 	return resp.StatusCode(), resp.Header().Get("Content-Type"), resp.Body(), nil
 }
 
-// fenced runs the context's lease check (package fence) as late as
-// possible before a request leaves: a job worker whose job was taken over
-// by another worker sends nothing more.
+// fenced runs the context's lease check (package fence) before a request
+// is built: a job worker whose job was taken over by another worker sends
+// nothing more. fencedTransport checks again while the body is written,
+// for a worker frozen after this check.
 func (c *Client) fenced(ctx context.Context, function string) error {
 	if err := fence.Check(ctx); err != nil {
 		return fmt.Errorf("moodle site %s: %s: not sent: %w", c.site.Name, function, err)

@@ -87,6 +87,9 @@ func (c *Client) upload(ctx context.Context, itemID Int, fields []*resty.Multipa
 		SetMultipartFields(fields...).
 		Post(c.site.WWWRoot + "/webservice/upload.php")
 	if err != nil {
+		if err, ok := c.notSent(fnUpload, err); ok {
+			return err
+		}
 		return &TransportError{Site: c.site.Name, Function: fnUpload, Err: c.redactErr(err)}
 	}
 	return c.decodeAnswer(fnUpload, resp.StatusCode(), resp.Header().Get("Content-Type"), resp.Body(), out)
