@@ -113,10 +113,30 @@ settle() {
   local i n
   for i in $(seq 1 60); do
     n=$(sql "SELECT COUNT(*) FROM mdl_task_adhoc WHERE nextruntime <= UNIX_TIMESTAMP() OR timestarted IS NOT NULL")
-    [ "$n" = 0 ] && return 0
+    [ "$n" = 0 ] && { quiesce_db; return 0; }
     sleep 1
   done
   die "the site still has $n ad hoc task(s) due after 60 s"
+}
+# quiesce_db: let MariaDB finish what the reset left it (flushing the
+# restored tables' dirty pages, purging the dropped database's undo
+# history) before a measurement starts, so that neither side pays for it:
+# both were measured right after a reset, while InnoDB wrote back a
+# snapshot's worth of pages in the background. Flushing is made eager for
+# the wait, then set back to the server's default for the measurement.
+db_status() { sql "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = '$1'"; }
+quiesce_db() {
+  local i dirty hist pct lwm t0
+  t0=$(now)
+  pct=$(sql "SELECT @@GLOBAL.innodb_max_dirty_pages_pct"); lwm=$(sql "SELECT @@GLOBAL.innodb_max_dirty_pages_pct_lwm")
+  sql "SET GLOBAL innodb_max_dirty_pages_pct_lwm = 0, innodb_max_dirty_pages_pct = 0"
+  for i in $(seq 1 240); do
+    dirty=$(db_status INNODB_BUFFER_POOL_PAGES_DIRTY); hist=$(db_status INNODB_HISTORY_LIST_LENGTH)
+    [ "${dirty:-0}" -lt 50 ] && [ "${hist:-0}" -lt 50 ] && break
+    sleep 0.5
+  done
+  sql "SET GLOBAL innodb_max_dirty_pages_pct = $pct, innodb_max_dirty_pages_pct_lwm = $lwm"
+  say "  (database quiet in $(since "$t0") s: $dirty dirty page(s), history $hist)"
 }
 # reset_sites: the academie site back to its fresh snapshot. This is what
 # `scripts/real-moodle.sh reset` does for every site, done here for the one

@@ -115,7 +115,7 @@ func New(site Site, opts Options) (*Client, error) {
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	next := hc.Transport
 	if next == nil {
-		next = http.DefaultTransport
+		next = siteTransport(opts.Concurrency)
 	}
 	hc.Transport = fencedTransport{next: next}
 	rc := resty.NewWithClient(hc).SetRetryCount(0).SetLogger(discardLogger{}).SetDisableWarn(true)
@@ -129,6 +129,17 @@ func New(site Site, opts Options) (*Client, error) {
 		stats:   newStatsRecorder(),
 		window:  NewWindow(opts.BatchParallel, opts.Concurrency),
 	}, nil
+}
+
+// siteTransport is a client's own connection pool: Go's defaults (a proxy
+// from the environment, dial and TLS timeouts, keep-alives), keeping idle
+// as many connections as the client has calls in flight. Go's default
+// keeps 2 per host: with 4 calls in flight, every round would close
+// connections and open new ones.
+func siteTransport(concurrency int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = concurrency + 1
+	return t
 }
 
 // Site returns the site's name and wwwroot (the token is left out).

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/magistere/bridge/internal/failure"
 	"github.com/magistere/bridge/internal/fence"
@@ -83,5 +85,45 @@ func TestLeaseLostWhileSendingSendsNothing(t *testing.T) {
 	defer mu.Unlock()
 	if whole != 1 {
 		t.Fatalf("%d whole request(s) with the lease held, want 1", whole)
+	}
+}
+
+// TestCallsInFlightReuseConnections: a client with 4 calls in flight keeps
+// its connections between rounds instead of opening new ones (Go's
+// default transport keeps 2 idle per host).
+func TestCallsInFlightReuseConnections(t *testing.T) {
+	var conns atomic.Int32
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		time.Sleep(20 * time.Millisecond) // the 4 calls overlap
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"sitename":"x"}`)
+	}))
+	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	ts.Start()
+	defer ts.Close()
+	c, err := New(Site{Name: "ac-a", WWWRoot: ts.URL, Token: "tok"}, Options{Concurrency: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 5; round++ {
+		var wg sync.WaitGroup
+		for i := 0; i < 4; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := c.GetSiteInfo(context.Background()); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if n := conns.Load(); n > 4 {
+		t.Fatalf("%d connections opened for 5 rounds of 4 calls, want at most 4", n)
 	}
 }
