@@ -59,13 +59,7 @@ func TestBrowserCSVAuthAndModals(t *testing.T) {
 
 	b.open(courseURL)
 	b.act(`document.querySelector('[data-block="bridge_csv"] a[href*="bridge_csv/action.php"]').click()`)
-	b.eval(`document.querySelector('.fp-btn-choose, input.fp-btn-choose, button.fp-btn-choose').click()`, nil)
-	b.waitFor(`[...document.querySelectorAll('.file-picker .fp-repo a')].find(a => /Upload a file|Déposer un fichier/.test(a.innerText))`, "the filepicker's repositories")
-	b.eval(`[...document.querySelectorAll('.file-picker .fp-repo a')].find(a => /Upload a file|Déposer un fichier/.test(a.innerText)).click()`, nil)
-	b.waitFor(`document.querySelector('.file-picker input[type=file][name=repo_upload_file]')`, "the upload input")
-	b.setFile(".file-picker input[type=file][name=repo_upload_file]", csvPath)
-	b.eval(`document.querySelector('.file-picker .fp-upload-btn').click()`, nil)
-	b.waitFor(`/auth\.csv/.test((document.querySelector('.filepicker-filename') || {innerText: ''}).innerText)`, "the uploaded file's name")
+	b.uploadCSV(csvPath)
 	var auths []string
 	b.eval(`[...document.querySelectorAll('#id_auth option')].map(o => o.value + '=' + o.innerText)`, &auths)
 	if strings.Join(auths, ",") != "shibboleth=Shibboleth,manual=Compte manuel" {

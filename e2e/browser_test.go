@@ -247,13 +247,7 @@ func TestBrowserBlocks(t *testing.T) {
 	if p.Heading != fullname {
 		t.Errorf("CSV upload page: heading %q", p.Heading)
 	}
-	b.eval(`document.querySelector('.fp-btn-choose, input.fp-btn-choose, button.fp-btn-choose').click()`, nil)
-	b.waitFor(`[...document.querySelectorAll('.file-picker .fp-repo a, .file-picker .fp-repo')].find(a => /Upload a file|Déposer un fichier/.test(a.innerText))`, "the filepicker's repositories")
-	b.eval(`[...document.querySelectorAll('.file-picker .fp-repo a')].find(a => /Upload a file|Déposer un fichier/.test(a.innerText)).click()`, nil)
-	b.waitFor(`document.querySelector('.file-picker input[type=file][name=repo_upload_file]')`, "the upload input")
-	b.setFile(".file-picker input[type=file][name=repo_upload_file]", csvPath)
-	b.eval(`document.querySelector('.file-picker .fp-upload-btn').click()`, nil)
-	b.waitFor(`/inscrits\.csv/.test((document.querySelector('.filepicker-filename') || {innerText: ''}).innerText)`, "the uploaded file's name")
+	b.uploadCSV(csvPath)
 	b.act(`document.querySelector('#id_submitbutton').click()`)
 	p = b.look("trainer-csv-preview")
 	if p.Heading != fullname || !strings.Contains(p.Text, "Prévisualisation de l'inscription dans « "+fullname+" »") ||

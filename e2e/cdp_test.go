@@ -362,6 +362,33 @@ func (b *browser) waitFor(cond, what string) {
 	b.t.Fatalf("waited 60 s for %s", what)
 }
 
+// uploadCSV uploads path through Moodle's filepicker on the current page
+// (choose, "Upload a file", the file, upload) and waits for its name to
+// show in the form. On a timeout it says what the filepicker showed
+// instead (an error message, a dialog), not only that it waited.
+func (b *browser) uploadCSV(path string) {
+	b.t.Helper()
+	name := filepath.Base(path)
+	b.eval(`document.querySelector('.fp-btn-choose, input.fp-btn-choose, button.fp-btn-choose').click()`, nil)
+	b.waitFor(`[...document.querySelectorAll('.file-picker .fp-repo a, .file-picker .fp-repo')].find(a => /Upload a file|Déposer un fichier/.test(a.innerText))`, "the filepicker's repositories")
+	b.eval(`[...document.querySelectorAll('.file-picker .fp-repo a')].find(a => /Upload a file|Déposer un fichier/.test(a.innerText)).click()`, nil)
+	b.waitFor(`document.querySelector('.file-picker input[type=file][name=repo_upload_file]')`, "the upload input")
+	b.setFile(".file-picker input[type=file][name=repo_upload_file]", path)
+	b.eval(`document.querySelector('.file-picker .fp-upload-btn').click()`, nil)
+	shown := `(document.querySelector('.filepicker-filename') || {innerText: ''}).innerText.includes(` + jsString(name) + `)`
+	for i := 0; i < 600; i++ {
+		var ok bool
+		b.eval("!!("+shown+")", &ok)
+		if ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.screenshot("upload-timeout")
+	b.t.Fatalf("waited 60 s for %s to show in the filepicker; it shows: %q", name, b.str(`[...document.querySelectorAll(
+	  '.fp-msg, .moodle-dialogue-base:not([aria-hidden=true]) .moodle-dialogue-bd, .file-picker .fp-content')].map(e => e.innerText.trim()).filter(Boolean).join(' | ').slice(0, 400)`))
+}
+
 func jsString(s string) string {
 	raw, _ := json.Marshal(s)
 	return string(raw)
