@@ -28,6 +28,9 @@
 #     one SQL query.
 #  3. copy of a small course: `bridge workflow run duplicate` against
 #     admin/cli/backup.php + admin/cli/restore_backup.php.
+#  4. scale: BENCH_SCALE_PEOPLE (20000) new people, SSO accounts on the bulk
+#     path, once, against the 2,000-person median of (1), with the bridge's
+#     peak RSS (issue 14: at most 10.5 times as long, at most 100 MB).
 # Output: a markdown table on stdout and in bench/results.md (section
 # "Real Moodle 4.5.5+ (side by side, same machine)"; the rest of the file is kept).
 set -euo pipefail
@@ -39,6 +42,7 @@ export RM_DB_PORT=${RM_DB_PORT:-3408}
 export RM_BASE_PORT=${RM_BASE_PORT:-8491}
 RUNS=${BENCH_RUNS:-3}
 PEOPLE=${BENCH_PEOPLE:-2000}
+SCALE=${BENCH_SCALE_PEOPLE:-20000}
 PARTICIPANTS=${BENCH_PARTICIPANTS:-500}
 ACTIVITIES=${BENCH_ACTIVITIES:-8}
 RESULTS=${BENCH_RESULTS:-$repo/bench/results.md}
@@ -205,7 +209,7 @@ people() {
     else if (kind == "upload") print "username,firstname,lastname,email,course1,role1"
     else print "username,firstname,lastname,email,auth,course1,role1"
     for (i = 1; i <= n; i++) {
-      u = sprintf("bench%05d", i)
+      u = sprintf("bench0%06d", i)
       line = u ",Prénom" i ",NOM" i "," u "@bench.invalid"
       if (kind == "upload") line = line "," c ",student"
       else if (kind == "upload-sso") line = line ",shibboleth," c ",student"
@@ -242,7 +246,7 @@ password_task() { mphp admin/cli/scheduled_task.php --execute='\core\task\send_n
 manual_end="$PEOPLE $PEOPLE $PEOPLE 0 0 manual=$PEOPLE"
 sso_end="$PEOPLE $PEOPLE $PEOPLE 0 0 shibboleth=$PEOPLE"
 
-only=${BENCH_ONLY:-enrol,progress,copy} # while developing: a subset
+only=${BENCH_ONLY:-enrol,scale,progress,copy} # while developing: a subset
 want() { [[ ",$only," == *",$1,"* ]]; }
 want enrol && for run in $(seq 1 "$RUNS"); do
   say "run $run/$RUNS: enrolment of $PEOPLE new people"
@@ -322,6 +326,31 @@ want enrol && for run in $(seq 1 "$RUNS"); do
   rec sso_moodle "$(since "$t0")"; cpu_end sso_moodle
   expect "uploaduser (shibboleth)" "$(state "$cid")" "$sso_end"
 done
+
+# 4. Scale (measured here, beside the 2,000-person runs it is compared with).
+if want scale; then
+  say "scale: $SCALE new people, SSO accounts, bulk path"
+  reset_sites
+  cid=$(new_course BENCH-ENROL)
+  PEOPLE=$SCALE people "$tmp/scale.csv" bridge
+  cfg=$(config "$tmp/s")
+  cpu_begin; t0=$(now)
+  br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/scale.csv" --unknown create --auth shibboleth >"$tmp/s.out" 2>&1 ||
+    die "bridge enrol ($SCALE): $(tail -5 "$tmp/s.out")"
+  rec scale_bridge "$(since "$t0")"; cpu_end scale_bridge
+  path_is "$tmp/s.out" bulk
+  expect "bridge enrol ($SCALE, shibboleth)" "$(state "$cid")" "$SCALE $SCALE $SCALE 0 0 shibboleth=$SCALE"
+  # The peak RSS of the same command, measured on its own run: GNU time's
+  # %M is the process's maximum resident set (KiB).
+  reset_sites
+  cid=$(new_course BENCH-ENROL)
+  cfg=$(config "$tmp/s2")
+  /usr/bin/time -f '%M' -o "$tmp/scale.rss" "$bridge" --config "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/scale.csv" \
+    --unknown create --auth shibboleth >"$tmp/s2.out" 2>&1 || die "bridge enrol ($SCALE, RSS): $(tail -5 "$tmp/s2.out")"
+  expect "bridge enrol ($SCALE, shibboleth, RSS run)" "$(state "$cid")" "$SCALE $SCALE $SCALE 0 0 shibboleth=$SCALE"
+  T[scale_rss]=$(awk '{ printf "%.1f", $1 / 1024 }' "$tmp/scale.rss")
+  say "  scale_rss: ${T[scale_rss]} MiB"
+fi
 
 # 2. Progress: reading changes nothing in Moodle, so one fixture serves every run.
 if want progress; then
@@ -412,6 +441,9 @@ table="$tmp/table.md"
   echo "| Enrolment of $PEOPLE new people, SSO accounts (auth shibboleth, no password) | bulk path (local_bridge_create_enrol_users): **$(median sso_bridge) s**; core web services only: $(median sso_bridge_core) s | \`uploaduser.php\` with an auth column: $(median sso_moodle) s | $(ratio "$(median sso_bridge)" "$(median sso_moodle)") (bulk), $(ratio "$(median sso_bridge_core)" "$(median sso_moodle)") (core) |"
   echo "| The same file again (nothing to do) | web services only: $(median rerun_bridge_ws) s; with db_dsn: $(median rerun_bridge_db) s | \`uploaduser.php --uutype=2 --uuupdatetype=0\`: $(median rerun_moodle) s | $(ratio "$(median rerun_bridge_ws)" "$(median rerun_moodle)") (web services) |"
   echo "| Progress of $PARTICIPANTS participants, $ACTIVITIES tracked activities | \`tracking sync\` through web services (1 + 2 calls per person): $(median prog_bridge_ws) s; with db_dsn: $(median prog_bridge_db) s (fresh store), $(median prog_bridge_db_store) s (existing store) | a loop of one \`core_completion_get_activities_completion_status\` call per person (curl): $(median prog_ws_loop) s; one SQL query (mariadb client): $(median prog_sql) s | database $(ratio "$(median prog_bridge_db)" "$(median prog_bridge_ws)" | sed 's/bridge //; s/Moodle tool /web services /') than web services (existing store: $(ratio "$(median prog_bridge_db_store)" "$(median prog_bridge_ws)" | sed 's/bridge //; s/ faster//; s/Moodle tool /web services /')) |"
+  if [ -n "$(median scale_bridge)" ]; then
+    echo "| Enrolment of $SCALE new people, SSO accounts, bulk path (once) | **$(median scale_bridge) s**, peak RSS ${T[scale_rss]:-n/a} MiB | | $(awk -v a="$(median scale_bridge)" -v b="$(median sso_bridge)" 'BEGIN { if (a > 0 && b > 0) printf "%.1f× the %d-person median (%.2f s)", a / b, '"$PEOPLE"', b; else print "n/a" }') |"
+  fi
   echo "| Copy of a course with $ACTIVITIES activities on the same site | \`workflow run duplicate\` (core_course_duplicate_course): $(median copy_bridge) s | \`backup.php\` + \`restore_backup.php\`: $(median copy_moodle) s | $(ratio "$(median copy_bridge)" "$(median copy_moodle)") |"
   echo
   echo "CPU seconds spent by the measured command and the Moodle site (its \`php -S\` workers and MariaDB), median of $RUNS:"
