@@ -22,6 +22,8 @@ import (
 func TestSimulatorPredictsRealTime(t *testing.T) {
 	const people = 400
 	s := real.site("academie")
+	quiet := func() { waitNoAdhocTask(t, real.site("national"), s) }
+	quiet()
 	cost := calibrate(t, s)
 	t.Logf("cost model measured on the real site: %s", cost)
 
@@ -40,6 +42,7 @@ func TestSimulatorPredictsRealTime(t *testing.T) {
 	const corePath = "    enrol_path: core\n"
 	var realBest, simBest time.Duration
 	for i := 0; i < 3; i++ {
+		quiet()
 		realTime := timedEnrol(t, newEnv(t, real, corePath), people, fmt.Sprintf("REAL%d", i))
 		simTime := timedEnrol(t, newEnv(t, costed, corePath), people, fmt.Sprintf("SIM%d", i))
 		t.Logf("bridge enrol of %d new people: real %.2f s, simulator %.2f s (ratio %.2f)", people, realTime.Seconds(), simTime.Seconds(), simTime.Seconds()/realTime.Seconds())
@@ -54,6 +57,33 @@ func TestSimulatorPredictsRealTime(t *testing.T) {
 	t.Logf("best of 3: real %.2f s, simulator %.2f s, ratio simulator/real %.2f", realBest.Seconds(), simBest.Seconds(), ratio)
 	if ratio < 0.75 || ratio > 1.25 {
 		t.Errorf("the simulator's time is %.2f times the real site's (best of 3 runs each: %.2f s and %.2f s): off by more than 25%%", ratio, simBest.Seconds(), realBest.Seconds())
+	}
+}
+
+// waitNoAdhocTask waits until no ad hoc task is due or running on the real
+// sites: earlier scenarios leave some (asynchronous backups of archived
+// courses, course deletions), and the sites' task runners would spend a
+// core on them beside the calibration or a timed run, on one side only.
+// (In a CI run where the check failed, the calibration measured a
+// site_info call at 20.7 ms, against 13.6 to 15.6 ms on a quiet site.)
+func waitNoAdhocTask(t *testing.T, sites ...*site) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for _, s := range sites {
+		for {
+			var n int
+			if err := s.db.QueryRow(`SELECT COUNT(*) FROM mdl_task_adhoc
+			    WHERE nextruntime <= UNIX_TIMESTAMP() OR timestarted IS NOT NULL`).Scan(&n); err != nil {
+				t.Fatalf("site %s: ad hoc tasks: %v", s.name, err)
+			}
+			if n == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("site %s still has %d ad hoc task(s) due or running after 3 minutes", s.name, n)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
 	}
 }
 
