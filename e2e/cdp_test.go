@@ -350,16 +350,24 @@ func (b *browser) setFile(selector, path string) {
 // waitFor polls a JavaScript condition for up to 60 s.
 func (b *browser) waitFor(cond, what string) {
 	b.t.Helper()
+	if !b.poll(cond) {
+		b.screenshot("timeout")
+		b.t.Fatalf("waited 60 s for %s", what)
+	}
+}
+
+// poll reports whether a JavaScript condition held within 60 s.
+func (b *browser) poll(cond string) bool {
+	b.t.Helper()
 	for i := 0; i < 600; i++ {
 		var ok bool
 		b.eval("!!("+cond+")", &ok)
 		if ok {
-			return
+			return true
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	b.screenshot("timeout")
-	b.t.Fatalf("waited 60 s for %s", what)
+	return false
 }
 
 // uploadCSV uploads path through Moodle's filepicker on the current page
@@ -376,13 +384,8 @@ func (b *browser) uploadCSV(path string) {
 	b.setFile(".file-picker input[type=file][name=repo_upload_file]", path)
 	b.eval(`document.querySelector('.file-picker .fp-upload-btn').click()`, nil)
 	shown := `(document.querySelector('.filepicker-filename') || {innerText: ''}).innerText.includes(` + jsString(name) + `)`
-	for i := 0; i < 600; i++ {
-		var ok bool
-		b.eval("!!("+shown+")", &ok)
-		if ok {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+	if b.poll(shown) {
+		return
 	}
 	b.screenshot("upload-timeout")
 	b.t.Fatalf("waited 60 s for %s to show in the filepicker; it shows: %q", name, b.str(`[...document.querySelectorAll(
