@@ -163,7 +163,11 @@ func (a *App) collectMetrics(w *api.MetricsWriter) {
 	stats := a.Pool.Stats()
 	w.Sample("bridge_jobs_running_here", "gauge", "Handlers running in this process.", nil, float64(stats.Running))
 	w.Sample("bridge_job_loop_errors_total", "counter", "Failed polls of the job store.", nil, float64(stats.LoopErrors))
-	for kind, k := range stats.Kinds {
+	// Every registered kind, at zero until this process runs one: a
+	// replica that has run none still exports the series (a panel reads 0,
+	// not "No data", and a rate() over it is defined).
+	for _, kind := range a.Registry.Kinds() {
+		k := stats.Kinds[kind]
 		l := map[string]string{"kind": kind}
 		w.Sample("bridge_jobs_succeeded_total", "counter", "Jobs succeeded in this process.", l, float64(k.Succeeded))
 		w.Sample("bridge_jobs_failed_total", "counter", "Jobs failed in this process.", l, float64(k.Failed))

@@ -213,3 +213,21 @@ func secretOf(t *testing.T, a *app.App, domain string) string {
 	}
 	return d.Config.Secret
 }
+
+// TestJobCountersStartAtZero: a replica that has run no job of a kind
+// still exports that kind's counters, at 0 (CI once scraped a replica
+// that had run none of 300 jobs, and found no series at all).
+func TestJobCountersStartAtZero(t *testing.T) {
+	a, base := servedApp(t)
+	body := scrape(t, base)
+	for _, kind := range a.Registry.Kinds() {
+		for _, name := range []string{"bridge_jobs_succeeded_total", "bridge_jobs_failed_total", "bridge_jobs_retried_total"} {
+			if kind == "workflow.reminders" { // the scheduler's catch-up may have run one
+				continue
+			}
+			if want := name + `{kind="` + kind + `"} 0`; !strings.Contains(body, want) {
+				t.Fatalf("metrics lack %q:\n%s", want, body)
+			}
+		}
+	}
+}
