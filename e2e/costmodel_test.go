@@ -19,44 +19,42 @@ import (
 // password, an enrolment row), then runs the same `bridge enrol` of new
 // people on both: the simulator's time must be close to the real one (see
 // the bound below), so simulator benchmarks say something true about Moodle.
+//
+// Three rounds, each calibrated afresh just before its real and simulated
+// runs, and the median of their ratios is judged. One calibration lasts
+// under a second and moved by 30% between runs on the same site; and
+// core's cost per account grows with mdl_user (its e-mail check scans the
+// table), so a calibration is only true of the runs right after it.
 func TestSimulatorPredictsRealTime(t *testing.T) {
 	const people = 400
 	s := real.site("academie")
-	quiet := func() { waitNoAdhocTask(t, real.site("national"), s) }
-	quiet()
-	cost := calibrate(t, s)
-	t.Logf("cost model measured on the real site: %s", cost)
-
-	simProc, err := startSimWith(t.TempDir(), []string{"academie", "national"}, "--cost", cost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer simProc.Process.Kill()
-	costed := simTargetFor(simProc.addr, &target{kind: "real", sites: []*site{real.site("national"), s}}, t.TempDir())
-	// Real and simulated runs alternate, so that a change in the machine's
-	// load (it is shared) weighs on both sides; each side keeps its best
-	// of three, as noise only ever adds time.
 	// The model is calibrated on core's functions: both sides enrol
 	// through them (enrol_path: core), not through local_bridge's bulk
 	// function, whose cost the model does not measure.
 	const corePath = "    enrol_path: core\n"
-	var realBest, simBest time.Duration
+	var ratios []float64
 	for i := 0; i < 3; i++ {
-		quiet()
+		waitNoAdhocTask(t, real.site("national"), s)
+		cost := calibrate(t, s, fmt.Sprintf("r%d", i))
+		simProc, err := startSimWith(t.TempDir(), []string{"academie", "national"}, "--cost", cost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		costed := simTargetFor(simProc.addr, &target{kind: "real", sites: []*site{real.site("national"), s}}, t.TempDir())
+		waitNoAdhocTask(t, real.site("national"), s)
 		realTime := timedEnrol(t, newEnv(t, real, corePath), people, fmt.Sprintf("REAL%d", i))
 		simTime := timedEnrol(t, newEnv(t, costed, corePath), people, fmt.Sprintf("SIM%d", i))
-		t.Logf("bridge enrol of %d new people: real %.2f s, simulator %.2f s (ratio %.2f)", people, realTime.Seconds(), simTime.Seconds(), simTime.Seconds()/realTime.Seconds())
-		if i == 0 || realTime < realBest {
-			realBest = realTime
-		}
-		if i == 0 || simTime < simBest {
-			simBest = simTime
-		}
+		simProc.Process.Kill()
+		ratio := simTime.Seconds() / realTime.Seconds()
+		ratios = append(ratios, ratio)
+		t.Logf("round %d: cost model %s; bridge enrol of %d new people: real %.2f s, simulator %.2f s (ratio %.2f)",
+			i+1, cost, people, realTime.Seconds(), simTime.Seconds(), ratio)
 	}
-	ratio := simBest.Seconds() / realBest.Seconds()
-	t.Logf("best of 3: real %.2f s, simulator %.2f s, ratio simulator/real %.2f", realBest.Seconds(), simBest.Seconds(), ratio)
+	sort.Float64s(ratios)
+	ratio := ratios[len(ratios)/2]
+	t.Logf("median ratio simulator/real of 3 rounds: %.2f (all: %.2f)", ratio, ratios)
 	if ratio < 0.75 || ratio > 1.25 {
-		t.Errorf("the simulator's time is %.2f times the real site's (best of 3 runs each: %.2f s and %.2f s): off by more than 25%%", ratio, simBest.Seconds(), realBest.Seconds())
+		t.Errorf("the simulator's time is %.2f times the real site's (median of 3 rounds, each calibrated afresh: %.2f): off by more than 25%%", ratio, ratios)
 	}
 }
 
@@ -99,7 +97,7 @@ func rowShare(pairTime, perCall time.Duration) time.Duration {
 
 // calibrate measures the real site's costs and spells them as the
 // simulator's --cost.
-func calibrate(t *testing.T, s *site) string {
+func calibrate(t *testing.T, s *site, tag string) string {
 	t.Helper()
 	e := newEnv(t, real, "")
 	// best is the fastest of n measures: noise (a PHP worker warming up, a
@@ -156,7 +154,7 @@ func calibrate(t *testing.T, s *site) string {
 	perUserPassword := best(func() time.Duration {
 		round++
 		return pair(func(half int) error {
-			_, err := s.client.CreateUsers(e.ctx, users(fmt.Sprintf("p%d", round), half, true))
+			_, err := s.client.CreateUsers(e.ctx, users(fmt.Sprintf("%sp%d", tag, round), half, true))
 			return err
 		})
 	}, 3)
@@ -167,14 +165,14 @@ func calibrate(t *testing.T, s *site) string {
 		var got [2][]moodle.CreatedUser
 		d := pair(func(half int) error {
 			var err error
-			got[half], err = s.client.CreateUsers(e.ctx, users(fmt.Sprintf("s%d", round), half, false))
+			got[half], err = s.client.CreateUsers(e.ctx, users(fmt.Sprintf("%ss%d", tag, round), half, false))
 			return err
 		})
 		sso = append(sso, got)
 		return d
 	}, 3)
 	perUser = rowShare(perUser, perCall)
-	_, course := e.sessionCourse("academie", nm("E2E-CALIB"))
+	_, course := e.sessionCourse("academie", nm("E2E-CALIB-"+strings.ToUpper(tag)))
 	k := 0
 	perRow := best(func() time.Duration {
 		batch := sso[k]
