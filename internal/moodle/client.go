@@ -216,7 +216,7 @@ func (c *Client) post(ctx context.Context, function, body string) (int, string, 
 // for a worker frozen after this check.
 func (c *Client) fenced(ctx context.Context, function string) error {
 	if err := fence.Check(ctx); err != nil {
-		return fmt.Errorf("moodle site %s: %s: not sent: %w", c.site.Name, function, err)
+		return c.notSentError(function, err)
 	}
 	return nil
 }

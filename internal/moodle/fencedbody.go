@@ -71,7 +71,12 @@ func (e *fencedError) Unwrap() error { return e.err }
 func (c *Client) notSent(function string, err error) (error, bool) {
 	var fe *fencedError
 	if errors.As(err, &fe) {
-		return fmt.Errorf("moodle site %s: %s: not sent: %w", c.site.Name, function, fe.err), true
+		return c.notSentError(function, fe.err), true
 	}
 	return err, false
+}
+
+// notSentError is a call the lease check stopped, before or while it was sent.
+func (c *Client) notSentError(function string, lease error) error {
+	return fmt.Errorf("moodle site %s: %s: not sent: %w", c.site.Name, function, lease)
 }
