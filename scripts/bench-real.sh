@@ -99,8 +99,13 @@ cpu_end() { # name: records the CPU seconds since cpu_begin
   C[$1]="${C[$1]:-}${C[$1]:+ }$(awk -v a="$site" -v b="$cmd" 'BEGIN { printf "%.2f", a + b }')"
   say "  $1: CPU site $site s + command $cmd s"
 }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+# The stopwatch is bash's EPOCHREALTIME (microseconds, no process started):
+# `date` in a command substitution forks twice (2.5 ms here), which was
+# inside every measured interval and a sixth of the 15 ms progress read.
+now() { echo "$EPOCHREALTIME"; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }'; }
+# rec_since NAME T0: records the time since T0, read before anything forks.
+rec_since() { local t1=$EPOCHREALTIME; rec "$1" "$(awk -v a="$2" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')"; }
 ws() { # function key=value...: JSON answer
   local fn=$1; shift
   local args=() kv
@@ -131,7 +136,7 @@ settle() {
 db_status() { sql "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = '$1'"; }
 quiesce_db() {
   local i dirty hist pct lwm t0
-  t0=$(now)
+  t0=$EPOCHREALTIME
   pct=$(sql "SELECT @@GLOBAL.innodb_max_dirty_pages_pct"); lwm=$(sql "SELECT @@GLOBAL.innodb_max_dirty_pages_pct_lwm")
   sql "SET GLOBAL innodb_max_dirty_pages_pct_lwm = 0, innodb_max_dirty_pages_pct = 0"
   for i in $(seq 1 240); do
@@ -148,7 +153,7 @@ quiesce_db() {
 # takes about 90 s, most of it re-creating ~500 tables per site.
 reset_sites() {
   local dir=$RM_WORK/sites/academie i t0
-  t0=$(now)
+  t0=$EPOCHREALTIME
   for i in 1 2; do
     if mariadb --no-defaults -uroot --socket="$RM_WORK/mysql/mysqld.sock" -e "DROP DATABASE IF EXISTS \`$DB\`;
         CREATE DATABASE \`$DB\` DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" >"$tmp/reset.log" 2>&1 &&
@@ -239,7 +244,10 @@ declare -A T # measure name -> space-separated seconds
 declare -A C # measure name -> space-separated CPU seconds (site + command)
 rec() { T[$1]="${T[$1]:-}${T[$1]:+ }$2"; say "  $1: $2 s"; }
 cmedian() { T[cpu:$1]="${C[$1]:-}"; median "cpu:$1"; }
-median() { tr ' ' '\n' <<<"${T[$1]:-}" | { grep . || true; } | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# median NAME: the median of a measure's runs, to the millisecond below a
+# second (the 15 ms progress read rounded to 0.02 s misstated its ratio by a third).
+median() { tr ' ' '\n' <<<"${T[$1]:-}" | { grep . || true; } | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print ""; exit }
+  m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf (m < 1 ? "%.3f" : "%.2f"), m }'; }
 
 password_task() { mphp admin/cli/scheduled_task.php --execute='\core\task\send_new_user_passwords_task' >"$tmp/task.log" 2>&1 || die "password task: $(tail -3 "$tmp/task.log")"; }
 
@@ -255,20 +263,20 @@ want enrol && for run in $(seq 1 "$RUNS"); do
   cid=$(new_course BENCH-ENROL)
   people "$tmp/people.csv" bridge
   cfg=$(config "$tmp/a" "    enrol_path: core")
-  cpu_begin; t0=$(now)
+  cpu_begin; t0=$EPOCHREALTIME
   br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/a.out" 2>&1 || die "bridge enrol: $(tail -5 "$tmp/a.out")"
-  rec enrol_bridge "$(since "$t0")"; cpu_end enrol_bridge
+  rec_since enrol_bridge "$t0"; cpu_end enrol_bridge
   path_is "$tmp/a.out" core
-  cpu_begin; t0=$(now); password_task; rec enrol_bridge_task "$(since "$t0")"; cpu_end enrol_bridge_task
+  cpu_begin; t0=$EPOCHREALTIME; password_task; rec_since enrol_bridge_task "$t0"; cpu_end enrol_bridge_task
   expect "bridge enrol (manual)" "$(state "$cid")" "$manual_end"
   # (d) the same file again: nothing to do; without then with db_dsn.
-  cpu_begin; t0=$(now)
+  cpu_begin; t0=$EPOCHREALTIME
   br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/d.out" 2>&1 || die "bridge enrol again: $(tail -5 "$tmp/d.out")"
-  rec rerun_bridge_ws "$(since "$t0")"; cpu_end rerun_bridge_ws
+  rec_since rerun_bridge_ws "$t0"; cpu_end rerun_bridge_ws
   cfgdb=$(config "$tmp/d" "    db_dsn: $DSN")
-  cpu_begin; t0=$(now)
+  cpu_begin; t0=$EPOCHREALTIME
   br "$cfgdb" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/d2.out" 2>&1 || die "bridge enrol again (db_dsn): $(tail -5 "$tmp/d2.out")"
-  rec rerun_bridge_db "$(since "$t0")"; cpu_end rerun_bridge_db
+  rec_since rerun_bridge_db "$t0"; cpu_end rerun_bridge_db
   expect "bridge enrol again" "$(state "$cid")" "$manual_end"
 
   # (a') extra: manual accounts on the bulk path (local_bridge_create_enrol_users).
@@ -276,11 +284,11 @@ want enrol && for run in $(seq 1 "$RUNS"); do
     reset_sites
     cid=$(new_course BENCH-ENROL)
     cfg=$(config "$tmp/a2")
-    cpu_begin; t0=$(now)
+    cpu_begin; t0=$EPOCHREALTIME
     br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/a2.out" 2>&1 || die "bridge enrol (bulk): $(tail -5 "$tmp/a2.out")"
-    rec enrol_bridge_bulk "$(since "$t0")"; cpu_end enrol_bridge_bulk
+    rec_since enrol_bridge_bulk "$t0"; cpu_end enrol_bridge_bulk
     path_is "$tmp/a2.out" bulk
-    cpu_begin; t0=$(now); password_task; rec enrol_bridge_bulk_task "$(since "$t0")"; cpu_end enrol_bridge_bulk_task
+    cpu_begin; t0=$EPOCHREALTIME; password_task; rec_since enrol_bridge_bulk_task "$t0"; cpu_end enrol_bridge_bulk_task
     expect "bridge enrol (manual, bulk path)" "$(state "$cid")" "$manual_end"
   fi
 
@@ -288,42 +296,42 @@ want enrol && for run in $(seq 1 "$RUNS"); do
   reset_sites
   cid=$(new_course BENCH-ENROL)
   people "$tmp/upload.csv" upload BENCH-ENROL
-  cpu_begin; t0=$(now)
+  cpu_begin; t0=$EPOCHREALTIME
   mphp admin/tool/uploaduser/cli/uploaduser.php --file="$tmp/upload.csv" --delimiter_name=comma >"$tmp/b.out" 2>&1 || die "uploaduser: $(tail -5 "$tmp/b.out")"
-  rec enrol_moodle "$(since "$t0")"; cpu_end enrol_moodle
-  cpu_begin; t0=$(now); password_task; rec enrol_moodle_task "$(since "$t0")"; cpu_end enrol_moodle_task
+  rec_since enrol_moodle "$t0"; cpu_end enrol_moodle
+  cpu_begin; t0=$EPOCHREALTIME; password_task; rec_since enrol_moodle_task "$t0"; cpu_end enrol_moodle_task
   expect "uploaduser (manual)" "$(state "$cid")" "$manual_end"
   # (d) uploaduser again on the same file, existing accounts kept as they are
   # (uutype 2: add new and update existing, uuupdatetype 0: no changes): it still checks every enrolment.
-  cpu_begin; t0=$(now)
+  cpu_begin; t0=$EPOCHREALTIME
   mphp admin/tool/uploaduser/cli/uploaduser.php --file="$tmp/upload.csv" --delimiter_name=comma --uutype=2 --uuupdatetype=0 >"$tmp/b2.out" 2>&1 || die "uploaduser again: $(tail -5 "$tmp/b2.out")"
-  rec rerun_moodle "$(since "$t0")"; cpu_end rerun_moodle
+  rec_since rerun_moodle "$t0"; cpu_end rerun_moodle
   expect "uploaduser again" "$(state "$cid")" "$manual_end"
 
   # (c) SSO accounts: no password to make.
   reset_sites
   cid=$(new_course BENCH-ENROL)
   cfg=$(config "$tmp/c")
-  cpu_begin; t0=$(now)
+  cpu_begin; t0=$EPOCHREALTIME
   br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create --auth shibboleth >"$tmp/c.out" 2>&1 || die "bridge enrol sso: $(tail -5 "$tmp/c.out")"
-  rec sso_bridge "$(since "$t0")"; cpu_end sso_bridge
+  rec_since sso_bridge "$t0"; cpu_end sso_bridge
   path_is "$tmp/c.out" bulk
   expect "bridge enrol (shibboleth)" "$(state "$cid")" "$sso_end"
   # The same through core's functions only.
   reset_sites
   cid=$(new_course BENCH-ENROL)
   cfg=$(config "$tmp/c3" "    enrol_path: core")
-  cpu_begin; t0=$(now)
+  cpu_begin; t0=$EPOCHREALTIME
   br "$cfg" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create --auth shibboleth >"$tmp/c3.out" 2>&1 || die "bridge enrol sso (core): $(tail -5 "$tmp/c3.out")"
-  rec sso_bridge_core "$(since "$t0")"; cpu_end sso_bridge_core
+  rec_since sso_bridge_core "$t0"; cpu_end sso_bridge_core
   path_is "$tmp/c3.out" core
   expect "bridge enrol (shibboleth, core path)" "$(state "$cid")" "$sso_end"
   reset_sites
   cid=$(new_course BENCH-ENROL)
   people "$tmp/upload-sso.csv" upload-sso BENCH-ENROL
-  cpu_begin; t0=$(now)
+  cpu_begin; t0=$EPOCHREALTIME
   mphp admin/tool/uploaduser/cli/uploaduser.php --file="$tmp/upload-sso.csv" --delimiter_name=comma >"$tmp/c2.out" 2>&1 || die "uploaduser sso: $(tail -5 "$tmp/c2.out")"
-  rec sso_moodle "$(since "$t0")"; cpu_end sso_moodle
+  rec_since sso_moodle "$t0"; cpu_end sso_moodle
   expect "uploaduser (shibboleth)" "$(state "$cid")" "$sso_end"
 done
 
@@ -336,10 +344,10 @@ if want scale; then
   cfg=$(config "$tmp/s")
   # GNU time's %M is the process's maximum resident set (KiB): the peak RSS
   # comes from the timed run itself; its user and system CPU join the command's, as br() adds them.
-  cpu_begin; t0=$(now)
+  cpu_begin; t0=$EPOCHREALTIME
   /usr/bin/time -f '%U %S %M' -o "$tmp/scale.time" "$bridge" --config "$cfg" enrol --domain academie --course BENCH-ENROL \
     --csv "$tmp/scale.csv" --unknown create --auth shibboleth >"$tmp/s.out" 2>&1 || die "bridge enrol ($SCALE): $(tail -5 "$tmp/s.out")"
-  rec scale_bridge "$(since "$t0")"
+  rec_since scale_bridge "$t0"
   awk '{ print $1, $2 }' "$tmp/scale.time" >>"$tmp/cpu.acc"; cpu_end scale_bridge
   path_is "$tmp/s.out" bulk
   expect "bridge enrol ($SCALE, shibboleth)" "$(state "$cid")" "$SCALE $SCALE $SCALE 0 0 shibboleth=$SCALE"
@@ -364,29 +372,29 @@ bridge_done() { sqlite3 "$1/bridge.db" "SELECT COUNT(*) || ' ' || COALESCE(SUM(d
 for run in $(seq 1 "$RUNS"); do
   say "run $run/$RUNS: progress"
   cfg=$(config "$tmp/p1")
-  cpu_begin; t0=$(now); br "$cfg" tracking sync --domain academie --course BENCH-PROG >"$tmp/p1.out" 2>&1 || die "tracking sync (ws): $(tail -5 "$tmp/p1.out")"
-  rec prog_bridge_ws "$(since "$t0")"; cpu_end prog_bridge_ws
+  cpu_begin; t0=$EPOCHREALTIME; br "$cfg" tracking sync --domain academie --course BENCH-PROG >"$tmp/p1.out" 2>&1 || die "tracking sync (ws): $(tail -5 "$tmp/p1.out")"
+  rec_since prog_bridge_ws "$t0"; cpu_end prog_bridge_ws
   expect "tracking sync (web services)" "$(bridge_done "$tmp/p1")" "$want_prog"
   cfg=$(config "$tmp/p2" "    db_dsn: $DSN")
-  cpu_begin; t0=$(now); br "$cfg" tracking sync --domain academie --course BENCH-PROG >"$tmp/p2.out" 2>&1 || die "tracking sync (db): $(tail -5 "$tmp/p2.out")"
-  rec prog_bridge_db "$(since "$t0")"; cpu_end prog_bridge_db
+  cpu_begin; t0=$EPOCHREALTIME; br "$cfg" tracking sync --domain academie --course BENCH-PROG >"$tmp/p2.out" 2>&1 || die "tracking sync (db): $(tail -5 "$tmp/p2.out")"
+  rec_since prog_bridge_db "$t0"; cpu_end prog_bridge_db
   expect "tracking sync (database)" "$(bridge_done "$tmp/p2")" "$want_prog"
   # Again on the same store: an operator's store exists already (the run
   # above created it and applied every migration, about 20 ms of its time).
-  cpu_begin; t0=$(now); br "$cfg" tracking sync --domain academie --course BENCH-PROG >"$tmp/p3.out" 2>&1 || die "tracking sync (db, existing store): $(tail -5 "$tmp/p3.out")"
-  rec prog_bridge_db_store "$(since "$t0")"; cpu_end prog_bridge_db_store
+  cpu_begin; t0=$EPOCHREALTIME; br "$cfg" tracking sync --domain academie --course BENCH-PROG >"$tmp/p3.out" 2>&1 || die "tracking sync (db, existing store): $(tail -5 "$tmp/p3.out")"
+  rec_since prog_bridge_db_store "$t0"; cpu_end prog_bridge_db_store
   expect "tracking sync (database, existing store)" "$(bridge_done "$tmp/p2")" "$want_prog"
   # A script without the bridge: one completion call per participant.
-  cpu_begin; t0=$(now)
+  cpu_begin; t0=$EPOCHREALTIME
   ids=$(sql "SELECT DISTINCT ue.userid FROM mdl_user_enrolments ue JOIN mdl_enrol e ON e.id = ue.enrolid WHERE e.courseid = $pcid")
   n=0; done_sum=0
   for uid in $ids; do
     d=$(ws core_completion_get_activities_completion_status "courseid=$pcid" "userid=$uid" | { grep -o '"state":[12]' || true; } | wc -l)
     n=$((n + 1)); done_sum=$((done_sum + d))
   done
-  rec prog_ws_loop "$(since "$t0")"; cpu_end prog_ws_loop
+  rec_since prog_ws_loop "$t0"; cpu_end prog_ws_loop
   expect "completion call per participant" "$n $done_sum" "$want_prog"
-  cpu_begin; t0=$(now); got=$(sql "$progress_sql" | tr '\t' ' '); rec prog_sql "$(since "$t0")"; cpu_end prog_sql
+  cpu_begin; t0=$EPOCHREALTIME; got=$(sql "$progress_sql" | tr '\t' ' '); rec_since prog_sql "$t0"; cpu_end prog_sql
   expect "one SQL query" "$got" "$want_prog"
 done
 fi
@@ -403,18 +411,18 @@ want copy && for run in $(seq 1 "$RUNS"); do
     die "course fixture: $(tail -5 "$tmp/gab.out")"
   gid=$(grep -o 'courseid=[0-9]*' "$tmp/gab.out" | cut -d= -f2)
   want=$(modules "$gid")
-  cpu_begin; t0=$(now)
+  cpu_begin; t0=$EPOCHREALTIME
   br "$cfg" workflow run duplicate --domain academie --course BENCH-GAB --shortname BENCH-COPY --name "Copie" >"$tmp/dup.out" 2>&1 ||
     die "workflow run duplicate: $(tail -5 "$tmp/dup.out")"
-  rec copy_bridge "$(since "$t0")"; cpu_end copy_bridge
+  rec_since copy_bridge "$t0"; cpu_end copy_bridge
   copy=$(sql "SELECT id FROM mdl_course WHERE shortname = 'BENCH-COPY'")
   expect "bridge duplicate" "$(modules "${copy:-0}")" "$want"
   rm -rf "$tmp/mbz"; mkdir -p "$tmp/mbz"
-  cpu_begin; t0=$(now)
+  cpu_begin; t0=$EPOCHREALTIME
   mphp admin/cli/backup.php --courseid="$gid" --destination="$tmp/mbz" >"$tmp/bk.out" 2>&1 || die "backup.php: $(tail -5 "$tmp/bk.out")"
   mphp admin/cli/restore_backup.php --file="$(ls "$tmp"/mbz/*.mbz | head -1)" --categoryid="$gabcat" >"$tmp/rs.out" 2>&1 ||
     die "restore_backup.php: $(tail -5 "$tmp/rs.out")"
-  rec copy_moodle "$(since "$t0")"; cpu_end copy_moodle
+  rec_since copy_moodle "$t0"; cpu_end copy_moodle
   rcid=$(sql "SELECT MAX(id) FROM mdl_course")
   [ "$rcid" != "$copy" ] && [ "$rcid" != "$gid" ] || die "restore_backup.php made no course"
   expect "backup.php + restore_backup.php" "$(modules "$rcid")" "$want"
