@@ -58,6 +58,9 @@ func (env *cliEnv) resolveConfigPath() string {
 
 // loadConfig loads and validates the configuration; problems exit with 2.
 func (env *cliEnv) loadConfig() (*config.Config, error) {
+	if env.cfg != nil {
+		return env.cfg, nil
+	}
 	cfg, err := config.Load(env.resolveConfigPath(), env.environ)
 	if err != nil {
 		return nil, configError{err}
@@ -72,6 +75,7 @@ func (env *cliEnv) loadConfig() (*config.Config, error) {
 		}
 		env.warnLeftStore(cfg)
 	}
+	env.cfg = cfg
 	return cfg, nil
 }
 

@@ -28,7 +28,7 @@ func (env *cliEnv) openApp(ctx context.Context) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return app.Open(ctx, cfg, newLogger(env, cfg), app.Options{PollEvery: 100 * time.Millisecond})
+	return app.Open(ctx, cfg, newLogger(env, cfg), app.Options{PollEvery: 100 * time.Millisecond, Fleet: env.takeFleet()})
 }
 
 func runDomainsBootstrap(ctx context.Context, env *cliEnv, args []string) error {

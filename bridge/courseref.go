@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/moodle"
 )
@@ -159,11 +157,7 @@ func (env *cliEnv) lookupDomain(domain, ref string) (*domains.Domain, error) {
 	if domain == "" {
 		return nil, usagef("--domain is required to find %q", ref)
 	}
-	cfg, err := env.loadConfig()
-	if err != nil {
-		return nil, err
-	}
-	fleet, err := domains.NewFleet(cfg, nil, zerolog.Nop())
+	fleet, err := env.lookupFleet()
 	if err != nil {
 		return nil, err
 	}
@@ -172,4 +166,37 @@ func (env *cliEnv) lookupDomain(domain, ref string) (*domains.Domain, error) {
 		return nil, usagef("%v", err)
 	}
 	return d, nil
+}
+
+// lookupFleet is the fleet names are looked up on, built once per command
+// and handed over to the app the command opens (openApp): a command that
+// resolves a shortname then works connects to the site's database once.
+func (env *cliEnv) lookupFleet() (*domains.Fleet, error) {
+	if env.fleet != nil {
+		return env.fleet, nil
+	}
+	cfg, err := env.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	fleet, err := domains.NewFleet(cfg, nil, newLogger(env, cfg))
+	if err != nil {
+		return nil, err
+	}
+	env.fleet = fleet
+	return fleet, nil
+}
+
+// takeFleet hands the lookup fleet over to its new owner (nil if none was built).
+func (env *cliEnv) takeFleet() *domains.Fleet {
+	f := env.fleet
+	env.fleet = nil
+	return f
+}
+
+// closeFleet closes a lookup fleet no app took over.
+func (env *cliEnv) closeFleet() {
+	if f := env.takeFleet(); f != nil {
+		f.Close()
+	}
 }

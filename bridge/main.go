@@ -18,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/magistere/bridge/internal/config"
+	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/moodle"
 )
 
@@ -58,6 +60,12 @@ type cliEnv struct {
 	warnedOldKeys bool
 	helpOnly      bool          // the command is asked for its help: parse nothing, act on nothing
 	lastFlags     *flag.FlagSet // the flag set the command built (help, completion)
+	// cfg is the configuration, read once per command. fleet is the
+	// domains the command's names were looked up on (a Moodle client and a
+	// database pool per domain), handed over to the app the command opens
+	// next (openApp), so a command connects to each site once.
+	cfg   *config.Config
+	fleet *domains.Fleet
 }
 
 var commands = map[string]*command{}
@@ -113,6 +121,7 @@ func runCLI(ctx context.Context, args []string, stdout, stderr io.Writer, enviro
 		ctx = moodle.WithReadRetry(ctx, moodle.ReadRetry{})
 	}
 	err = cmd.run(ctx, env, cmdArgs)
+	env.closeFleet()
 	return exitCode(env, cmd.name, err)
 }
 

@@ -44,6 +44,10 @@ type App struct {
 type Options struct {
 	HTTPClient *http.Client // for Moodle calls; nil = default
 	PollEvery  time.Duration
+	// Fleet, when set, is the domains already built from the same
+	// configuration (the CLI's name look-ups): the app takes it over and
+	// closes it, instead of connecting to every site again.
+	Fleet *domains.Fleet
 }
 
 // Open connects the store, builds the domain clients and registers every
@@ -51,10 +55,21 @@ type Options struct {
 func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Options) (*App, error) {
 	st, err := store.Open(ctx, cfg.Store.DSN, cfg.DataDir)
 	if err != nil {
+		if opts.Fleet != nil {
+			opts.Fleet.Close()
+		}
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	fleet, err := domains.NewFleet(cfg, opts.HTTPClient, log)
-	if err != nil {
+	fleet := opts.Fleet
+	if fleet == nil {
+		if fleet, err = domains.NewFleet(cfg, opts.HTTPClient, log); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	// What Open built is released when it fails half-way.
+	fail := func(err error) (*App, error) {
+		fleet.Close()
 		st.Close()
 		return nil, err
 	}
@@ -90,13 +105,11 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	a.Queue.OnSubmit(a.Pool.Notify)
 	a.Sched = jobs.NewScheduler(a.Queue, log, jobs.WithCatchUp())
 	if err := a.addSchedules(); err != nil {
-		st.Close()
-		return nil, err
+		return fail(err)
 	}
 	if err := a.addPrivacySchedule(); err != nil {
-		st.Close()
-		return nil, &config.Error{Key: "privacy.purge_cron", Problem: err.Error(),
-			FR: fmt.Sprintf("expression cron invalide (%v) ; par exemple « 40 4 * * * »", err)}
+		return fail(&config.Error{Key: "privacy.purge_cron", Problem: err.Error(),
+			FR: fmt.Sprintf("expression cron invalide (%v) ; par exemple « 40 4 * * * »", err)})
 	}
 	a.Health = api.NewHealth()
 	a.addChecks()
