@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -19,6 +20,23 @@ func TestDatabaseAndWebServicesAgree(t *testing.T) {
 	}
 	w.mirror(t, db, ids)
 	ctx := context.Background()
+	// A participant of the first course enrolled by a second method, and
+	// given the student role twice (two components): counted once, with
+	// the role once, as web services show them.
+	var userID, roleID int64
+	if err := db.QueryRowContext(ctx, "SELECT ra.userid, ra.roleid FROM mdl_role_assignments ra WHERE ra.contextid = ? ORDER BY ra.userid DESC LIMIT 1",
+		100000+ids[0]).Scan(&userID, &roleID); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		fmt.Sprintf("INSERT INTO mdl_enrol (id, courseid) VALUES (%d, %d)", 900000+ids[0], ids[0]),
+		fmt.Sprintf("INSERT INTO mdl_user_enrolments (enrolid, userid) VALUES (%d, %d)", 900000+ids[0], userID),
+		fmt.Sprintf("INSERT INTO mdl_role_assignments (roleid, contextid, userid) VALUES (%d, %d, %d)", roleID, 100000+ids[0], userID),
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
 	viaWS, err := WSSource{Client: w.c, Roles: testRoles}.Progress(ctx, ids)
 	if err != nil {
 		t.Fatal(err)
