@@ -45,6 +45,15 @@ func TestDatabaseAndWebServicesAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	raw, err := dbSource(t, dsn).DB.Progress(ctx, ids[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range raw[ids[0]].Users {
+		if u.UserID == userID && len(u.Roles) != 1 {
+			t.Errorf("user %d read with roles %v, want the role once", userID, u.Roles)
+		}
+	}
 	if !reflect.DeepEqual(viaWS, viaDB) {
 		for _, id := range ids {
 			t.Errorf("course %d:\n ws %+v\n db %+v", id, *viaWS[id], *viaDB[id])
