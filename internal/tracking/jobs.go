@@ -65,16 +65,15 @@ func (s *Service) syncJob(ctx context.Context, run *jobs.Run) (any, error) {
 	if run.Domain() == "" {
 		return nil, failure.Permanent(fmt.Errorf("tracking.sync: the job has no domain"))
 	}
-	// The list of courses is a checkpoint too: every attempt covers the
-	// same sessions, whatever the workflow did meanwhile.
-	var ids []int64
-	if err := run.Step("sessions", func(ctx context.Context) (any, error) {
-		if len(p.CourseIDs) > 0 {
-			return p.CourseIDs, nil
+	// The list of courses is the payload's, or a checkpoint: every attempt
+	// covers the same sessions, whatever the workflow did meanwhile.
+	ids := p.CourseIDs
+	if len(ids) == 0 {
+		if err := run.Step("sessions", func(ctx context.Context) (any, error) {
+			return s.Sessions(ctx, run.Domain())
+		}, &ids); err != nil {
+			return nil, err
 		}
-		return s.Sessions(ctx, run.Domain())
-	}, &ids); err != nil {
-		return nil, err
 	}
 	res := SyncResult{Courses: []SyncCourse{}}
 	for start := 0; start < len(ids); start += SyncChunk {
