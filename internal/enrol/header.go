@@ -3,6 +3,7 @@ package enrol
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -37,12 +38,12 @@ type Column struct {
 // French and English spellings and Moodle's upload-user vocabulary
 // (admin/tool/uploaduser: username, email, firstname, lastname, idnumber,
 // auth, course1, role1, group1, enrolperiod1...).
-var headerAliases = map[string]string{}
-
-func init() {
+// It is built on first use, not at every command's start.
+var headerAliases = sync.OnceValue(func() map[string]string {
+	aliases := map[string]string{}
 	add := func(field string, names ...string) {
 		for _, n := range names {
-			headerAliases[normalizeHeader(n)] = field
+			aliases[normalizeHeader(n)] = field
 		}
 	}
 	add(FieldEmail, "email", "e-mail", "mail", "mél", "courriel", "adresse mél", "adresse mail",
@@ -68,7 +69,8 @@ func init() {
 	add(FieldCourse, "course", "cours")
 	add(FieldAuth, "auth", "authentification", "méthode d'authentification")
 	add(FieldSecret, "password", "mot de passe", "mdp", "newpassword", "new password")
-}
+	return aliases
+})
 
 var accentFold = strings.NewReplacer(
 	"à", "a", "â", "a", "ä", "a", "á", "a", "ã", "a",
@@ -97,7 +99,7 @@ func normalizeHeader(s string) string {
 // role1, group1, enrolperiod1); n is that number, 0 when absent.
 func headerField(cell string) (field string, n int) {
 	key := normalizeHeader(cell)
-	if f, ok := headerAliases[key]; ok {
+	if f, ok := headerAliases()[key]; ok {
 		return f, 0
 	}
 	base := strings.TrimRight(key, "0123456789")
@@ -105,7 +107,7 @@ func headerField(cell string) (field string, n int) {
 		n, _ = strconv.Atoi(key[len(base):])
 		switch base {
 		case "course", "role", "group", "groupe", "enrolperiod":
-			return headerAliases[base], n
+			return headerAliases()[base], n
 		}
 	}
 	// Long-hand headers like "Courriel professionnel" or "Mail académique".

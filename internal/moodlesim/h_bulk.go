@@ -96,7 +96,7 @@ func (s *Site) checkBulkRow(in P) bulkRow {
 	if (auth == "manual" || auth == "email") && !in.Bool("createpassword") {
 		return refuse("passwordneeded", "Invalid password: you must provide a password, or set createpassword.")
 	}
-	if !reEmail.MatchString(in.Str("email")) {
+	if !reEmail().MatchString(in.Str("email")) {
 		return refuse("invalidemail", "Email address is invalid: "+in.Str("email"))
 	}
 	return bulkRow{in: in}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -64,7 +65,8 @@ func createUsers(c *call, p P) (any, error) {
 	return out, nil
 }
 
-var reEmail = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+// reEmail is compiled on first use (see paramPatterns).
+var reEmail = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`) })
 
 // newUser applies core_user_external::create_users checks in their order.
 func (s *Site) newUser(in P) (*user, error) {
@@ -85,7 +87,7 @@ func (s *Site) newUser(in P) (*user, error) {
 		return nil, errInvalidParam("Invalid password: you must provide a password, or set createpassword.")
 	}
 	email := in.Str("email")
-	if !reEmail.MatchString(email) {
+	if !reEmail().MatchString(email) {
 		return nil, errInvalidParam("Email address is invalid: " + email)
 	}
 	if s.userWithEmail(email) != nil {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // pd is an external-function parameter description, a small copy of
@@ -155,17 +156,26 @@ func printR(v any) string {
 	return fmt.Sprint(v)
 }
 
-var (
-	reInt      = regexp.MustCompile(`^(0|-?[1-9][0-9]*)$`)
-	reFloat    = regexp.MustCompile(`(?i)^[+-]?[0-9]*\.?[0-9]*(e[-+]?[0-9]+)?$`)
-	reAlpha    = regexp.MustCompile(`^[a-zA-Z]*$`)
-	reAlnum    = regexp.MustCompile(`^[a-zA-Z0-9]*$`)
-	reAlnumExt = regexp.MustCompile(`^[a-zA-Z0-9_-]*$`)
-	reAlphaExt = regexp.MustCompile(`^[a-zA-Z_-]*$`)
-	reSequence = regexp.MustCompile(`^[0-9,]*$`)
-	reUsername = regexp.MustCompile(`^[a-z0-9._@-]*$`)
-	reTag      = regexp.MustCompile(`<[a-zA-Z/!?]`)
-)
+// paramPatterns are Moodle's PARAM_* checks, compiled when the simulator
+// first validates a call, not when the bridge starts (the simulator is in
+// every bridge binary, for `bridge demo`).
+type paramPatterns struct {
+	int, float, alpha, alnum, alnumExt, alphaExt, sequence, username, tag *regexp.Regexp
+}
+
+var patterns = sync.OnceValue(func() *paramPatterns {
+	return &paramPatterns{
+		int:      regexp.MustCompile(`^(0|-?[1-9][0-9]*)$`),
+		float:    regexp.MustCompile(`(?i)^[+-]?[0-9]*\.?[0-9]*(e[-+]?[0-9]+)?$`),
+		alpha:    regexp.MustCompile(`^[a-zA-Z]*$`),
+		alnum:    regexp.MustCompile(`^[a-zA-Z0-9]*$`),
+		alnumExt: regexp.MustCompile(`^[a-zA-Z0-9_-]*$`),
+		alphaExt: regexp.MustCompile(`^[a-zA-Z_-]*$`),
+		sequence: regexp.MustCompile(`^[0-9,]*$`),
+		username: regexp.MustCompile(`^[a-z0-9._@-]*$`),
+		tag:      regexp.MustCompile(`<[a-zA-Z/!?]`),
+	}
+})
 
 func validateValue(d *pd, v any) (any, *paramError) {
 	if _, isArr := v.(*phpArr); isArr {
@@ -187,7 +197,7 @@ func cleanScalar(typ, s string) (any, *paramError) {
 	switch typ {
 	case "int":
 		n, err := strconv.Atoi(s)
-		if !reInt.MatchString(s) || err != nil {
+		if !patterns().int.MatchString(s) || err != nil {
 			return fail()
 		}
 		return n, nil
@@ -198,27 +208,27 @@ func cleanScalar(typ, s string) (any, *paramError) {
 		return fail()
 	case "float":
 		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || !reFloat.MatchString(s) {
+		if err != nil || !patterns().float.MatchString(s) {
 			return fail()
 		}
 		return f, nil
 	case "alpha":
-		return matchOrFail(reAlpha, s, fail)
+		return matchOrFail(patterns().alpha, s, fail)
 	case "alphanum":
-		return matchOrFail(reAlnum, s, fail)
+		return matchOrFail(patterns().alnum, s, fail)
 	case "alphaext":
-		return matchOrFail(reAlphaExt, s, fail)
+		return matchOrFail(patterns().alphaExt, s, fail)
 	case "alphanumext":
-		return matchOrFail(reAlnumExt, s, fail)
+		return matchOrFail(patterns().alnumExt, s, fail)
 	case "sequence":
-		return matchOrFail(reSequence, s, fail)
+		return matchOrFail(patterns().sequence, s, fail)
 	case "username":
 		if strings.TrimSpace(s) != s {
 			return fail()
 		}
-		return matchOrFail(reUsername, s, fail)
+		return matchOrFail(patterns().username, s, fail)
 	case "text", "notags":
-		if reTag.MatchString(s) {
+		if patterns().tag.MatchString(s) {
 			return fail()
 		}
 	}
