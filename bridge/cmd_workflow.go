@@ -28,7 +28,12 @@ func (env *cliEnv) openApp(ctx context.Context) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return app.Open(ctx, cfg, newLogger(env, cfg), app.Options{PollEvery: 100 * time.Millisecond, Fleet: env.takeFleet()})
+	st, err := env.takeStore()
+	if err != nil {
+		env.closeFleet()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return app.Open(ctx, cfg, newLogger(env, cfg), app.Options{PollEvery: 100 * time.Millisecond, Fleet: env.takeFleet(), Store: st})
 }
 
 func runDomainsBootstrap(ctx context.Context, env *cliEnv, args []string) error {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +86,32 @@ func TestHelpEverywhere(t *testing.T) {
 	}
 	if r := runBridge(t, time.Minute, nil, "demo", "--cost", "slow"); r.code != 2 || !strings.Contains(r.stderr, "--cost") {
 		t.Errorf("demo --cost slow: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestStoreOpenedMeanwhileIsClosed: the store a command opens while it
+// looks a course up is closed when the look-up fails and no app takes it
+// over (a store left open keeps its -wal file).
+func TestStoreOpenedMeanwhileIsClosed(t *testing.T) {
+	const token = "ref-token-abcdef0123456789"
+	sim := startBridge(t, nil, "moodlesim", "--listen", "127.0.0.1:0", "--token", token, "--sites", "ac-a")
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "bridge.yaml", `
+data_dir: `+dir+`
+domains:
+  - name: ac-a
+    wwwroot: http://`+sim.addr+`
+    token: `+token+`
+    zone: A
+`)
+	code, _, stderr := cli(t, "--config", cfg, "workflow", "show", "--domain", "ac-a", "--course", "NO-SUCH-COURSE")
+	if code != 1 || !strings.Contains(stderr, `no course "NO-SUCH-COURSE" on ac-a`) {
+		t.Fatalf("unknown shortname: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bridge.db")); err != nil {
+		t.Fatalf("the store was not opened meanwhile: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bridge.db-wal")); !os.IsNotExist(err) {
+		t.Fatalf("bridge.db-wal is still there (%v): the store opened meanwhile was left open", err)
 	}
 }
