@@ -271,10 +271,12 @@ declare -A T # measure name -> space-separated seconds
 declare -A C # measure name -> space-separated CPU seconds (site + command)
 rec() { T[$1]="${T[$1]:-}${T[$1]:+ }$2"; say "  $1: $2 s"; }
 cmedian() { T[cpu:$1]="${C[$1]:-}"; median "cpu:$1"; }
-# median NAME: the median of a measure's runs, to the millisecond below a
-# second (the 15 ms progress read rounded to 0.02 s misstated its ratio by a third).
+# median NAME: the median of a measure's runs, with three significant
+# digits below a second (the 15 ms progress read rounded to 0.02 s misstated
+# its ratio by a third; 0.0143 s rounded to 0.014 by 2%), since the ratios
+# are computed from these.
 median() { tr ' ' '\n' <<<"${T[$1]:-}" | { grep . || true; } | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print ""; exit }
-  m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf (m < 1 ? "%.3f" : "%.2f"), m }'; }
+  m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf (m < 0.1 ? "%.4f" : m < 1 ? "%.3f" : "%.2f"), m }'; }
 
 password_task() { mphp admin/cli/scheduled_task.php --execute='\core\task\send_new_user_passwords_task' >"$tmp/task.log" 2>&1 || die "password task: $(tail -3 "$tmp/task.log")"; }
 
