@@ -19,16 +19,7 @@ import (
 // and retention dry runs, usage errors.
 func TestArchiveCLI(t *testing.T) {
 	const token = "archive-token-abcdef0123456789"
-	sim := startBridge(t, nil, "moodlesim", "--listen", "127.0.0.1:0", "--token", token, "--sites", "ac-a")
-	dir := t.TempDir()
-	cfg := writeFile(t, dir, "bridge.yaml", `
-data_dir: `+dir+`
-domains:
-  - name: ac-a
-    wwwroot: http://`+sim.addr+`
-    token: `+token+`
-    zone: A
-    archive_after_days: 5
+	sim, dir, cfg := simSite(t, token, `    archive_after_days: 5
 `)
 	if r := runBridge(t, time.Minute, nil, "--config", cfg, "domains", "bootstrap"); r.code != 0 {
 		t.Fatalf("bootstrap: exit %d\n%s%s", r.code, r.stdout, r.stderr)

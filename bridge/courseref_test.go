@@ -11,17 +11,7 @@ import (
 // TestCourseByShortname: every course flag takes what an operator knows,
 // and a name that matches nothing is one sentence naming it and the domain.
 func TestCourseByShortname(t *testing.T) {
-	const token = "ref-token-abcdef0123456789"
-	sim := startBridge(t, nil, "moodlesim", "--listen", "127.0.0.1:0", "--token", token, "--sites", "ac-a")
-	dir := t.TempDir()
-	cfg := writeFile(t, dir, "bridge.yaml", `
-data_dir: `+dir+`
-domains:
-  - name: ac-a
-    wwwroot: http://`+sim.addr+`
-    token: `+token+`
-    zone: A
-`)
+	_, _, cfg := simSite(t, "ref-token-abcdef0123456789", "")
 	if r := runBridge(t, time.Minute, nil, "--config", cfg, "domains", "bootstrap"); r.code != 0 {
 		t.Fatalf("bootstrap: %s", r.stderr)
 	}
@@ -93,17 +83,7 @@ func TestHelpEverywhere(t *testing.T) {
 // looks a course up is closed when the look-up fails and no app takes it
 // over (a store left open keeps its -wal file).
 func TestStoreOpenedMeanwhileIsClosed(t *testing.T) {
-	const token = "ref-token-abcdef0123456789"
-	sim := startBridge(t, nil, "moodlesim", "--listen", "127.0.0.1:0", "--token", token, "--sites", "ac-a")
-	dir := t.TempDir()
-	cfg := writeFile(t, dir, "bridge.yaml", `
-data_dir: `+dir+`
-domains:
-  - name: ac-a
-    wwwroot: http://`+sim.addr+`
-    token: `+token+`
-    zone: A
-`)
+	_, dir, cfg := simSite(t, "ref-token-abcdef0123456789", "")
 	code, _, stderr := cli(t, "--config", cfg, "workflow", "show", "--domain", "ac-a", "--course", "NO-SUCH-COURSE")
 	if code != 1 || !strings.Contains(stderr, `no course "NO-SUCH-COURSE" on ac-a`) {
 		t.Fatalf("unknown shortname: exit %d\n%s", code, stderr)

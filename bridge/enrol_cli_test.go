@@ -20,16 +20,7 @@ import (
 // to do, exit codes, and the --remove-absent guard.
 func TestEnrolCLI(t *testing.T) {
 	const token = "enrol-token-abcdef0123456789"
-	sim := startBridge(t, nil, "moodlesim", "--listen", "127.0.0.1:0", "--token", token, "--sites", "ac-a")
-	dir := t.TempDir()
-	cfg := writeFile(t, dir, "bridge.yaml", `
-data_dir: `+dir+`
-domains:
-  - name: ac-a
-    wwwroot: http://`+sim.addr+`
-    token: `+token+`
-    zone: A
-    unknown_users: create
+	sim, dir, cfg := simSite(t, token, `    unknown_users: create
     create_auth: shibboleth
 `)
 	client, err := moodle.New(moodle.Site{Name: "ac-a", WWWRoot: "http://" + sim.addr, Token: token}, moodle.Options{Timeout: 10 * time.Second, Logger: zerolog.Nop()})

@@ -18,16 +18,7 @@ import (
 // warnings, and a show that explains a refusal.
 func TestWorkflowCLI(t *testing.T) {
 	const token = "wf-token-abcdef0123456789"
-	sim := startBridge(t, nil, "moodlesim", "--listen", "127.0.0.1:0", "--token", token, "--sites", "ac-a")
-	dir := t.TempDir()
-	cfg := writeFile(t, dir, "bridge.yaml", `
-data_dir: `+dir+`
-domains:
-  - name: ac-a
-    wwwroot: http://`+sim.addr+`
-    token: `+token+`
-    zone: A
-`)
+	sim, _, cfg := simSite(t, token, "")
 	r := runBridge(t, time.Minute, nil, "--config", cfg, "domains", "bootstrap")
 	if r.code != 0 || !strings.Contains(r.stdout, "ac-a: 8 categories created") {
 		t.Fatalf("first bootstrap: exit %d\n%s%s", r.code, r.stdout, r.stderr)
