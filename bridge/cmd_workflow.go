@@ -28,12 +28,7 @@ func (env *cliEnv) openApp(ctx context.Context) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := env.takeStore()
-	if err != nil {
-		env.closeFleet()
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	return app.Open(ctx, cfg, newLogger(env, cfg), app.Options{PollEvery: 100 * time.Millisecond, Fleet: env.takeFleet(), Store: st})
+	return app.Open(ctx, cfg, newLogger(env, cfg), app.Options{PollEvery: 100 * time.Millisecond, Fleet: env.takeFleet()})
 }
 
 func runDomainsBootstrap(ctx context.Context, env *cliEnv, args []string) error {

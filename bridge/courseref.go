@@ -8,10 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/magistere/bridge/internal/config"
 	"github.com/magistere/bridge/internal/domains"
 	"github.com/magistere/bridge/internal/moodle"
-	"github.com/magistere/bridge/internal/store"
 )
 
 // refKind is what a reference flag names on a domain.
@@ -186,7 +184,6 @@ func (env *cliEnv) lookupFleet() (*domains.Fleet, error) {
 		return nil, err
 	}
 	env.fleet = fleet
-	env.openStoreMeanwhile(cfg)
 	return fleet, nil
 }
 
@@ -201,47 +198,5 @@ func (env *cliEnv) takeFleet() *domains.Fleet {
 func (env *cliEnv) closeFleet() {
 	if f := env.takeFleet(); f != nil {
 		f.Close()
-	}
-}
-
-// pendingStore is a store being opened in the background.
-type pendingStore struct {
-	done chan struct{}
-	st   *store.Store
-	err  error
-}
-
-// openStoreMeanwhile starts opening the store while the command looks
-// names up on a site (a round trip to its database or web services): a
-// command that names a course then works has both ready about 1 ms
-// sooner. openApp takes the store over; closeStore closes one nobody took.
-func (env *cliEnv) openStoreMeanwhile(cfg *config.Config) {
-	if env.store != nil {
-		return
-	}
-	p := &pendingStore{done: make(chan struct{})}
-	env.store = p
-	go func() {
-		defer close(p.done)
-		p.st, p.err = store.Open(context.Background(), cfg.Store.DSN, cfg.DataDir)
-	}()
-}
-
-// takeStore hands over the store opened meanwhile: nil (and no error)
-// when none was started.
-func (env *cliEnv) takeStore() (*store.Store, error) {
-	p := env.store
-	if p == nil {
-		return nil, nil
-	}
-	env.store = nil
-	<-p.done
-	return p.st, p.err
-}
-
-// closeStore closes a store opened meanwhile that no app took over.
-func (env *cliEnv) closeStore() {
-	if st, err := env.takeStore(); err == nil && st != nil {
-		st.Close()
 	}
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -76,22 +74,5 @@ func TestHelpEverywhere(t *testing.T) {
 	}
 	if r := runBridge(t, time.Minute, nil, "demo", "--cost", "slow"); r.code != 2 || !strings.Contains(r.stderr, "--cost") {
 		t.Errorf("demo --cost slow: exit %d\n%s", r.code, r.stderr)
-	}
-}
-
-// TestStoreOpenedMeanwhileIsClosed: the store a command opens while it
-// looks a course up is closed when the look-up fails and no app takes it
-// over (a store left open keeps its -wal file).
-func TestStoreOpenedMeanwhileIsClosed(t *testing.T) {
-	_, dir, cfg := simSite(t, "ref-token-abcdef0123456789", "")
-	code, _, stderr := cli(t, "--config", cfg, "workflow", "show", "--domain", "ac-a", "--course", "NO-SUCH-COURSE")
-	if code != 1 || !strings.Contains(stderr, `no course "NO-SUCH-COURSE" on ac-a`) {
-		t.Fatalf("unknown shortname: exit %d\n%s", code, stderr)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "bridge.db")); err != nil {
-		t.Fatalf("the store was not opened meanwhile: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "bridge.db-wal")); !os.IsNotExist(err) {
-		t.Fatalf("bridge.db-wal is still there (%v): the store opened meanwhile was left open", err)
 	}
 }

@@ -66,9 +66,6 @@ type cliEnv struct {
 	// next (openApp), so a command connects to each site once.
 	cfg   *config.Config
 	fleet *domains.Fleet
-	// store is the store being opened while names are looked up (openApp
-	// takes it over).
-	store *pendingStore
 }
 
 var commands = map[string]*command{}
@@ -125,7 +122,6 @@ func runCLI(ctx context.Context, args []string, stdout, stderr io.Writer, enviro
 	}
 	err = cmd.run(ctx, env, cmdArgs)
 	env.closeFleet()
-	env.closeStore()
 	return exitCode(env, cmd.name, err)
 }
 

@@ -48,27 +48,20 @@ type Options struct {
 	// configuration (the CLI's name look-ups): the app takes it over and
 	// closes it, instead of connecting to every site again.
 	Fleet *domains.Fleet
-	// Store, when set, is the store of cfg, already open (the CLI opens it
-	// while it looks names up on the sites): the app takes it over.
-	Store *store.Store
 }
 
 // Open connects the store, builds the domain clients and registers every
 // job handler. It starts nothing: call Serve, or Pool.Run.
 func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Options) (*App, error) {
-	st := opts.Store
-	if st == nil {
-		var err error
-		if st, err = store.Open(ctx, cfg.Store.DSN, cfg.DataDir); err != nil {
-			if opts.Fleet != nil {
-				opts.Fleet.Close()
-			}
-			return nil, fmt.Errorf("open store: %w", err)
+	st, err := store.Open(ctx, cfg.Store.DSN, cfg.DataDir)
+	if err != nil {
+		if opts.Fleet != nil {
+			opts.Fleet.Close()
 		}
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	fleet := opts.Fleet
 	if fleet == nil {
-		var err error
 		if fleet, err = domains.NewFleet(cfg, opts.HTTPClient, log); err != nil {
 			st.Close()
 			return nil, err
