@@ -103,10 +103,10 @@ cpu_end() { # name: records the CPU seconds since cpu_begin
 # The stopwatch is bash's EPOCHREALTIME (microseconds, no process started):
 # `date` in a command substitution forks twice (2.5 ms here), which was
 # inside every measured interval and a sixth of the 15 ms progress read.
-now() { echo "$EPOCHREALTIME"; }
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }'; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; } # T0 T1: seconds
+since() { elapsed "$1" "$EPOCHREALTIME"; }
 # rec_since NAME T0: records the time since T0, read before anything forks.
-rec_since() { local t1=$EPOCHREALTIME; rec "$1" "$(awk -v a="$2" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')"; }
+rec_since() { local t1=$EPOCHREALTIME; rec "$1" "$(elapsed "$2" "$t1")"; }
 ws() { # function key=value...: JSON answer
   local fn=$1; shift
   local args=() kv
