@@ -185,7 +185,7 @@ func (l Lease) args() []any { return []any{l.JobID, l.Owner, l.Token} }
 // says why: ErrNotFound, ErrCancelled, ErrFenced or ErrLeaseLost.
 func (s *Store) ownedUpdate(ctx context.Context, op string, l Lease, set string, args ...any) error {
 	args = append(args, l.args()...)
-	res, err := s.db.ExecContext(ctx, "UPDATE jobs SET "+set+ownedWhere, args...)
+	res, err := s.execOneStatement(ctx, "UPDATE jobs SET "+set+ownedWhere, args...)
 	if err != nil {
 		return wrap(fmt.Sprintf("%s job %d", op, l.JobID), err)
 	}
@@ -294,7 +294,7 @@ func (s *Store) RetryJob(ctx context.Context, id int64) (Job, error) {
 
 // transition applies an operator state change allowed only from some states.
 func (s *Store) transition(ctx context.Context, op string, id int64, set, from string, args ...any) (Job, error) {
-	res, err := s.db.ExecContext(ctx, "UPDATE jobs SET "+set+" WHERE id = ? AND "+from, append(args, id)...)
+	res, err := s.execOneStatement(ctx, "UPDATE jobs SET "+set+" WHERE id = ? AND "+from, append(args, id)...)
 	if err != nil {
 		return Job{}, wrap(fmt.Sprintf("%s job %d", op, id), err)
 	}
