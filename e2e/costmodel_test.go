@@ -1,10 +1,16 @@
+//go:build costmodel
+
+// The simulator's cost model against the real site's time is a speed
+// figure, so it is measured by scripts/bench-real.sh (BENCH_ONLY=costmodel),
+// which runs this file with -tags costmodel against its own sites, and not
+// by the test suite: on a shared CI machine one loaded moment moved the
+// ratio past its bound.
+
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -207,8 +213,6 @@ func calibrate(t *testing.T, s *site, tag string) string {
 	return fmt.Sprintf("call=%s,user=%s,password=%s,enrol=%s,record=%s,cores=1", perCall, perUser, perUserPassword, perRow, perRecord)
 }
 
-var enrolPerRow time.Duration
-
 // timedEnrol enrols people new accounts (manual auth) into a fresh session
 // course with the bridge and returns the command's wall time.
 func timedEnrol(t *testing.T, e *env, people int, tag string) time.Duration {
@@ -231,25 +235,4 @@ func timedEnrol(t *testing.T, e *env, people int, tag string) time.Duration {
 		t.Fatalf("[%s] enrol of %d people:\n%s", e.tg.kind, people, out)
 	}
 	return took
-}
-
-// startSimWith starts a moodlesim with extra flags (e.g. --cost).
-func startSimWith(dir string, names []string, extra ...string) (*simProcess, error) {
-	addrFile := filepath.Join(dir, "sim.addr")
-	args := append([]string{"moodlesim", "--listen", "127.0.0.1:0", "--token", simToken, "--sites", strings.Join(names, ",")}, extra...)
-	cmd := exec.Command(binPath, args...)
-	cmd.Env = append(os.Environ(), "BRIDGE_ADDR_FILE="+addrFile)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	for i := 0; i < 300; i++ {
-		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
-			return &simProcess{cmd, strings.TrimSpace(string(b))}, nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cmd.Process.Kill()
-	return nil, fmt.Errorf("moodlesim did not start: %s", out.String())
 }

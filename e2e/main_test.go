@@ -106,7 +106,7 @@ func runMain(m *testing.M) int {
 	code := m.Run()
 	tally.Lock()
 	if code != 0 && len(tally.failed) == 0 {
-		// A test that is not a scenario (the cost model's check) failed:
+		// A test that is not a scenario failed:
 		// the closing line must not read as a clean run.
 		tally.failed = append(tally.failed, "a test outside the scenarios (see --- FAIL above)")
 	}
@@ -224,6 +224,27 @@ func startSim(dir string, names, plain []string) (*simProcess, error) {
 		extra = []string{"--plain-sites", strings.Join(plain, ",")}
 	}
 	return startSimWith(dir, names, extra...)
+}
+
+// startSimWith starts a moodlesim with extra flags (e.g. --cost).
+func startSimWith(dir string, names []string, extra ...string) (*simProcess, error) {
+	addrFile := filepath.Join(dir, "sim.addr")
+	args := append([]string{"moodlesim", "--listen", "127.0.0.1:0", "--token", simToken, "--sites", strings.Join(names, ",")}, extra...)
+	cmd := exec.Command(binPath, args...)
+	cmd.Env = append(os.Environ(), "BRIDGE_ADDR_FILE="+addrFile)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	for i := 0; i < 300; i++ {
+		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
+			return &simProcess{cmd, strings.TrimSpace(string(b))}, nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	return nil, fmt.Errorf("moodlesim did not start: %s", out.String())
 }
 
 func simTargetFor(addr string, real *target, dir string) *target {

@@ -31,6 +31,10 @@
 #  4. scale: BENCH_SCALE_PEOPLE (20000) new people, SSO accounts on the bulk
 #     path, once, against the 2,000-person median of (1), with the bridge's
 #     peak RSS (issue 14: at most 10.5 times as long, at most 100 MB).
+#  5. costmodel: the simulator's cost model (moodlesim --cost) calibrated on
+#     the academie site, then the same `bridge enrol` of 400 new people on
+#     both, three rounds (e2e/costmodel_test.go, -tags costmodel): the
+#     simulator's time over the real one, which should stay within 25%.
 # Output: a markdown table on stdout and in bench/results.md (section
 # "Real Moodle 4.5.5+ (side by side, same machine)"; the rest of the file is kept).
 set -euo pipefail
@@ -283,7 +287,7 @@ password_task() { mphp admin/cli/scheduled_task.php --execute='\core\task\send_n
 manual_end="$PEOPLE $PEOPLE $PEOPLE 0 0 manual=$PEOPLE"
 sso_end="$PEOPLE $PEOPLE $PEOPLE 0 0 shibboleth=$PEOPLE"
 
-only=${BENCH_ONLY:-enrol,scale,progress,copy} # while developing: a subset
+only=${BENCH_ONLY:-enrol,scale,progress,copy,costmodel} # while developing: a subset
 want() { [[ ",$only," == *",$1,"* ]]; }
 want enrol && for run in $(seq 1 "$RUNS"); do
   say "run $run/$RUNS: enrolment of $PEOPLE new people"
@@ -467,6 +471,20 @@ want copy && for run in $(seq 1 "$RUNS"); do
   expect "backup.php + restore_backup.php" "$(modules "$rcid")" "$want"
 done
 
+# 5. The simulator's cost model, against this site. The e2e harness resets
+# the sites itself (scripts/real-moodle.sh reset with this RM_WORK).
+if want costmodel; then
+  say "the simulator's cost model against the real site (about 3 minutes)"
+  cost_rc=0
+  BRIDGE_E2E_ENV=$RM_WORK/env go test -tags costmodel -count=1 -timeout 30m -v -run '^TestSimulatorPredictsRealTime$' ./e2e \
+    >"$tmp/cost.out" 2>&1 || cost_rc=$?
+  T[cost_ratio]=$(sed -n 's/.*median ratio simulator\/real of 3 rounds: \([0-9.]*\).*/\1/p' "$tmp/cost.out" | head -1)
+  [ -n "${T[cost_ratio]}" ] || die "cost model: no ratio measured: $(grep -v '^=== ' "$tmp/cost.out" | tail -20)"
+  T[cost_rounds]=$(sed -n 's/.*real \([0-9.]*\) s, simulator \([0-9.]*\) s.*/\1\/\2/p' "$tmp/cost.out" | tr '\n' ' ')
+  say "  cost model: simulator/real ${T[cost_ratio]} (real/simulator seconds per round: ${T[cost_rounds]})"
+  [ "$cost_rc" = 0 ] || say "  cost model: OFF by more than 25% (the ratio is reported, the simulator needs recalibrating)"
+fi
+
 # --- the table ------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) { r = b / a; if (r >= 1) printf "bridge %.1f× faster", r; else printf "Moodle tool %.1f× faster", 1 / r } else print "n/a" }'; }
 sum() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
@@ -487,6 +505,9 @@ table="$tmp/table.md"
     echo "| Enrolment of $SCALE new people, SSO accounts, bulk path (once) | **$(median scale_bridge) s**, peak RSS ${T[scale_rss]:-n/a} MiB | | $(awk -v a="$(median scale_bridge)" -v b="$(median sso_bridge)" 'BEGIN { if (a > 0 && b > 0) printf "%.1f× the %d-person median (%.2f s)", a / b, '"$PEOPLE"', b; else print "n/a" }') |"
   fi
   echo "| Copy of a course with $ACTIVITIES activities on the same site | \`workflow run duplicate\` (core_course_duplicate_course): $(median copy_bridge) s | \`backup.php\` + \`restore_backup.php\`: $(median copy_moodle) s | $(ratio "$(median copy_bridge)" "$(median copy_moodle)") |"
+  if [ -n "${T[cost_ratio]:-}" ]; then
+    echo "| The simulator's cost model (\`moodlesim --cost\`, calibrated on this site), \`bridge enrol\` of 400 new people, 3 rounds | simulator / real: **${T[cost_ratio]}** (median; real/simulator seconds per round: ${T[cost_rounds]}) | | $(awk -v r="${T[cost_ratio]}" 'BEGIN { print (r >= 0.75 && r <= 1.25) ? "within 25%" : "OFF by more than 25%" }') |"
+  fi
   echo
   echo "CPU seconds spent by the measured command and the Moodle site (its \`php -S\` workers and MariaDB), median of $RUNS:"
   echo "what the work costs the machine, unlike wall time unaffected by other processes sharing it."
