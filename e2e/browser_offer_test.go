@@ -32,7 +32,13 @@ func TestBrowserOffer(t *testing.T) {
 	}
 	admin := e.users("academie", "username", adminUser)
 	e.browserSetup("academie", "prefs", fmt.Sprint(admin[0].ID), fmt.Sprint(trainer))
-	addr := e.serve()
+	// The daemon reaches the academie site through a proxy that holds each
+	// write for 2 s, so the deployment (an upload, a restore, the course's
+	// name, the requester's enrolment and message: under 1.5 s here otherwise)
+	// cannot end before the page after the approval is read. On a fast
+	// machine it did, and the line's refresh by itself could not be seen.
+	// (The message's link names the proxy: the check below reads the course id.)
+	addr := e.throughFaults("latency=2s,writes", "academie").serve()
 	e.siteConfig("academie", "local_bridge", "bridgeurl", "http://"+addr)
 	e.siteConfig("academie", "local_bridge", "domain", "academie")
 	e.siteConfig("academie", "local_bridge", "sharedsecret", "e2e-secret-academie-0123456789abcdef0123456789")
@@ -116,6 +122,7 @@ func TestBrowserOffer(t *testing.T) {
 	if !strings.Contains(p.Text, "Fanny FORMATRICE") || !strings.Contains(p.Text, short) {
 		t.Errorf("pending requests: %s", excerpt(p.Text, strings.Index(p.Text, "Requests")))
 	}
+	approved := time.Now()
 	b.act(`document.querySelector('table.block-bridge-offer-requests button[value=approve]').click()`)
 	p = b.look("admin-offer-approved")
 	if !strings.Contains(strings.Join(p.Alerts, " "), "approved: the parcours is being deployed") {
@@ -124,7 +131,8 @@ func TestBrowserOffer(t *testing.T) {
 	// The deployment's line follows the job by itself (local_bridge/jobs): no reload, the page stays the same
 	// (the marker survives) until the line says it is done and links to the new course.
 	if b.str(`document.querySelector('.local-bridge-jobs li[data-running="1"]') ? 'running' : ''`) != "running" {
-		t.Errorf("the deployment is not shown running right after the approval (the poll could not be checked)")
+		t.Errorf("the deployment is not shown running right after the approval (%s after it; the poll could not be checked)",
+			time.Since(approved).Round(100*time.Millisecond))
 	}
 	b.eval(`window.__h18stay = 1`, nil)
 	deadline := time.Now().Add(3 * time.Minute)
@@ -135,6 +143,7 @@ func TestBrowserOffer(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+	t.Logf("the deployment's line showed its end %s after the approval", time.Since(approved).Round(100*time.Millisecond))
 	if b.str(`String(window.__h18stay || '')`) != "1" {
 		t.Errorf("the page was reloaded: the job line did not refresh by itself")
 	}

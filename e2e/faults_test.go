@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,10 +74,10 @@ func startFaultProxy(t *testing.T, tg *target, faults string) *faultProxy {
 	return nil
 }
 
-// throughFaults returns an env on the same store as e whose domains are
-// reached through a fault proxy (real sites only; on the simulator, e
-// itself: the clean run).
-func (e *env) throughFaults(faults string) *env {
+// throughFaults returns an env on the same store as e whose domains (only
+// the named ones, if any are named) are reached through a fault proxy
+// (real sites only; on the simulator, e itself: the clean run).
+func (e *env) throughFaults(faults string, only ...string) *env {
 	e.t.Helper()
 	if e.tg.kind != "real" {
 		return e
@@ -88,7 +89,9 @@ func (e *env) throughFaults(faults string) *env {
 	}
 	cfg := string(raw)
 	for _, s := range e.tg.sites {
-		cfg = strings.ReplaceAll(cfg, "wwwroot: "+s.url+"\n", "wwwroot: http://"+p.addr+"/"+s.name+"\n")
+		if len(only) == 0 || slices.Contains(only, s.name) {
+			cfg = strings.ReplaceAll(cfg, "wwwroot: "+s.url+"\n", "wwwroot: http://"+p.addr+"/"+s.name+"\n")
+		}
 	}
 	path := filepath.Join(e.dir, "bridge-faults.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
