@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"strings"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -37,17 +38,36 @@ func Open(dsn, prefix string) (*DB, error) {
 		return nil, failure(fmt.Errorf("moodledb: invalid DSN"), false)
 	}
 	cfg.ParseTime = false
-	// Moodle's tables are utf8mb4 (unicode_ci). The driver's Charset
-	// option sends SET NAMES; a "charset" entry in Params would be sent as
-	// a session variable, which MariaDB refuses.
-	if err := cfg.Apply(mysql.Charset("utf8mb4", "utf8mb4_unicode_ci")); err != nil {
-		return nil, failure(fmt.Errorf("moodledb: charset: %w", err), false)
+	if err := useUnicode(cfg, dsn); err != nil {
+		return nil, err
 	}
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, failure(fmt.Errorf("moodledb: connector: %w", err), false)
 	}
 	return New(sql.OpenDB(conn), prefix)
+}
+
+// useUnicode makes the connections utf8mb4 (unicode_ci), as Moodle's
+// tables are. The collation travels in the handshake, which sets the
+// connection's character sets as SET NAMES does, without SET NAMES's
+// round trip on each new connection (a CLI command opens one). A DSN
+// naming a charset of its own is overridden with the driver's Charset
+// option, which sends SET NAMES after the handshake. (A "charset" entry
+// in Params would be sent as a session variable, which MariaDB refuses.)
+func useUnicode(cfg *mysql.Config, dsn string) error {
+	const charset, collation = "utf8mb4", "utf8mb4_unicode_ci"
+	// The parameters follow the last "/" (the database name's), as the
+	// driver parses them: a password may hold "?" or "/".
+	_, query, _ := strings.Cut(dsn[strings.LastIndex(dsn, "/")+1:], "?")
+	if !strings.Contains("&"+query, "&charset=") {
+		cfg.Collation = collation
+		return nil
+	}
+	if err := cfg.Apply(mysql.Charset(charset, collation)); err != nil {
+		return failure(fmt.Errorf("moodledb: charset: %w", err), false)
+	}
+	return nil
 }
 
 // New wraps an open database handle.
