@@ -39,7 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$tmp/bridge" ./bridge
+CGO_ENABLED=0 go build -trimpath -o "$tmp/bridge" ./bridge # as the README builds it
 say "seeding $ROWS accounts in $DB"
 sql -e "DROP DATABASE IF EXISTS $DB; CREATE DATABASE $DB CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 sql "$DB" <internal/moodledb/testdata/schema.sql

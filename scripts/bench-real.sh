@@ -80,7 +80,7 @@ DB=moodle_academie
 # One full reset first: it re-runs the bridge's setup on the snapshots when
 # scripts/real-moodle/setup.php changed since they were made.
 [ -n "$started" ] || [ -n "${BENCH_SKIP_FULL_RESET:-}" ] || rm_site reset >&2 || die "scripts/real-moodle.sh reset failed"
-go build -o "$tmp/bridge" ./bridge
+CGO_ENABLED=0 go build -trimpath -o "$tmp/bridge" ./bridge # as the README builds it
 bridge=$tmp/bridge
 
 sql() { mariadb --no-defaults -h127.0.0.1 -P"$RM_DB_PORT" -uroot -N -B "$DB" -e "$1"; }
