@@ -3,7 +3,7 @@
 # side in one run, each measurement from the site's fresh snapshot
 # (scripts/real-moodle.sh reset between runs), median of BENCH_RUNS runs.
 #
-#   scripts/bench-real.sh                     2000 people, 3 runs (about 30 minutes on 2 cores)
+#   scripts/bench-real.sh                     2000 people, 3 runs (about 25 minutes on 2 cores)
 #   BENCH_PEOPLE=300 BENCH_RUNS=1 scripts/bench-real.sh
 #
 # It uses its own sites (RM_WORK, RM_DB_PORT, RM_BASE_PORT below: never the
