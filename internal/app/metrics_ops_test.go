@@ -127,7 +127,7 @@ func TestServeReadyWithOneDomainStopped(t *testing.T) {
 }
 
 // sampleLine is one Prometheus text-format sample.
-var sampleLine = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (-?[0-9.e+]+|\+Inf|-Inf|NaN)$`)
+var sampleLine = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (-?[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?|\+Inf|-Inf|NaN)$`)
 
 // scrape fetches /metrics and checks every line is valid text format.
 func scrape(t *testing.T, base string) string {

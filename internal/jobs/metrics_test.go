@@ -13,9 +13,13 @@ import (
 	"github.com/magistere/bridge/internal/store/storetest"
 )
 
+// metricsRound makes each run of the test count under a kind of its own:
+// metrics.Default lives as long as the process (go test -count=N).
+var metricsRound atomic.Int32
+
 func TestJobRunsAreCountedByKindDomainAndOutcome(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		kind := "metrics-" + string(st.Dialect())
+		kind := fmt.Sprintf("metrics-%s-%d", st.Dialect(), metricsRound.Add(1))
 		runs := func(outcome string) float64 {
 			return metrics.Default.Value(metrics.JobRuns, map[string]string{"kind": kind, "domain": "ac-m", "outcome": outcome})
 		}

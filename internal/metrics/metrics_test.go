@@ -1,8 +1,10 @@
 package metrics
 
 import (
+	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -47,19 +49,24 @@ func TestRegistryCountersGaugesAndHistograms(t *testing.T) {
 	}
 }
 
+// defaultRound gives each run of TestPackageFunctionsFeedDefault a kind of
+// its own: Default lives as long as the process (go test -count=N).
+var defaultRound atomic.Int32
+
 func TestPackageFunctionsFeedDefault(t *testing.T) {
-	JobRun("enrol", "ac-a", OutcomeSucceeded, 1500*time.Millisecond)
-	LeaseTakeover("enrol")
-	FencedWrite("enrol")
+	kind := fmt.Sprintf("enrol-%d", defaultRound.Add(1))
+	JobRun(kind, "ac-a", OutcomeSucceeded, 1500*time.Millisecond)
+	LeaseTakeover(kind)
+	FencedWrite(kind)
 	SetGauge("bridge_test_gauge", "Test.", map[string]string{"zone": "A"}, 42)
 	var w Writer
 	Default.Collect(&w)
 	out := w.String()
 	for _, want := range []string{
-		`bridge_job_runs_total{domain="ac-a",kind="enrol",outcome="succeeded"} 1`,
-		`bridge_job_run_duration_seconds_bucket{domain="ac-a",kind="enrol",le="2.5"} 1`,
-		`bridge_lease_takeovers_total{kind="enrol"} 1`,
-		`bridge_fenced_writes_total{kind="enrol"} 1`,
+		`bridge_job_runs_total{domain="ac-a",kind="` + kind + `",outcome="succeeded"} 1`,
+		`bridge_job_run_duration_seconds_bucket{domain="ac-a",kind="` + kind + `",le="2.5"} 1`,
+		`bridge_lease_takeovers_total{kind="` + kind + `"} 1`,
+		`bridge_fenced_writes_total{kind="` + kind + `"} 1`,
 		`bridge_test_gauge{zone="A"} 42`,
 	} {
 		if !strings.Contains(out, want) {
