@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/magistere/bridge/internal/failure"
 )
 
 // deadlockRetries bounds how many times one statement that InnoDB chose as
@@ -18,15 +19,15 @@ const deadlockRetries = 5
 // though each is a single UPDATE: an operator's cancel and the worker's
 // progress or lease scan lock the primary key and the state indexes in
 // different orders. InnoDB rolls the victim's statement back whole, so
-// running it again is safe, and the writes of this file are conditional
-// (on the job's state or lease), so the second run decides afresh.
+// running it again is safe, and its callers' writes (lease.go) are
+// conditional on the job's state or lease, so the second run decides afresh.
 func (s *Store) execOneStatement(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return retryDeadlocked(ctx, func() (sql.Result, error) { return s.db.ExecContext(ctx, q, args...) })
 }
 
 // retryDeadlocked calls exec until it does not fail on a deadlock, at most
-// deadlockRetries more times, waiting a little longer each time so the
-// other transaction can finish.
+// deadlockRetries more times, after the project's jittered backoff (from
+// 2 ms) so the other transaction can finish and the two do not meet again.
 func retryDeadlocked(ctx context.Context, exec func() (sql.Result, error)) (sql.Result, error) {
 	for attempt := 1; ; attempt++ {
 		res, err := exec()
@@ -36,7 +37,7 @@ func retryDeadlocked(ctx context.Context, exec func() (sql.Result, error)) (sql.
 		select {
 		case <-ctx.Done():
 			return nil, err
-		case <-time.After(time.Duration(attempt) * 2 * time.Millisecond):
+		case <-time.After(failure.Backoff(attempt, 2*time.Millisecond, 50*time.Millisecond, nil)):
 		}
 	}
 }
