@@ -37,6 +37,14 @@
 #     the academie site, then the same `bridge enrol` of 400 new people on
 #     both, three rounds (e2e/costmodel_test.go, -tags costmodel): the
 #     simulator's time over the real one, which should stay within 25%.
+#  6. bigsite (extra; not in the default set, BENCH_ONLY=bigsite or add it to
+#     the list): the manual enrolment of (1) on a site the size of an
+#     académie, BENCH_SITE_ACCOUNTS (50000) existing accounts seeded after
+#     each reset (untimed, scripts/bench-real/accounts.php): uploaduser.php +
+#     the password task, the bridge on core web services, the bridge on the
+#     bulk path. core_user_create_users checks each new e-mail with
+#     LOWER(email) = LOWER(?), a scan of the user table per account, where
+#     uploaduser.php and local_bridge check it by index.
 # Output: a markdown table on stdout and in bench/results.md (section
 # "Real Moodle 4.5.5+ (side by side, same machine)"; the rest of the file is kept).
 set -euo pipefail
@@ -51,6 +59,7 @@ PEOPLE=${BENCH_PEOPLE:-2000}
 SCALE=${BENCH_SCALE_PEOPLE:-20000}
 PARTICIPANTS=${BENCH_PARTICIPANTS:-500}
 ACTIVITIES=${BENCH_ACTIVITIES:-8}
+SITE_ACCOUNTS=${BENCH_SITE_ACCOUNTS:-50000}
 QUICK=${BENCH_QUICK:-5} # samples per run of a measure taking milliseconds
 RESULTS=${BENCH_RESULTS:-$repo/bench/results.md}
 rm_site() { scripts/real-moodle.sh "$@"; }
@@ -390,6 +399,39 @@ want scale && for run in $(seq 1 "${BENCH_SCALE_RUNS:-$RUNS}"); do
   T[scale_rss]="${T[scale_rss]:-}${T[scale_rss]:+ }$rss"; say "  scale_rss: $rss MiB"
 done
 
+# 1c. (extra) The manual enrolment of (1) on a site with SITE_ACCOUNTS
+# existing accounts. Each measure starts from the fresh snapshot plus the
+# same seeded accounts (untimed).
+want bigsite && for run in $(seq 1 "$RUNS"); do
+  say "run $run/$RUNS: enrolment of $PEOPLE new people on a site with $SITE_ACCOUNTS existing accounts"
+  people "$tmp/people.csv" bridge
+  big_end="$PEOPLE $PEOPLE $PEOPLE 0 0 manual=$PEOPLE"
+  for m in moodle bridge_bulk bridge_core; do
+    reset_sites
+    mphp "$repo/scripts/bench-real/accounts.php" --count="$SITE_ACCOUNTS" >"$tmp/seed.out" 2>&1 || die "seeding accounts: $(tail -5 "$tmp/seed.out")"
+    settle
+    cid=$(new_course BENCH-ENROL)
+    cpu_begin; t0=$EPOCHREALTIME
+    case $m in
+    moodle)
+      people "$tmp/upload.csv" upload BENCH-ENROL
+      mphp admin/tool/uploaduser/cli/uploaduser.php --file="$tmp/upload.csv" --delimiter_name=comma >"$tmp/big.out" 2>&1 ||
+        die "uploaduser (big site): $(tail -5 "$tmp/big.out")" ;;
+    bridge_bulk)
+      br "$(config "$tmp/big")" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/big.out" 2>&1 ||
+        die "bridge enrol (big site, bulk): $(tail -5 "$tmp/big.out")"
+      path_is "$tmp/big.out" bulk ;;
+    bridge_core)
+      br "$(config "$tmp/big" "    enrol_path: core")" enrol --domain academie --course BENCH-ENROL --csv "$tmp/people.csv" --unknown create >"$tmp/big.out" 2>&1 ||
+        die "bridge enrol (big site, core): $(tail -5 "$tmp/big.out")"
+      path_is "$tmp/big.out" core ;;
+    esac
+    password_task
+    rec_since "big_$m" "$t0"; cpu_end "big_$m"
+    expect "$m (big site)" "$(state "$cid")" "$big_end"
+  done
+done
+
 # 2. Progress: reading changes nothing in Moodle, so one fixture serves every run.
 if want progress; then
 say "progress of $PARTICIPANTS participants ($ACTIVITIES activities)"
@@ -506,6 +548,9 @@ table="$tmp/table.md"
   if [ -n "$(median scale_bridge)" ]; then
     echo "| Enrolment of $SCALE new people, SSO accounts, bulk path (median of ${BENCH_SCALE_RUNS:-$RUNS}) | **$(median scale_bridge) s**, peak RSS at most $(tr ' ' '\n' <<<"${T[scale_rss]:-}" | sort -g | tail -1) MiB | | $(awk -v a="$(median scale_bridge)" -v b="$(median sso_bridge)" 'BEGIN { if (a > 0 && b > 0) printf "%.1f× the %d-person median (%.2f s)", a / b, '"$PEOPLE"', b; else print "n/a" }') |"
   fi
+  if [ -n "$(median big_moodle)" ]; then
+    echo "| (extra) The same $PEOPLE manual accounts on a site with $SITE_ACCOUNTS existing accounts, password task included | core web services only: **$(median big_bridge_core) s**; bulk path: **$(median big_bridge_bulk) s** | \`uploaduser.php\` + password task: **$(median big_moodle) s** | $(ratio "$(median big_bridge_core)" "$(median big_moodle)") (core), $(ratio "$(median big_bridge_bulk)" "$(median big_moodle)") (bulk) |"
+  fi
   echo "| Copy of a course with $ACTIVITIES activities on the same site | \`workflow run duplicate\` (core_course_duplicate_course): $(median copy_bridge) s | \`backup.php\` + \`restore_backup.php\`: $(median copy_moodle) s | $(ratio "$(median copy_bridge)" "$(median copy_moodle)") |"
   if [ -n "${T[cost_ratio]:-}" ]; then
     echo "| The simulator's cost model (\`moodlesim --cost\`, calibrated on this site), \`bridge enrol\` of 400 new people, 3 rounds | simulator / real: **${T[cost_ratio]}** (median; real/simulator seconds per round: ${T[cost_rounds]}) | | $(awk -v r="${T[cost_ratio]}" 'BEGIN { print (r >= 0.75 && r <= 1.25) ? "within 25%" : "OFF by more than 25%" }') |"
@@ -523,6 +568,9 @@ table="$tmp/table.md"
   echo "| Enrolment of $PEOPLE new people, SSO accounts | bulk path: $(cmedian sso_bridge) s; core path: $(cmedian sso_bridge_core) s | $(cmedian sso_moodle) s |"
   echo "| The same file again | web services only: $(cmedian rerun_bridge_ws) s; with db_dsn: $(cmedian rerun_bridge_db) s | $(cmedian rerun_moodle) s |"
   echo "| Progress of $PARTICIPANTS participants | web services: $(cmedian prog_bridge_ws) s; with db_dsn: $(cmedian prog_bridge_db) s (fresh store), $(cmedian prog_bridge_db_store) s (existing store) | |"
+  if [ -n "$(median big_moodle)" ]; then
+    echo "| (extra) $PEOPLE manual accounts on a site with $SITE_ACCOUNTS accounts | core: $(cmedian big_bridge_core) s; bulk: $(cmedian big_bridge_bulk) s | $(cmedian big_moodle) s |"
+  fi
   echo "| Copy of a course | $(cmedian copy_bridge) s | $(cmedian copy_moodle) s |"
 } >"$table"
 
