@@ -294,11 +294,32 @@ func finishEnrol(env *cliEnv, f *enrolFlags, rep *enrol.Report) error {
 		if rep.EnrolPath != "" { // bulk: local_bridge_create_enrol_users; core: core's functions
 			fmt.Fprintf(env.stdout, "%-18s %s\n", "path", rep.EnrolPath)
 		}
+		printEnrolAdvice(env, rep)
 	}
 	if n := rep.Counts.Problems(); n > 0 {
 		return &rowsNeedAttention{n}
 	}
 	return nil
+}
+
+// printEnrolAdvice tells the operator, on stderr (stdout is the report),
+// what to change for the next run.
+func printEnrolAdvice(env *cliEnv, rep *enrol.Report) {
+	for _, code := range rep.Advice {
+		if code != enrol.AdviceBulkPath {
+			continue
+		}
+		n := rep.Counts.ByStatus[enrol.StatusCreated]
+		fmt.Fprintln(env.stderr, env.pick(
+			fmt.Sprintf("conseil : %d comptes ont été créés par les fonctions de Moodle (chemin core), qui comparent chaque "+
+				"nouvelle adresse à tous les comptes du site ; sur un grand site, c'est plus lent que l'import de Moodle "+
+				"(uploaduser). Avec local_bridge installé sur le site (moodle-plugins/local/bridge) et enrol_path laissé à "+
+				"auto, le bridge passe par le chemin bulk, qui vérifie les adresses par index.", n),
+			fmt.Sprintf("advice: %d accounts were created through Moodle's core functions (path core), which compare each "+
+				"new e-mail with every account of the site; on a large site that is slower than Moodle's own upload "+
+				"(uploaduser). With local_bridge installed on the site (moodle-plugins/local/bridge) and enrol_path left "+
+				"at auto, the bridge takes the bulk path, which checks the e-mails by index.", n)))
+	}
 }
 
 // writeReportFile writes the report 0600: it names people.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/magistere/bridge/internal/enrol"
 	"github.com/magistere/bridge/internal/moodle"
 )
 
@@ -103,5 +105,27 @@ func TestEnrolCLI(t *testing.T) {
 	}
 	if strings.Contains(r.stdout+r.stderr, token) {
 		t.Fatal("token printed")
+	}
+}
+
+// TestEnrolAdviceInBothLanguages: a report advising the bulk path prints
+// one sentence on stderr, with the count, in the operator's language,
+// and nothing on stdout (the report); a report without advice prints
+// nothing.
+func TestEnrolAdviceInBothLanguages(t *testing.T) {
+	rep := &enrol.Report{EnrolPath: enrol.PathCore, Advice: []string{enrol.AdviceBulkPath},
+		Counts: enrol.Counts{Total: 250, ByStatus: map[enrol.Status]int{enrol.StatusCreated: 250}}}
+	for lang, want := range map[string]string{"fr": "conseil : 250 comptes", "en": "advice: 250 accounts"} {
+		var out, errb bytes.Buffer
+		printEnrolAdvice(&cliEnv{lang: lang, stdout: &out, stderr: &errb}, rep)
+		if got := errb.String(); !strings.HasPrefix(got, want) || !strings.Contains(got, "local_bridge") ||
+			strings.Count(got, "\n") != 1 || out.Len() != 0 {
+			t.Errorf("%s: stderr %q, stdout %q", lang, got, out.String())
+		}
+	}
+	var errb bytes.Buffer
+	printEnrolAdvice(&cliEnv{lang: "en", stderr: &errb}, &enrol.Report{EnrolPath: enrol.PathCore})
+	if errb.Len() != 0 {
+		t.Errorf("advice without a reason: %q", errb.String())
 	}
 }

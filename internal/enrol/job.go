@@ -212,5 +212,5 @@ func LoadReport(ctx context.Context, st *store.Store, jobID int64) (*Report, err
 			r.EnrolPath = res.EnrolPath
 		}
 	}
-	return r, nil
+	return r.withAdvice(), nil
 }
