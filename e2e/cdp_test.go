@@ -359,36 +359,70 @@ func (b *browser) waitFor(cond, what string) {
 // poll reports whether a JavaScript condition held within 60 s.
 func (b *browser) poll(cond string) bool {
 	b.t.Helper()
-	for i := 0; i < 600; i++ {
+	return b.pollWithin(cond, time.Minute)
+}
+
+// pollWithin reports whether a JavaScript condition held within d.
+func (b *browser) pollWithin(cond string, d time.Duration) bool {
+	b.t.Helper()
+	for deadline := time.Now().Add(d); ; time.Sleep(100 * time.Millisecond) {
 		var ok bool
 		b.eval("!!("+cond+")", &ok)
 		if ok {
 			return true
 		}
-		time.Sleep(100 * time.Millisecond)
+		if time.Now().After(deadline) {
+			return false
+		}
 	}
-	return false
 }
 
 // uploadCSV uploads path through Moodle's filepicker on the current page
 // (choose, "Upload a file", the file, upload) and waits for its name to
 // show in the form. On a timeout it says what the filepicker showed
 // instead (an error message, a dialog), not only that it waited.
+//
+// The filepicker opens on the repository used last. When that is already
+// "Upload a file", the click on it renders the upload form again and can
+// replace the input the file was just set on: the upload then answers
+// "No files attached" (seen in a full run, on a page's second upload). So
+// each attempt checks that the input holds the file right before the
+// upload, and an attempt answered by the filepicker's error box is
+// dismissed and made again, up to three times.
 func (b *browser) uploadCSV(path string) {
 	b.t.Helper()
 	name := filepath.Base(path)
 	b.eval(`document.querySelector('.fp-btn-choose, input.fp-btn-choose, button.fp-btn-choose').click()`, nil)
 	b.waitFor(`[...document.querySelectorAll('.file-picker .fp-repo a, .file-picker .fp-repo')].find(a => /Upload a file|Déposer un fichier/.test(a.innerText))`, "the filepicker's repositories")
 	b.eval(`[...document.querySelectorAll('.file-picker .fp-repo a')].find(a => /Upload a file|Déposer un fichier/.test(a.innerText)).click()`, nil)
-	b.waitFor(`document.querySelector('.file-picker input[type=file][name=repo_upload_file]')`, "the upload input")
-	b.setFile(".file-picker input[type=file][name=repo_upload_file]", path)
-	b.eval(`document.querySelector('.file-picker .fp-upload-btn').click()`, nil)
+	// The visible upload form's file input gets a mark, so that the file is
+	// set on, checked on, and uploaded by the same form.
+	const marked = `[data-bridge-upload="1"]`
+	mark := `(() => { document.querySelectorAll('[data-bridge-upload]').forEach(x => x.removeAttribute('data-bridge-upload'));
+	  const f = [...document.querySelectorAll('.file-picker .fp-upload-form')].find(x => x.offsetParent !== null);
+	  const i = f && f.querySelector('.fp-file input[type=file]');
+	  if (i) i.setAttribute('data-bridge-upload', '1');
+	  return !!i; })()`
+	holdsFile := `(document.querySelector('` + marked + `') || {files: []}).files.length === 1`
 	shown := `(document.querySelector('.filepicker-filename') || {innerText: ''}).innerText.includes(` + jsString(name) + `)`
-	if b.poll(shown) {
-		return
+	errorBox := `[...document.querySelectorAll('.fp-msg-butok')].find(x => x.offsetParent !== null)`
+	for attempt := 1; attempt <= 3; attempt++ {
+		b.waitFor(mark, "the upload form")
+		b.setFile(marked, path)
+		if !b.pollWithin(holdsFile, 5*time.Second) {
+			b.t.Logf("upload of %s, attempt %d: the form was rendered again under the file; setting it again", name, attempt)
+			continue
+		}
+		b.eval(`document.querySelector('`+marked+`').closest('.fp-upload-form').querySelector('.fp-upload-btn').click()`, nil)
+		if b.pollWithin(shown+` || !!(`+errorBox+`)`, time.Minute) && b.pollWithin(shown, time.Second) {
+			return
+		}
+		b.t.Logf("upload of %s, attempt %d: the filepicker answered %q; trying again", name, attempt,
+			b.str(`[...document.querySelectorAll('.fp-msg-text')].map(e => e.innerText.trim()).filter(Boolean).join(' | ')`))
+		b.eval(`(() => { const ok = `+errorBox+`; if (ok) ok.click(); })()`, nil)
 	}
 	b.screenshot("upload-timeout")
-	b.t.Fatalf("waited 60 s for %s to show in the filepicker; it shows: %q", name, b.str(`[...document.querySelectorAll(
+	b.t.Fatalf("could not upload %s through the filepicker in 3 attempts; it shows: %q", name, b.str(`[...document.querySelectorAll(
 	  '.fp-msg, .moodle-dialogue-base:not([aria-hidden=true]) .moodle-dialogue-bd, .file-picker .fp-content')].map(e => e.innerText.trim()).filter(Boolean).join(' | ').slice(0, 400)`))
 }
 
