@@ -19,7 +19,8 @@ func TestWriteJSONIsTheWholeDocument(t *testing.T) {
 	notices := []Problem{{Line: 4, Code: CodeMixedEncoding, Severity: SeverityNotice, Message: "mixed"}}
 	for _, r := range []*Report{
 		{Domain: "ac-a", CourseIDs: []int64{5}, FileSHA256: "ab", DryRun: true, Counts: CountEntries(rows), Rows: rows, Notices: notices},
-		{JobID: 9, Domain: "ac-a", CourseIDs: []int64{5, 6}, Counts: CountEntries(rows[:1]), Rows: rows[:1]},
+		{JobID: 9, Domain: "ac-a", CourseIDs: []int64{5, 6}, Counts: CountEntries(rows[:1]), Rows: rows[:1], EnrolPath: PathCore,
+			Advice: []string{AdviceBulkPath}},
 		{Domain: "ac-a", Rows: []Entry{}},
 		{Domain: "ac-a"},
 	} {
