@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -305,10 +306,7 @@ func finishEnrol(env *cliEnv, f *enrolFlags, rep *enrol.Report) error {
 // printEnrolAdvice tells the operator, on stderr (stdout is the report),
 // what to change for the next run.
 func printEnrolAdvice(env *cliEnv, rep *enrol.Report) {
-	for _, code := range rep.Advice {
-		if code != enrol.AdviceBulkPath {
-			continue
-		}
+	if slices.Contains(rep.Advice, enrol.AdviceBulkPath) {
 		n := rep.Counts.ByStatus[enrol.StatusCreated]
 		fmt.Fprintln(env.stderr, env.pick(
 			fmt.Sprintf("conseil : %d comptes ont été créés par les fonctions de Moodle (chemin core), qui comparent chaque "+
